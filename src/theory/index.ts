@@ -1,0 +1,3 @@
+/** Convergence theory of Padam: bound calculator (constants unverified) and gradient statistics. */
+export * from "./constants";
+export * from "./bounds";
