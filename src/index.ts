@@ -1,0 +1,5 @@
+/**
+ * The library's single public entry point. Notebooks import from "./src" (notebooks/src links to
+ * this folder); scripts import from "../src".
+ */
+export * from "./optim";

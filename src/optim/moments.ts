@@ -1,0 +1,28 @@
+/**
+ * Shared pieces of the adaptive update rules, written once (the reference implementations all
+ * compute them the same way).
+ */
+import type { Ops } from "./ops";
+
+/** Coupled L2 weight decay: g + λ·x (torch.optim, official Padam, AdaBound, Yogi). Skipped when λ = 0. */
+export function withL2<T>(ops: Ops<T>, g: T, x: T, weightDecay: number): T {
+  return weightDecay === 0 ? g : ops.add(g, ops.scale(x, weightDecay));
+}
+
+/** Exponential moving average: β·m + (1 − β)·g. */
+export function ema<T>(ops: Ops<T>, m: T, g: T, beta: number): T {
+  return ops.add(ops.scale(m, beta), ops.scale(g, 1 - beta));
+}
+
+/** Exponential moving average of the squared gradient: β·v + (1 − β)·g². */
+export function emaSquare<T>(ops: Ops<T>, v: T, g: T, beta: number): T {
+  return ops.add(ops.scale(v, beta), ops.scale(ops.square(g), 1 - beta));
+}
+
+/**
+ * Bias corrections bc1 = 1 − β1^t and bc2 = 1 − β2^t for step t ≥ 1, computed on the host in
+ * float64 so that they are exact to double precision whatever the backend's dtype.
+ */
+export function biasCorrections(t: number, beta1: number, beta2: number): { bc1: number; bc2: number } {
+  return { bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t) };
+}

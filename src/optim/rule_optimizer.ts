@@ -1,0 +1,217 @@
+/**
+ * The one TensorFlow.js optimizer class behind every optimizer of the library.
+ *
+ * A concrete optimizer is an `UpdateRule` (its math, written once over `Ops<T>`) plus resolved
+ * hyper-parameters. This class adds what tfjs needs around it:
+ * - state keyed by variable *name*, created lazily on the first gradient of a variable (the
+ *   built-in tfjs optimizers index state by position, which silently mixes state when the
+ *   gradient list changes order or subset);
+ * - a per-variable step counter t (as `state['step']` in torch.optim), so bias corrections are
+ *   right for variables that are updated only sometimes;
+ * - a settable learning rate for schedules;
+ * - `getWeights`/`setWeights` (iterations, learning rate, per-variable t and slots) so that
+ *   `model.save(..., {includeOptimizer: true})` and `tf.loadLayersModel` continue the same
+ *   trajectory, and `getConfig`/`fromConfig` for serialization.
+ * Every step runs inside `tf.tidy`, so the number of live tensors is constant across steps.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type Ops, tensorOps } from "./ops";
+
+/** Per-step context handed to a rule. */
+export interface StepContext {
+  /** Step count of this variable, 1 on its first update. */
+  t: number;
+  /** Learning rate in force for this step (after any schedule). */
+  lr: number;
+  /** Learning rate the optimizer was constructed with (AdaBound scales its bounds by lr / initialLr). */
+  initialLr: number;
+}
+
+/** The math of one optimizer, for one variable, generic over the array type. */
+export interface UpdateRule<H, S extends string = string> {
+  /** State slots this configuration keeps per variable, in save order. */
+  slots(hp: H): readonly S[];
+  /** Value every element of a slot starts at (0 except Yogi's accumulators). */
+  initialValue(slot: S, hp: H): number;
+  /** One update of x with gradient g; returns the new x and the new value of every slot. */
+  step<T>(ops: Ops<T>, x: T, g: T, slots: Record<S, T>, hp: H, ctx: StepContext): { x: T; slots: Record<S, T> };
+}
+
+/** Options every optimizer has. */
+export interface BaseOptions {
+  learningRate: number;
+}
+
+interface VariableState {
+  t: number;
+  slots: Record<string, tf.Variable>;
+}
+
+/** A named tensor, as tf.Optimizer passes them (the type is not exported by @tensorflow/tfjs). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+const STEP_KEY = "t";
+const LR_KEY = "lr";
+
+export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S extends string = string> extends tf.Optimizer {
+  /** Registry name ("padam", "adam", …). */
+  readonly optimizerName: string;
+  readonly rule: UpdateRule<H, S>;
+  /** Resolved hyper-parameters, as constructed (learningRate is the initial rate). */
+  readonly hyperparameters: Readonly<H>;
+  private lr: number;
+  private readonly state = new Map<string, VariableState>();
+
+  protected constructor(optimizerName: string, rule: UpdateRule<H, S>, hyperparameters: H) {
+    super();
+    this.optimizerName = optimizerName;
+    this.rule = rule;
+    this.hyperparameters = Object.freeze({ ...hyperparameters });
+    this.lr = hyperparameters.learningRate;
+  }
+
+  /** Learning rate used by the next step. */
+  getLearningRate(): number {
+    return this.lr;
+  }
+
+  /** Sets the learning rate for the following steps (schedules call this). */
+  setLearningRate(lr: number): void {
+    if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) {
+      throw new Error(`${this.optimizerName}: learning rate = ${lr} is out of range; allowed: finite learningRate >= 0`);
+    }
+    this.lr = lr;
+  }
+
+  /** Names of the variables that have optimizer state, in creation order. */
+  stateVariableNames(): string[] {
+    return [...this.state.keys()];
+  }
+
+  /** Step count of one variable (0 if it was never updated). */
+  variableStep(name: string): number {
+    return this.state.get(name)?.t ?? 0;
+  }
+
+  /** The state slots of one variable (live variables owned by the optimizer; do not dispose). */
+  variableSlots(name: string): Readonly<Record<string, tf.Variable>> | undefined {
+    return this.state.get(name)?.slots;
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const list: NamedTensor[] = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
+    const registered = tf.engine().registeredVariables;
+    // Check every name before updating anything, so a bad call changes nothing.
+    for (const { name } of list) {
+      if (registered[name] == null) {
+        throw new Error(`${this.optimizerName}.applyGradients: no variable named "${name}" is registered`);
+      }
+    }
+    for (const { name, tensor: g } of list) {
+      if (g == null) continue; // a variable the loss does not depend on
+      const x = registered[name];
+      const st = this.stateFor(name, x);
+      st.t += 1;
+      const ctx: StepContext = { t: st.t, lr: this.lr, initialLr: this.hyperparameters.learningRate };
+      tf.tidy(() => {
+        const current = {} as Record<S, tf.Tensor>;
+        for (const s of Object.keys(st.slots) as S[]) current[s] = st.slots[s];
+        const out = this.rule.step(tensorOps, x as tf.Tensor, g, current, this.hyperparameters, ctx);
+        x.assign(out.x);
+        for (const s of Object.keys(st.slots) as S[]) st.slots[s].assign(out.slots[s]);
+      });
+    }
+    this.incrementIterations();
+  }
+
+  private stateFor(name: string, x: tf.Variable): VariableState {
+    let st = this.state.get(name);
+    if (st == null) {
+      st = this.adoptRestoredState(name) ?? this.newState(x);
+      this.state.set(name, st);
+    }
+    return st;
+  }
+
+  private newState(x: tf.Variable): VariableState {
+    const slots: Record<string, tf.Variable> = {};
+    for (const s of this.rule.slots(this.hyperparameters)) {
+      const init = this.rule.initialValue(s, this.hyperparameters);
+      slots[s] = tf.tidy(() => tf.fill(x.shape, init, x.dtype).variable(false));
+    }
+    return { t: 0, slots };
+  }
+
+  /**
+   * A model loaded in a process where its saved variable names are taken gets names with a
+   * `_N` suffix (tfjs-layers makes variable names unique). State restored under the saved name
+   * is handed to such a variable when no variable of the saved name exists any more.
+   */
+  private adoptRestoredState(name: string): VariableState | undefined {
+    const saved = name.replace(/_\d+$/, "");
+    if (saved === name) return undefined;
+    const st = this.state.get(saved);
+    if (st == null || tf.engine().registeredVariables[saved] != null) return undefined;
+    this.state.delete(saved);
+    return st;
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights: NamedTensor[] = [await this.saveIterations(), { name: LR_KEY, tensor: tf.scalar(this.lr, "float32") }];
+    for (const [name, st] of this.state) {
+      weights.push({ name: `${name}/${STEP_KEY}`, tensor: tf.scalar(st.t, "int32") });
+      for (const [slot, v] of Object.entries(st.slots)) weights.push({ name: `${name}/${slot}`, tensor: v });
+    }
+    return weights;
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    const restored = new Map<string, VariableState>();
+    const expected = new Set<string>(this.rule.slots(this.hyperparameters));
+    for (const { name, tensor } of rest) {
+      if (name === LR_KEY) {
+        this.lr = (await tensor.data())[0];
+        continue;
+      }
+      const cut = name.lastIndexOf("/");
+      const variable = name.slice(0, cut);
+      const key = name.slice(cut + 1);
+      if (cut <= 0 || (key !== STEP_KEY && !expected.has(key))) {
+        throw new Error(`${this.optimizerName}.setWeights: unexpected weight "${name}"; expected "<variable>/${STEP_KEY}" or "<variable>/<slot>" with slot in {${[...expected].join(", ")}}`);
+      }
+      let st = restored.get(variable);
+      if (st == null) restored.set(variable, (st = { t: 0, slots: {} }));
+      if (key === STEP_KEY) st.t = (await tensor.data())[0];
+      else st.slots[key] = tf.tidy(() => tensor.clone().variable(false));
+    }
+    for (const [variable, st] of restored) {
+      const missing = [...expected].filter((s) => st.slots[s] == null);
+      if (missing.length > 0) {
+        throw new Error(`${this.optimizerName}.setWeights: variable "${variable}" lacks slot(s) ${missing.join(", ")}`);
+      }
+      this.disposeState(this.state.get(variable));
+      this.state.set(variable, st);
+    }
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...(this.hyperparameters as unknown as tf.serialization.ConfigDict) };
+  }
+
+  override dispose(): void {
+    for (const st of this.state.values()) this.disposeState(st);
+    this.state.clear();
+    super.dispose();
+  }
+
+  private disposeState(st: VariableState | undefined): void {
+    if (st == null) return;
+    for (const v of Object.values(st.slots)) v.dispose();
+  }
+}
