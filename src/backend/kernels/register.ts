@@ -1,0 +1,58 @@
+/**
+ * Registers the kernels and gradients that training the project's models needs on the
+ * pure-JS/wasm backends.
+ *
+ * - `wasm` lacks `Conv2DBackpropFilter` (any conv net) and `UnsortedSegmentSum` (gradient of
+ *   `gather`, i.e. of the LSTM language models' embedding); both are added.
+ * - `cpu` has a `Conv2DBackpropFilter` that loops over every filter tap with a strided inner
+ *   loop (about 10x slower than the whole rest of a training step); it is replaced by the
+ *   forward-convolution formulation. The original stays available via `stockKernel` so tests
+ *   can compare against it.
+ * - The `Conv2D` gradient is replaced by one that also handles dilations (`conv2d_grad.ts`).
+ *
+ * Idempotent: a second call changes nothing.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { conv2dBackpropFilterVia } from "./conv2d_backprop_filter";
+import { conv2dGradConfig, DILATION_AWARE_BACKENDS } from "./conv2d_grad";
+import { unsortedSegmentSumWasm } from "./unsorted_segment_sum";
+
+const stock = new Map<string, tf.KernelConfig>();
+let registered = false;
+
+/** The kernel tfjs shipped for (kernelName, backendName) before `registerTrainingKernels` replaced it. */
+export function stockKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  return stock.get(`${backendName}/${kernelName}`) ?? (registered ? undefined : tf.getKernel(kernelName, backendName));
+}
+
+function put(config: tf.KernelConfig): void {
+  const key = `${config.backendName}/${config.kernelName}`;
+  const existing = tf.getKernel(config.kernelName, config.backendName);
+  if (existing !== undefined) {
+    stock.set(key, existing);
+    // Unregister first: re-registering would print tfjs's "already registered" warning.
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
+  tf.registerKernel(config);
+}
+
+/** What `registerTrainingKernels` adds or replaces, per backend (for reports and tests). */
+export const TRAINING_KERNELS: Record<string, readonly string[]> = {
+  cpu: ["Conv2DBackpropFilter"],
+  wasm: ["Conv2DBackpropFilter", "UnsortedSegmentSum"],
+};
+
+export function registerTrainingKernels(): void {
+  if (registered) return;
+  for (const backendName of ["cpu", "wasm"]) {
+    put({
+      kernelName: "Conv2DBackpropFilter",
+      backendName,
+      kernelFunc: conv2dBackpropFilterVia(backendName) as unknown as tf.KernelFunc,
+    });
+    DILATION_AWARE_BACKENDS.add(backendName);
+  }
+  put({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc });
+  tf.registerGradient(conv2dGradConfig);
+  registered = true;
+}
