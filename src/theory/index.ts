@@ -1,3 +1,4 @@
 /** Convergence theory of Padam: bound calculator (constants unverified) and gradient statistics. */
 export * from "./constants";
 export * from "./bounds";
+export * from "./gradient_stats";

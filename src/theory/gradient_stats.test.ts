@@ -1,0 +1,155 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { createGradientStats, logLogSlope, quantileSorted } from "./gradient_stats";
+
+tf.setBackend("cpu");
+
+const close = (a: number, b: number, rtol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b), 1e-30), `${what}: ${a} vs ${b}`);
+
+/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  };
+}
+
+describe("helpers", () => {
+  test("quantileSorted interpolates linearly (type 7)", () => {
+    const x = [1, 2, 3, 4, 5];
+    assert.equal(quantileSorted(x, 0), 1);
+    assert.equal(quantileSorted(x, 1), 5);
+    assert.equal(quantileSorted(x, 0.5), 3);
+    assert.equal(quantileSorted(x, 0.9), 4.6); // h = 3.6 -> 4 + 0.6 * (5 - 4)
+    assert.ok(Number.isNaN(quantileSorted([], 0.5)));
+  });
+
+  test("logLogSlope recovers a power law", () => {
+    const t = [1, 2, 4, 8, 16, 32];
+    close(logLogSlope(t, t.map((v) => 3 * Math.pow(v, 0.37))), 0.37, 1e-12, "slope");
+    assert.ok(Number.isNaN(logLogSlope([4], [2])));
+  });
+});
+
+describe("createGradientStats", () => {
+  test("constant gradients: norms |c_i| sqrt(T), G_inf = max |c|, s = 1/2", () => {
+    const stats = createGradientStats();
+    const c = tf.tensor2d([[0.5, -2], [0, 1]]);
+    const b = tf.tensor1d([-0.25]);
+    const T = 200;
+    for (let t = 0; t < T; t++) stats.update({ w: c, b });
+    const s = stats.summary();
+    assert.equal(s.T, T);
+    assert.equal(s.d, 5);
+    assert.equal(s.gInf, 2);
+    const sq = Math.sqrt(T);
+    close(s.coordinateNorms.sum, (0.5 + 2 + 0 + 1 + 0.25) * sq, 1e-5, "sum of norms");
+    close(s.coordinateNorms.max, 2 * sq, 1e-5, "max norm");
+    // sorted norms: 0, 0.25, 0.5, 1, 2 (times sqrt T); median = 0.5 sqrt T
+    close(s.coordinateNorms.quantiles[0].value, 0.5 * sq, 1e-5, "median");
+    close(s.s.fittedMax, 0.5, 1e-5, "fitted s (max)");
+    close(s.s.fittedSum, 0.5, 1e-5, "fitted s (sum)");
+    close(s.s.envelope, 0.5, 1e-5, "envelope s");
+    assert.equal(s.history[s.history.length - 1].t, T);
+    assert.deepEqual(s.perVariable.map((v) => [v.name, v.size, v.gInf]), [["w", 4, 2], ["b", 1, 0.25]]);
+    assert.deepEqual(s.boundInputs, { Ginf: 2, d: 5, T, s: s.s.forBound });
+    tf.dispose([c, b]);
+    stats.dispose();
+  });
+
+  test("random gradients agree with a float64 reference", () => {
+    const r = rng(7);
+    const stats = createGradientStats({ quantiles: [0.1, 0.5, 0.99] });
+    const d = 37;
+    const ref = new Float64Array(d);
+    let gInf = 0;
+    for (let t = 0; t < 60; t++) {
+      const g = Array.from({ length: d }, () => r() * (1 + (t % 5)));
+      g.forEach((v, i) => {
+        ref[i] += v * v;
+        gInf = Math.max(gInf, Math.abs(v));
+      });
+      const x = tf.tensor1d(g);
+      stats.update({ x });
+      x.dispose();
+    }
+    const norms = Array.from(ref, Math.sqrt);
+    const sorted = norms.slice().sort((a, b) => a - b);
+    const s = stats.summary();
+    close(s.gInf, gInf, 1e-6, "G_inf");
+    close(s.coordinateNorms.sum, norms.reduce((a, b) => a + b, 0), 1e-5, "sum");
+    close(s.coordinateNorms.max, sorted[d - 1], 1e-5, "max");
+    [0.1, 0.5, 0.99].forEach((q, k) => close(s.coordinateNorms.quantiles[k].value, quantileSorted(sorted, q), 1e-5, `q${q}`));
+    stats.dispose();
+  });
+
+  test("sparse gradients (nonzero at t = 1, 2, 4, 8, ...) give a small s", () => {
+    const stats = createGradientStats();
+    const one = tf.ones([3]);
+    const zero = tf.zeros([3]);
+    const T = 1024;
+    for (let t = 1; t <= T; t++) stats.update({ v: (t & (t - 1)) === 0 ? one : zero });
+    const s = stats.summary();
+    // ||g_{1:T,i}|| = sqrt(11) at T = 1024: envelope = log(sqrt 11)/log 1024
+    close(s.coordinateNorms.max, Math.sqrt(11), 1e-6, "norm");
+    close(s.s.envelope, Math.log(Math.sqrt(11)) / Math.log(T), 1e-6, "envelope");
+    assert.ok(s.s.fittedMax < 0.15, `fitted s = ${s.s.fittedMax}`);
+    tf.dispose([one, zero]);
+    stats.dispose();
+  });
+
+  test("first-step E||vhat_1^(-p)||_1", () => {
+    const stats = createGradientStats();
+    const g = tf.tensor1d([2, 0.5, 0]);
+    stats.update({ g });
+    const later = tf.tensor1d([9, 9, 9]);
+    stats.update({ g: later }); // only step 1 counts
+    // vhat_1 = 0.5 * g^2 with beta2 = 0.5; p = 1/4: vhat^(-1/4) = (0.5 * 4)^(-1/4) + (0.5 * 0.25)^(-1/4) + inf
+    const r = stats.firstStepInvVHatL1({ p: 0.25, beta2: 0.5 });
+    assert.equal(r.zeroCoordinates, 1);
+    assert.equal(r.value, Infinity);
+    const withEps = stats.firstStepInvVHatL1({ p: 0.25, beta2: 0.5, epsilon: 1e-8 });
+    close(withEps.value, Math.pow(2, -0.25) + Math.pow(0.125, -0.25) + Math.pow(1e-8, -0.5), 1e-6, "with eps");
+    assert.throws(() => stats.firstStepInvVHatL1({ p: 0.7, beta2: 0.5 }), /p = 0.7/);
+    tf.dispose([g, later]);
+    stats.dispose();
+  });
+
+  test("no tensor leak per step; dispose frees everything", () => {
+    const before = tf.memory().numTensors;
+    const stats = createGradientStats({ historyRatio: 2 });
+    const g = tf.ones([4, 4]);
+    stats.update({ g }); // t = 1: checkpoint
+    stats.update({ g }); // t = 2: checkpoint
+    const afterTwo = tf.memory().numTensors;
+    stats.update({ g }); // t = 3: no checkpoint (next is 4)
+    assert.equal(tf.memory().numTensors, afterTwo, "a non-checkpoint step allocates nothing that survives");
+    stats.update({ g }); // t = 4: checkpoint keeps exactly one tensor
+    assert.equal(tf.memory().numTensors, afterTwo + 1);
+    stats.summary();
+    stats.dispose();
+    g.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test("bad input is refused before any work", () => {
+    assert.throws(() => createGradientStats({ historyRatio: 1 }), /historyRatio = 1/);
+    assert.throws(() => createGradientStats({ quantiles: [1.5] }), /quantiles/);
+    const stats = createGradientStats();
+    const a = tf.ones([2]);
+    stats.update({ a });
+    const b = tf.ones([3]);
+    assert.throws(() => stats.update({ a: b }), /'a' has shape \[3\] but earlier steps had \[2\]/);
+    assert.throws(() => stats.update({ a: 3 as unknown as tf.Tensor }), /'a' is 3/);
+    assert.equal(stats.steps, 1, "refused updates are not counted");
+    tf.dispose([a, b]);
+    stats.dispose();
+    assert.throws(() => stats.summary(), /dispose/);
+  });
+});
