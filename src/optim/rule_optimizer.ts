@@ -54,6 +54,23 @@ export interface NamedTensor {
 }
 
 const STEP_KEY = "t";
+
+/**
+ * The learning rate is saved as the two 32-bit halves of its float64 value (model weights can
+ * only be float32 or int32), so that a restored run continues with exactly the same rate.
+ */
+function encodeFloat64(value: number): tf.Tensor {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  return tf.tensor1d([view.getInt32(0), view.getInt32(4)], "int32");
+}
+
+function decodeFloat64(halves: ArrayLike<number>): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setInt32(0, halves[0]);
+  view.setInt32(4, halves[1]);
+  return view.getFloat64(0);
+}
 const LR_KEY = "lr";
 
 export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S extends string = string> extends tf.Optimizer {
@@ -162,7 +179,7 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
-    const weights: NamedTensor[] = [await this.saveIterations(), { name: LR_KEY, tensor: tf.scalar(this.lr, "float32") }];
+    const weights: NamedTensor[] = [await this.saveIterations(), { name: LR_KEY, tensor: encodeFloat64(this.lr) }];
     for (const [name, st] of this.state) {
       weights.push({ name: `${name}/${STEP_KEY}`, tensor: tf.scalar(st.t, "int32") });
       for (const [slot, v] of Object.entries(st.slots)) weights.push({ name: `${name}/${slot}`, tensor: v });
@@ -176,7 +193,7 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
     const expected = new Set<string>(this.rule.slots(this.hyperparameters));
     for (const { name, tensor } of rest) {
       if (name === LR_KEY) {
-        this.lr = (await tensor.data())[0];
+        this.lr = decodeFloat64(await tensor.data());
         continue;
       }
       const cut = name.lastIndexOf("/");
@@ -198,6 +215,15 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
       this.disposeState(this.state.get(variable));
       this.state.set(variable, st);
     }
+  }
+
+  /** Rebuilds an optimizer from `getConfig()` output (tfjs-layers adds a `customObjects` key on load). */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    const { customObjects: _added, ...options } = config;
+    return new cls(options);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

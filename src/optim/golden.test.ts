@@ -1,0 +1,54 @@
+/**
+ * Replays every golden trajectory of the reference implementations (float64, from
+ * shared/golden/optimizers.json) twice: through the tfjs optimizers in float32 on the `cpu`
+ * backend, within each case's suggested tolerance, and through the float64 reference replay of
+ * the very same update rules, to near machine precision.
+ */
+import { describe, test, before } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { createOptimizer, referenceTrajectory } from "./index";
+import { goldenGradient, loadGoldenCases } from "../testing/golden";
+import { expectClose } from "../testing/expect_close";
+
+const cases = loadGoldenCases();
+
+describe("golden trajectories", () => {
+  before(async () => {
+    await tf.setBackend("cpu");
+  });
+
+  test("the file holds cases for every optimizer", () => {
+    const names = new Set(cases.map((c) => c.optimizer));
+    for (const n of ["padam", "sgd", "adam", "amsgrad", "adamw", "yogi", "adabound", "amsbound"]) {
+      if (!names.has(n)) throw new Error(`no golden case for ${n}`);
+    }
+  });
+
+  for (const c of cases) {
+    test(`${c.id}: float64 reference replay matches to 1e-9`, () => {
+      const got = referenceTrajectory(c.optimizer, c.options, c.x0, c.steps, (x, t) =>
+        c.mode === "function" ? goldenGradient(c.function!, x) : c.grads[t],
+      );
+      for (let t = 0; t < c.steps; t++) expectClose(got[t], c.expected[t], 1e-9, 1e-12, `${c.id} step ${t + 1}`);
+    });
+
+    test(`${c.id}: tfjs float32 replay within the case tolerance`, () => {
+      const opt = createOptimizer(c.optimizer, c.options);
+      const x = tf.variable(tf.tensor1d(c.x0, "float32"), true, `golden_${c.id}`);
+      // Function mode computes the gradient in float32 along our own path, so Rosenbrock's
+      // curvature needs a little more room (golden README: "for example rtol = 1e-3").
+      const rtol = c.mode === "function" ? Math.max(c.tolerance.rtol, 1e-3) : c.tolerance.rtol;
+      try {
+        for (let t = 0; t < c.steps; t++) {
+          const g = tf.tensor1d(c.mode === "function" ? goldenGradient(c.function!, x.dataSync()) : c.grads[t], "float32");
+          opt.applyGradients({ [x.name]: g });
+          g.dispose();
+          expectClose(x.dataSync(), c.expected[t], rtol, c.tolerance.atol, `${c.id} step ${t + 1}`);
+        }
+      } finally {
+        x.dispose();
+        opt.dispose();
+      }
+    });
+  }
+});
