@@ -2,3 +2,4 @@
 export * from "./constants";
 export * from "./bounds";
 export * from "./gradient_stats";
+export * from "./synthetic";
