@@ -58,17 +58,23 @@ export function conv2dBackpropFilterVia(backendName: string) {
     );
     const [kh, kw, cin, cout] = filterShape;
     const { batchSize: n, inHeight: h, inWidth: w, outHeight: ho, outWidth: wo } = info;
-    const { top, bottom, left, right } = info.padInfo;
+    const { top, left } = info.padInfo;
+    const sH = info.strideHeight, sW = info.strideWidth, dH = info.dilationHeight, dW = info.dilationWidth;
+    // tfjs sizes the output of a numeric `pad` with the filter height and stride height on both
+    // axes, so Ho/Wo can reach past the padded input; the forward kernels read zeros there. Extend
+    // the bottom/right padding to cover every position the forward pass visited.
+    const bottom = Math.max(info.padInfo.bottom, (ho - 1) * sH + (kh - 1) * dH + 1 - h - top);
+    const right = Math.max(info.padInfo.right, (wo - 1) * sW + (kw - 1) * dW + 1 - w - left);
 
     const r = new KernelRunner(backendName, args.backend as DataBackend);
     try {
-      if (kh === 1 && kw === 1 && top === 0 && bottom === 0 && left === 0 && right === 0) {
+      if (kh === 1 && kw === 1 && top === 0 && bottom === 0 && left === 0 && right === 0 && (ho - 1) * sH < h && (wo - 1) * sW < w) {
         // Matrix-product path: dW = xsᵀ·dy over all N·Ho·Wo positions.
         let xs = nchw ? r.run("Transpose", { x }, { perm: [0, 2, 3, 1] }) : x;
-        if (info.strideHeight > 1 || info.strideWidth > 1 || h !== ho || w !== wo) {
+        if (sH > 1 || sW > 1 || h !== ho || w !== wo) {
           xs = r.run("StridedSlice", { x: xs }, {
-            begin: [0, 0, 0, 0], end: [n, (ho - 1) * info.strideHeight + 1, (wo - 1) * info.strideWidth + 1, cin],
-            strides: [1, info.strideHeight, info.strideWidth, 1],
+            begin: [0, 0, 0, 0], end: [n, (ho - 1) * sH + 1, (wo - 1) * sW + 1, cin],
+            strides: [1, sH, sW, 1],
             beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
           });
         }
@@ -85,11 +91,9 @@ export function conv2dBackpropFilterVia(backendName: string) {
         strides: [1, 1],
         pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
         dataFormat: "NHWC",
-        dilations: [info.strideHeight, info.strideWidth],
+        dilations: [sH, sW],
         dimRoundingMode: undefined as unknown as string,
       } as unknown as Attrs); // [Cin,OH,OW,Cout]
-      const dH = info.dilationHeight;
-      const dW = info.dilationWidth;
       let gs = g;
       if (g.shape[1] !== kh || g.shape[2] !== kw) {
         gs = dH === 1 && dW === 1

@@ -1,0 +1,269 @@
+/**
+ * The added/replaced kernels agree with tfjs's reference `cpu` kernels (and, where tfjs has no
+ * reference, with a float64 loop of the defining sum) on randomized shapes, strides, paddings
+ * and dilations. Shapes are small so the file runs in seconds.
+ */
+import { test, describe, before } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { registerTrainingKernels, stockKernel } from "./register";
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+const randArray = (r: () => number, n: number) => Float32Array.from({ length: n }, () => r() * 2 - 1);
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 1e-4): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 1e-6;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (!(err <= rtol * scale)) assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (scale ${scale})`);
+  }
+}
+
+type Pad = "valid" | "same" | number | [[0, 0], [number, number], [number, number], [0, 0]];
+
+interface ConvCase {
+  n: number; h: number; w: number; cin: number; cout: number; kh: number; kw: number;
+  strides: [number, number]; dilations: [number, number]; pad: Pad;
+}
+
+function randomCase(r: () => number, allowDilation: boolean): ConvCase {
+  const kh = int(r, 1, 3), kw = int(r, 1, 3);
+  const dilate = allowDilation && r() < 0.5;
+  const dilations: [number, number] = dilate ? [int(r, 1, 3), int(r, 1, 3)] : [1, 1];
+  const strides: [number, number] = dilate ? [1, 1] : [int(r, 1, 3), int(r, 1, 3)];
+  const padKind = int(r, 0, 3);
+  const pad: Pad =
+    padKind === 0 ? "valid" : padKind === 1 ? "same" : padKind === 2 ? int(r, 0, 2)
+      : [[0, 0], [int(r, 0, 2), int(r, 0, 2)], [int(r, 0, 2), int(r, 0, 2)], [0, 0]];
+  const minH = (kh - 1) * dilations[0] + 1, minW = (kw - 1) * dilations[1] + 1;
+  return {
+    n: int(r, 1, 3), h: int(r, minH, minH + 6), w: int(r, minW, minW + 6),
+    cin: int(r, 1, 4), cout: int(r, 1, 4), kh, kw, strides, dilations, pad,
+  };
+}
+
+function outSize(c: ConvCase) {
+  const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.cin], [c.kh, c.kw, c.cin, c.cout], c.strides, c.dilations, c.pad as never);
+  return info;
+}
+
+/** dW by its definition, in float64 (NHWC). */
+function filterGradReference(c: ConvCase, x: Float32Array, dy: Float32Array): Float64Array {
+  const info = outSize(c);
+  const { outHeight: ho, outWidth: wo } = info;
+  const { top, left } = info.padInfo;
+  const dW = new Float64Array(c.kh * c.kw * c.cin * c.cout);
+  for (let i = 0; i < c.kh; i++) for (let j = 0; j < c.kw; j++) for (let ci = 0; ci < c.cin; ci++) for (let co = 0; co < c.cout; co++) {
+    let s = 0;
+    for (let n = 0; n < c.n; n++) for (let p = 0; p < ho; p++) for (let q = 0; q < wo; q++) {
+      const row = p * c.strides[0] + i * c.dilations[0] - top;
+      const col = q * c.strides[1] + j * c.dilations[1] - left;
+      if (row < 0 || row >= c.h || col < 0 || col >= c.w) continue;
+      s += x[((n * c.h + row) * c.w + col) * c.cin + ci] * dy[((n * ho + p) * wo + q) * c.cout + co];
+    }
+    dW[((i * c.kw + j) * c.cin + ci) * c.cout + co] = s;
+  }
+  return dW;
+}
+
+function attrsOf(c: ConvCase, dataFormat: "NHWC" | "NCHW" = "NHWC"): tf.NamedAttrMap {
+  const a: Record<string, unknown> = { strides: c.strides, pad: c.pad, dataFormat, dimRoundingMode: undefined, filterShape: [c.kh, c.kw, c.cin, c.cout] };
+  if (c.dilations[0] > 1 || c.dilations[1] > 1) a.dilations = c.dilations;
+  return a as tf.NamedAttrMap;
+}
+
+/** Runs the registered Conv2DBackpropFilter on `backend` and returns its values. */
+async function filterGradOn(backend: string, c: ConvCase, x: Float32Array, dy: Float32Array, dataFormat: "NHWC" | "NCHW" = "NHWC"): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const info = outSize(c);
+  let xt = tf.tensor4d(x, [c.n, c.h, c.w, c.cin]);
+  let dyt = tf.tensor4d(dy, [c.n, info.outHeight, info.outWidth, c.cout]);
+  if (dataFormat === "NCHW") {
+    xt = xt.transpose([0, 3, 1, 2]);
+    dyt = dyt.transpose([0, 3, 1, 2]);
+  }
+  const out = tf.engine().runKernel("Conv2DBackpropFilter", { x: xt, dy: dyt }, attrsOf(c, dataFormat)) as tf.Tensor;
+  assert.deepEqual(out.shape, [c.kh, c.kw, c.cin, c.cout]);
+  const v = (await out.data()) as Float32Array;
+  tf.dispose([xt, dyt, out]);
+  return v;
+}
+
+/** tfjs's own cpu kernel (before replacement), the reference for undilated cases. */
+async function stockCpuFilterGrad(c: ConvCase, x: Float32Array, dy: Float32Array): Promise<Float32Array> {
+  await tf.setBackend("cpu");
+  const k = stockKernel("Conv2DBackpropFilter", "cpu");
+  assert.ok(k, "stock cpu kernel kept");
+  const info = outSize(c);
+  const xt = tf.tensor4d(x, [c.n, c.h, c.w, c.cin]);
+  const dyt = tf.tensor4d(dy, [c.n, info.outHeight, info.outWidth, c.cout]);
+  const backend = tf.backend() as unknown as { readSync(id: object): Float32Array; disposeData(id: object): void };
+  const out = k!.kernelFunc({ inputs: { x: xt, dy: dyt }, backend, attrs: attrsOf(c) }) as tf.TensorInfo;
+  const v = backend.readSync(out.dataId).slice();
+  backend.disposeData(out.dataId);
+  tf.dispose([xt, dyt]);
+  return v;
+}
+
+before(async () => {
+  registerTrainingKernels();
+  await tf.setBackend("wasm");
+  await tf.ready();
+});
+
+describe("Conv2DBackpropFilter", () => {
+  test("wasm and cpu match tfjs's stock cpu kernel on 40 random undilated cases", async () => {
+    const r = rng(12345);
+    for (let k = 0; k < 40; k++) {
+      const c = randomCase(r, false);
+      const info = outSize(c);
+      if (info.outHeight < 1 || info.outWidth < 1) continue;
+      const x = randArray(r, c.n * c.h * c.w * c.cin);
+      const dy = randArray(r, c.n * info.outHeight * info.outWidth * c.cout);
+      const ref = await stockCpuFilterGrad(c, x, dy);
+      const what = JSON.stringify(c);
+      assertClose(await filterGradOn("wasm", c, x, dy), ref, `wasm ${what}`);
+      assertClose(await filterGradOn("cpu", c, x, dy), ref, `cpu ${what}`);
+    }
+  });
+
+  test("dilated cases match the float64 definition on both backends", async () => {
+    const r = rng(777);
+    let dilated = 0;
+    for (let k = 0; k < 40 && dilated < 12; k++) {
+      const c = randomCase(r, true);
+      if (c.dilations[0] === 1 && c.dilations[1] === 1) continue;
+      dilated++;
+      const info = outSize(c);
+      const x = randArray(r, c.n * c.h * c.w * c.cin);
+      const dy = randArray(r, c.n * info.outHeight * info.outWidth * c.cout);
+      const ref = filterGradReference(c, x, dy);
+      const what = JSON.stringify(c);
+      assertClose(await filterGradOn("wasm", c, x, dy), ref, `wasm ${what}`);
+      assertClose(await filterGradOn("cpu", c, x, dy), ref, `cpu ${what}`);
+    }
+    assert.ok(dilated >= 5, `too few dilated cases drawn (${dilated})`);
+  });
+
+  test("the float64 definition itself agrees with the stock kernel (checks the oracle)", async () => {
+    const c: ConvCase = { n: 2, h: 7, w: 6, cin: 3, cout: 2, kh: 3, kw: 2, strides: [2, 1], dilations: [1, 1], pad: "same" };
+    const r = rng(5);
+    const info = outSize(c);
+    const x = randArray(r, c.n * c.h * c.w * c.cin);
+    const dy = randArray(r, c.n * info.outHeight * info.outWidth * c.cout);
+    assertClose(await stockCpuFilterGrad(c, x, dy), filterGradReference(c, x, dy), "stock vs definition");
+  });
+
+  test("NCHW inputs on cpu give the NHWC result", async () => {
+    const r = rng(99);
+    for (let k = 0; k < 8; k++) {
+      const c = randomCase(r, false);
+      const info = outSize(c);
+      const x = randArray(r, c.n * c.h * c.w * c.cin);
+      const dy = randArray(r, c.n * info.outHeight * info.outWidth * c.cout);
+      assertClose(await filterGradOn("cpu", c, x, dy, "NCHW"), filterGradReference(c, x, dy), `cpu NCHW ${JSON.stringify(c)}`);
+    }
+  });
+
+  test("no tensor data is leaked by the composite kernel", async () => {
+    for (const backend of ["wasm", "cpu"]) {
+      await tf.setBackend(backend);
+      const c: ConvCase = { n: 2, h: 6, w: 6, cin: 3, cout: 4, kh: 3, kw: 3, strides: [2, 2], dilations: [1, 1], pad: "same" };
+      const c1: ConvCase = { ...c, kh: 1, kw: 1, pad: "valid" };
+      const x = randArray(rng(1), 2 * 6 * 6 * 3);
+      await filterGradOn(backend, c, x, randArray(rng(2), 2 * 3 * 3 * 4)); // warm-up
+      const before = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+      await filterGradOn(backend, c, x, randArray(rng(2), 2 * 3 * 3 * 4));
+      await filterGradOn(backend, c1, x, randArray(rng(3), 2 * 3 * 3 * 4));
+      const after = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+      assert.equal(after, before, `${backend}: data ids before ${before}, after ${after}`);
+    }
+  });
+});
+
+describe("Conv2D gradient with dilations", () => {
+  test("matches the gradient of the equivalent undilated conv with a zero-interleaved filter", async () => {
+    const r = rng(2024);
+    for (const backend of ["wasm", "cpu"]) {
+      await tf.setBackend(backend);
+      for (let k = 0; k < 6; k++) {
+        const c = randomCase(r, true);
+        if (c.dilations[0] === 1 && c.dilations[1] === 1) c.dilations = [2, 1 + (k % 2)];
+        c.strides = [1, 1];
+        c.h += 4; c.w += 4;
+        const x = tf.tensor4d(randArray(r, c.n * c.h * c.w * c.cin), [c.n, c.h, c.w, c.cin]);
+        const w = tf.tensor4d(randArray(r, c.kh * c.kw * c.cin * c.cout), [c.kh, c.kw, c.cin, c.cout]);
+        // Only the string paddings: tfjs sizes a numeric pad with the filter height on both axes,
+        // and wasm's forward Conv2D then disagrees with cpu (and can corrupt the wasm heap).
+        const pad = typeof c.pad === "string" ? c.pad : k % 2 === 0 ? "same" : "valid";
+        const f = (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.sum(tf.square(tf.conv2d(xx, ww, 1, pad, "NHWC", c.dilations)));
+        const [gx, gw] = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([x, w]);
+        // Reference: interleave zeros into w explicitly (slice/pad/reshape have stock gradients).
+        const g = (xx: tf.Tensor4D, ww: tf.Tensor4D) => {
+          const [kh, kw, ci, co] = ww.shape;
+          const [dh, dw] = c.dilations;
+          let wd = ww as tf.Tensor;
+          wd = tf.reshape(tf.pad(tf.expandDims(wd, 1), [[0, 0], [0, dh - 1], [0, 0], [0, 0], [0, 0]]), [kh * dh, kw, ci, co]).slice([0, 0, 0, 0], [(kh - 1) * dh + 1, kw, ci, co]);
+          wd = tf.reshape(tf.pad(tf.expandDims(wd, 2), [[0, 0], [0, 0], [0, dw - 1], [0, 0], [0, 0]]), [(kh - 1) * dh + 1, kw * dw, ci, co]).slice([0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]);
+          return tf.sum(tf.square(tf.conv2d(xx, wd as tf.Tensor4D, 1, pad)));
+        };
+        const [rx, rw] = tf.grads(g as (...a: tf.Tensor[]) => tf.Tensor)([x, w]);
+        const what = `${backend} ${JSON.stringify(c)}`;
+        assertClose(await gx.data(), await rx.data(), `dx ${what}`);
+        assertClose(await gw.data(), await rw.data(), `dw ${what}`);
+        tf.dispose([x, w, gx, gw, rx, rw]);
+      }
+    }
+  });
+});
+
+describe("UnsortedSegmentSum on wasm", () => {
+  test("matches the cpu kernel on random shapes, including dropped out-of-range ids", async () => {
+    const r = rng(31337);
+    for (let k = 0; k < 20; k++) {
+      const idShape = [int(r, 1, 12)]; // tf.unsortedSegmentSum takes 1-D ids
+      const inner = r() < 0.3 ? [] : r() < 0.5 ? [int(r, 1, 5)] : [int(r, 1, 3), int(r, 1, 3)];
+      const numSegments = int(r, 1, 8);
+      const nIds = idShape.reduce((a, b) => a * b, 1);
+      const ids = Int32Array.from({ length: nIds }, () => int(r, -1, numSegments)); // -1 and numSegments are dropped
+      const xShape = [...idShape, ...inner];
+      const xs = randArray(r, xShape.reduce((a, b) => a * b, 1));
+      const results: Float32Array[] = [];
+      for (const backend of ["wasm", "cpu"]) {
+        await tf.setBackend(backend);
+        const x = tf.tensor(xs, xShape);
+        const seg = tf.tensor(ids, idShape, "int32");
+        const out = tf.unsortedSegmentSum(x, seg, numSegments);
+        assert.deepEqual(out.shape, [numSegments, ...inner]);
+        results.push((await out.data()) as Float32Array);
+        tf.dispose([x, seg, out]);
+      }
+      assertClose(results[0], results[1], `case ${k} ids ${idShape} inner ${inner}`, 1e-6);
+    }
+  });
+
+  test("int32 data and the gather gradient", async () => {
+    await tf.setBackend("wasm");
+    const x = tf.tensor1d([1, 2, 3, 4], "int32");
+    const out = tf.unsortedSegmentSum(x, tf.tensor1d([1, 0, 1, 1], "int32"), 3);
+    assert.equal(out.dtype, "int32");
+    assert.deepEqual(Array.from(await out.data()), [2, 8, 0]);
+    const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tf.tensor1d([2, 0, 2], "int32"))))(table);
+    assert.deepEqual(Array.from(await g.data()), [1, 1, 0, 0, 2, 2]);
+  });
+});
