@@ -3,3 +3,4 @@ export * from "./constants";
 export * from "./bounds";
 export * from "./gradient_stats";
 export * from "./synthetic";
+export * from "./network";
