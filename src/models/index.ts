@@ -94,8 +94,9 @@ export const MODELS: { [K in ModelName]: ModelInfo<ModelConfigs[K]> } = {
     kind: "language",
     inputShape: [LSTM_PRESETS["ptb-lstm-small"].seqLen],
     paper: true,
-    // Missing fields come from the small preset, so {numLayers: 3} or {} are valid.
-    build: (config) => lstmLm({ ...LSTM_PRESETS["ptb-lstm-small"], ...config }),
+    // Missing fields come from the small preset, so {numLayers: 3} or {} are valid; the model is
+    // stateful only when the given config itself sets batchSize (pass a whole preset for that).
+    build: (config) => lstmLm({ ...LSTM_PRESETS["ptb-lstm-small"], batchSize: undefined, ...config }),
   },
   "fmnist-cnn": {
     description: "Small Fashion-MNIST CNN (the benchmark's fmnist-cnn), 28x28x1, 225k params",
