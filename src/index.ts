@@ -3,3 +3,7 @@
  * this folder); scripts import from "../src".
  */
 export * from "./optim";
+export * from "./backend";
+export * from "./models";
+export * from "./theory";
+export * from "./notebook";
