@@ -1,0 +1,115 @@
+/**
+ * Experiment configuration: one typed plain object that fully determines a run (with the seed
+ * and the backend), stored as `config.json` beside the run's metrics.
+ */
+import { isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from "../optim/registry";
+import { validateStepDecay, type StepDecay } from "../optim/schedule";
+import { MODEL_NAMES, type ModelName } from "../models";
+
+export const EXPERIMENT_DATASETS = ["fashion-mnist", "cifar10", "image-folder", "ptb"] as const;
+export type ExperimentDataset = (typeof EXPERIMENT_DATASETS)[number];
+
+/** How the per-epoch training loss/error is measured. */
+export type TrainMetricsMode =
+  /** The paper's scripts: a second full pass over the augmented training set after the epoch, in train mode. */
+  | "second-pass"
+  /** The mean over the epoch's own mini-batches (free; what CPU-scale presets use). */
+  | "epoch-average";
+
+export interface ExperimentConfig {
+  /** Preset the config came from, if any (informational; part of the run id). */
+  preset?: string;
+  model: ModelName;
+  /** Passed to `buildModel` (numClasses, seed and the LSTM sizes are filled in by the runner). */
+  modelConfig?: Record<string, unknown>;
+  dataset: ExperimentDataset;
+  /** Folder of an image-folder dataset (`<root>/<split>/<class>/*`), for dataset "image-folder". */
+  dataRoot?: string;
+  /** Use at most this many training / test examples (class-balanced subsets; 0 or absent = all). */
+  trainLimit?: number;
+  testLimit?: number;
+  /** Paper augmentation (random crop with padding, horizontal flip) on the training set. */
+  augment: boolean;
+  /** Side of the square input for image-folder data (ImageNet: 224). */
+  imageSize?: number;
+  optimizer: OptimizerName;
+  /** Options of `createOptimizer`; unset ones take the reference defaults. */
+  optimizerOptions: Record<string, unknown>;
+  epochs: number;
+  batchSize: number;
+  testBatchSize: number;
+  /** Step decay of the learning rate by epoch (MultiStepLR); absent = constant. */
+  schedule?: StepDecay;
+  /** Clip the global gradient norm to this value (language models); absent = no clipping. */
+  clipNorm?: number;
+  /** Truncated-BPTT length for language models. */
+  bptt?: number;
+  trainMetrics: TrainMetricsMode;
+  /** Record the gradient statistics the convergence bound needs (G_inf, ‖g_{1:T,i}‖). */
+  gradientStats?: boolean;
+  seed: number;
+}
+
+const KEYS: readonly (keyof ExperimentConfig)[] = [
+  "preset", "model", "modelConfig", "dataset", "dataRoot", "trainLimit", "testLimit", "augment", "imageSize",
+  "optimizer", "optimizerOptions", "epochs", "batchSize", "testBatchSize", "schedule", "clipNorm", "bptt",
+  "trainMetrics", "gradientStats", "seed",
+];
+
+function positiveInt(v: unknown): boolean {
+  return typeof v === "number" && Number.isInteger(v) && v > 0;
+}
+
+/** Checks a config; every message names the field, the value and what is allowed. */
+export function validateConfig(config: ExperimentConfig): void {
+  const c = config as unknown as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!KEYS.includes(key as keyof ExperimentConfig)) {
+      throw new Error(`config: unknown field "${key}"; known fields: ${KEYS.join(", ")}`);
+    }
+  }
+  if (!MODEL_NAMES.includes(config.model)) {
+    throw new Error(`config: model = ${JSON.stringify(config.model)} is unknown; known models: ${MODEL_NAMES.join(", ")}`);
+  }
+  if (!EXPERIMENT_DATASETS.includes(config.dataset)) {
+    throw new Error(`config: dataset = ${JSON.stringify(config.dataset)} is unknown; known datasets: ${EXPERIMENT_DATASETS.join(", ")}`);
+  }
+  if (!isOptimizerName(config.optimizer)) {
+    throw new Error(`config: optimizer = ${JSON.stringify(config.optimizer)} is unknown; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`);
+  }
+  for (const key of ["epochs", "batchSize", "testBatchSize"] as const) {
+    if (!positiveInt(config[key])) throw new Error(`config: ${key} = ${config[key]} is invalid; allowed: an integer >= 1`);
+  }
+  for (const key of ["trainLimit", "testLimit", "bptt", "imageSize"] as const) {
+    const v = config[key];
+    if (v !== undefined && !(v === 0 && key.endsWith("Limit")) && !positiveInt(v)) {
+      throw new Error(`config: ${key} = ${v} is invalid; allowed: an integer >= 1${key.endsWith("Limit") ? " (or 0 for all)" : ""}`);
+    }
+  }
+  if (!Number.isInteger(config.seed) || config.seed < 0) {
+    throw new Error(`config: seed = ${config.seed} is invalid; allowed: an integer >= 0`);
+  }
+  if (config.clipNorm !== undefined && !(config.clipNorm > 0 && Number.isFinite(config.clipNorm))) {
+    throw new Error(`config: clipNorm = ${config.clipNorm} is invalid; allowed: a number > 0`);
+  }
+  if (config.trainMetrics !== "second-pass" && config.trainMetrics !== "epoch-average") {
+    throw new Error(`config: trainMetrics = ${JSON.stringify(config.trainMetrics)} is invalid; allowed: "second-pass", "epoch-average"`);
+  }
+  if (config.schedule) validateStepDecay(config.schedule, "config.schedule");
+  if (config.dataset === "image-folder" && !config.dataRoot) {
+    throw new Error(`config: dataset "image-folder" needs dataRoot (a folder with <split>/<class>/ images)`);
+  }
+  const language = config.dataset === "ptb";
+  if (language !== (config.model === "lstm-lm")) {
+    throw new Error(`config: model "${config.model}" does not fit dataset "${config.dataset}"; the ptb dataset goes with the lstm-lm model only`);
+  }
+}
+
+/** JSON with object keys sorted, so that equal configs serialize identically. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Builds the runner's `TaskData` from `src/datasets`: loads the splits a config names (with
+ * its limits), and yields seeded, augmented, normalized batches.
+ */
+import { existsSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import {
+  batchify, bpttBatches, CIFAR10_MEAN, CIFAR10_STD, dataRoots, FASHION_MNIST_MEAN, FASHION_MNIST_STD, IMAGENET_MEAN,
+  IMAGENET_STD, imageBatches, loadCifar10, loadFashionMnist, loadImageFolder, loadPtb, mixSeed,
+  numBatches, numBpttBatches, randomCropFlip, randomResizedCrop, resizeCenterCrop, type ImageSet, type ImageTransform,
+} from "../datasets";
+import type { ExperimentConfig } from "./config";
+import type { Batch, TaskData } from "./task";
+
+function limitOf(v: number | undefined): number | undefined {
+  return v === undefined || v === 0 ? undefined : v;
+}
+
+interface ImagePipeline {
+  train: ImageSet;
+  test: ImageSet;
+  mean: number[];
+  std: number[];
+  trainTransform?: ImageTransform;
+  testTransform?: ImageTransform;
+  describe: string;
+}
+
+function imageTask(p: ImagePipeline): TaskData {
+  const batches = (set: ImageSet, batchSize: number, opts: { shuffle: boolean; seed?: number; epoch?: number; transform?: ImageTransform }) =>
+    (function* (): Generator<Batch> {
+      for (const { x, y } of imageBatches(set, { batchSize, mean: p.mean, std: p.std, ...opts })) yield { x, y };
+    })();
+  return {
+    kind: "image",
+    numClasses: p.train.classNames.length,
+    describe: p.describe,
+    trainBatchCount: (batchSize) => numBatches(p.train.count, batchSize),
+    // pass 0 trains; pass 1 is the paper's second, evaluation pass over the augmented training set
+    trainBatches: (epoch, batchSize, seed, pass) =>
+      batches(p.train, batchSize, { shuffle: true, seed: pass === 0 ? seed : mixSeed(seed, 1000 + pass), epoch, transform: p.trainTransform }),
+    evalBatches: (_split, batchSize) => batches(p.test, batchSize, { shuffle: false, transform: p.testTransform }),
+    evalSplits: ["test"],
+  };
+}
+
+/** An image-folder root: absolute, or relative to a data root (PADAM_DATA, data/, ../shared/data). */
+function resolveFolder(root: string): string {
+  if (isAbsolute(root)) return root;
+  for (const { dir } of dataRoots()) {
+    if (existsSync(join(dir, root))) return join(dir, root);
+  }
+  throw new Error(`image folder "${root}" not found in the data roots (${dataRoots().map((r) => r.dir).join(", ")}); set dataRoot to an absolute path or put it under PADAM_DATA`);
+}
+
+export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> {
+  const trainLimit = limitOf(config.trainLimit);
+  const testLimit = limitOf(config.testLimit);
+  switch (config.dataset) {
+    case "fashion-mnist": {
+      const [train, test] = [await loadFashionMnist("train", { limit: trainLimit }), await loadFashionMnist("test", { limit: testLimit })];
+      return imageTask({
+        train, test, mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD,
+        trainTransform: config.augment ? randomCropFlip({ pad: 2, flip: false }) : undefined,
+        describe: `Fashion-MNIST, ${train.count} train / ${test.count} test images`,
+      });
+    }
+    case "cifar10": {
+      const train = await loadCifar10("train", { limit: trainLimit });
+      const test = await loadCifar10("test", { limit: testLimit });
+      return imageTask({
+        train, test, mean: CIFAR10_MEAN, std: CIFAR10_STD,
+        trainTransform: config.augment ? randomCropFlip({ pad: 4, flip: true }) : undefined,
+        describe: `CIFAR-10 (${train.source}), ${train.count} train / ${test.count} test images`,
+      });
+    }
+    case "image-folder": {
+      const root = resolveFolder(config.dataRoot!);
+      const size = config.imageSize ?? 224;
+      // Images are stored resized to 256/224 of the input size; crops are taken per batch.
+      const stored = Math.round((size * 256) / 224);
+      const evalSplit = existsSync(join(root, "val")) ? "val" : "test";
+      const train = await loadImageFolder(root, "train", { limit: trainLimit, imageSize: stored });
+      const test = await loadImageFolder(root, evalSplit, { limit: testLimit, imageSize: stored, classNames: train.classNames });
+      return imageTask({
+        train, test, mean: IMAGENET_MEAN, std: IMAGENET_STD,
+        trainTransform: config.augment ? randomResizedCrop(size) : resizeCenterCrop(stored, size),
+        testTransform: resizeCenterCrop(stored, size),
+        describe: `image folder ${root}, ${train.count} train / ${test.count} ${evalSplit} images, ${size}x${size}`,
+      });
+    }
+    case "ptb": {
+      const corpus = await loadPtb();
+      const bptt = config.bptt ?? 35;
+      const cut = (ids: Int32Array, n?: number) => (n === undefined ? ids : ids.subarray(0, n));
+      const train = batchify(cut(corpus.train, trainLimit), config.batchSize);
+      const evalData = { valid: batchify(cut(corpus.valid, testLimit), config.testBatchSize), test: batchify(cut(corpus.test, testLimit), config.testBatchSize) };
+      const windows = (b: ReturnType<typeof batchify>) =>
+        (function* (): Generator<Batch> {
+          for (const { x, y } of bpttBatches(b, bptt, { dropLast: true })) yield { x, y };
+        })();
+      return {
+        kind: "language",
+        numClasses: corpus.vocab.words.length,
+        describe: `Penn Treebank (${corpus.source}), ${train.data.length} train tokens, vocabulary ${corpus.vocab.words.length}`,
+        // Language-model batches follow the text in order every epoch (truncated BPTT).
+        trainBatchCount: () => numBpttBatches(train, bptt, true),
+        trainBatches: () => windows(train),
+        evalBatches: (split) => windows(evalData[split]),
+        evalSplits: ["valid", "test"],
+      };
+    }
+  }
+}

@@ -1,0 +1,8 @@
+/** Experiments: typed configs and presets, the resumable runner, run storage and the train/sweep CLI. */
+export { EXPERIMENT_DATASETS, validateConfig, canonicalJson, type ExperimentConfig, type ExperimentDataset, type TrainMetricsMode } from "./config";
+export { PRESETS, PRESET_NAMES, presetConfig, optimizerSettings, adamwDecay, type Preset, type PresetScale } from "./presets";
+export { runExperiment, modelConfigFor, type RunOptions, type RunResult } from "./runner";
+export { listRuns, resolveRunsDir, runId, RunDir, type MetricLine, type RunStatus, type StatusFile } from "./store";
+export { loadTaskData } from "./data";
+export type { Batch, TaskData } from "./task";
+export { PAPER_OPTIMIZERS } from "./cli";

@@ -1,0 +1,256 @@
+/**
+ * `runExperiment(config)`: trains one configuration, logging per-epoch metrics as the paper's
+ * scripts do (train loss/accuracy, test loss, top-1/top-5 accuracy; perplexity for language
+ * models), applying the learning-rate schedule, checkpointing model + optimizer every epoch and
+ * resuming a killed run to exactly the metrics an uninterrupted run would produce.
+ *
+ * Reproducibility: model initialization, data order, augmentation and dropout are all derived
+ * from `config.seed` and the epoch, so the same seed on the same backend gives the same numbers.
+ * A non-finite training loss stops the run and marks it diverged (recorded, no exception), so a
+ * sweep goes on with the next configuration.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { execSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { initBackend, backendInfo } from "../backend";
+import { buildModel, getDropoutState, LSTM_PRESETS, setDropoutState, softmaxCrossEntropyFromLogits, type ModelName } from "../models";
+import { createOptimizer } from "../optim/registry";
+import type { RuleOptimizer } from "../optim/rule_optimizer";
+import { stepDecayLr } from "../optim/schedule";
+import { createGradientStats, type GradientStats } from "../theory/gradient_stats";
+import { validateConfig, type ExperimentConfig } from "./config";
+import { loadTaskData } from "./data";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { createProgress, type ProgressReporter } from "./progress";
+import { resolveRunsDir, runId, RunDir, writeFileAtomic, type MetricLine, type RunStatus } from "./store";
+import type { Batch, TaskData } from "./task";
+
+export interface RunOptions {
+  /** Runs directory (default `$PADAM_RUNS`, else `<repo>/data/runs`). */
+  runsDir?: string;
+  /** Continue an unfinished run from its last checkpoint (else an existing unfinished run is an error). */
+  resume?: boolean;
+  /** Called with every metrics line as it is written (notebook live curves). */
+  onRecord?: (line: MetricLine) => void;
+  /** Terminal progress: "auto" (a bar on a TTY, one line per epoch otherwise), or "none". */
+  progress?: "auto" | "none";
+  /** Stop after this many epochs of this call (tests use it to simulate an interruption). */
+  stopAfterEpochs?: number;
+}
+
+export interface RunResult {
+  runId: string;
+  dir: string;
+  status: RunStatus;
+  /** True when the run was already finished (or diverged) and nothing was trained. */
+  skipped: boolean;
+  metrics: MetricLine[];
+  reason?: string;
+}
+
+function gitRevision(): string | undefined {
+  try {
+    return execSync("git rev-parse HEAD", { cwd: join(__dirname, "../.."), stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Global-norm gradient clipping (as torch.nn.utils.clip_grad_norm_). */
+function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(norm, 1e-6)));
+    const out: tf.NamedTensorMap = {};
+    for (const [k, g] of Object.entries(grads)) out[k] = tf.mul(g, scale);
+    return out;
+  });
+}
+
+interface EvalResult {
+  loss: number;
+  acc?: number;
+  top5Acc?: number;
+  ppl?: number;
+}
+
+/** Sums of loss and correct predictions over batches, computed without per-batch host syncs. */
+function evaluate(model: tf.LayersModel, data: TaskData, batches: Iterable<Batch>, training: boolean): EvalResult {
+  let lossSum: tf.Tensor = tf.scalar(0);
+  let correct: tf.Tensor = tf.scalar(0);
+  let correct5: tf.Tensor = tf.scalar(0);
+  let count = 0;
+  const top5 = data.kind === "image" && data.numClasses >= 5;
+  for (const { x, y } of batches) {
+    const n = y.size;
+    const next = tf.tidy(() => {
+      const logits = model.apply(x, { training }) as tf.Tensor;
+      const loss = tf.mul(softmaxCrossEntropyFromLogits(y, logits), n);
+      const flat = tf.reshape(logits, [-1, logits.shape[logits.rank - 1]]);
+      const labels = tf.cast(tf.reshape(y, [-1]), "int32");
+      const hit = tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(flat, -1), "int32"), labels), "float32"));
+      const hit5 = top5
+        ? tf.sum(tf.cast(tf.any(tf.equal(tf.topk(flat, 5).indices, tf.expandDims(labels, 1)), 1), "float32"))
+        : tf.scalar(0);
+      return [tf.add(lossSum, loss), tf.add(correct, hit), tf.add(correct5, hit5)];
+    });
+    tf.dispose([lossSum, correct, correct5, x, y]);
+    [lossSum, correct, correct5] = next;
+    count += n;
+  }
+  const [l, c, c5] = [lossSum.dataSync()[0], correct.dataSync()[0], correct5.dataSync()[0]];
+  tf.dispose([lossSum, correct, correct5]);
+  const loss = l / count;
+  return data.kind === "language" ? { loss, ppl: Math.exp(loss) } : { loss, acc: c / count, ...(top5 ? { top5Acc: c5 / count } : {}) };
+}
+
+/** Trains `config` to completion (or divergence); see the module comment. */
+export async function runExperiment(config: ExperimentConfig, options: RunOptions = {}): Promise<RunResult> {
+  validateConfig(config); // before anything is created or written
+  const id = runId(config);
+  const runDir = new RunDir(join(resolveRunsDir(options.runsDir), id));
+  const previous = runDir.exists() ? runDir.status() : undefined;
+  if (previous && previous.status !== "running") {
+    return { runId: id, dir: runDir.dir, status: previous.status, skipped: true, metrics: runDir.metrics(), reason: previous.reason };
+  }
+  if (runDir.exists() && !options.resume) {
+    throw new Error(`run ${id} already exists in ${runDir.dir} and is unfinished (${(previous?.epoch ?? -1) + 1} of ${config.epochs} epochs done); resume it with --resume (runExperiment(config, { resume: true })), or delete that directory to start over`);
+  }
+
+  await initBackend({ quiet: options.progress === "none" });
+  const data = await loadTaskData(config);
+  const model = buildModel(config.model as ModelName, modelConfigFor(config, data) as never);
+  const optimizer = createOptimizer(config.optimizer, config.optimizerOptions) as RuleOptimizer;
+  const stats: GradientStats | undefined = config.gradientStats ? createGradientStats() : undefined;
+  const progress: ProgressReporter = createProgress(options.progress ?? "auto", id, config.epochs);
+
+  let startEpoch = 0;
+  let metrics: MetricLine[] = [];
+  if (runDir.exists() && previous && previous.epoch >= 0) {
+    const extra = await loadCheckpoint(join(runDir.checkpointDir, "state.bin"), model, optimizer);
+    setDropoutState(model, extra.dropout as Record<string, number>);
+    metrics = runDir.truncateMetrics(previous.epoch);
+    startEpoch = previous.epoch + 1;
+    progress.note(`resuming ${id} at epoch ${startEpoch + 1}/${config.epochs}`);
+  } else {
+    runDir.create({
+      runId: id,
+      config,
+      created: new Date().toISOString(),
+      backend: backendInfo(),
+      data: data.describe,
+      git: gitRevision(),
+      versions: { node: process.version, tfjs: tf.version.tfjs },
+      variants: { padamBiasCorrection: config.optimizer === "padam" ? (config.optimizerOptions.biasCorrection ?? "official") : undefined },
+    });
+    runDir.truncateMetrics(-1);
+    runDir.setStatus("running", -1);
+  }
+  const started = Date.now();
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let epochsThisCall = 0;
+
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      const lr0 = optimizer.hyperparameters.learningRate;
+      const lr = config.schedule ? stepDecayLr(lr0, config.schedule, epoch) : lr0;
+      optimizer.setLearningRate(lr);
+      const total = data.trainBatchCount(config.batchSize);
+      progress.startEpoch(epoch, total);
+      let lossSum = 0;
+      let seen = 0;
+      let correct = 0;
+      let b = 0;
+      for (const { x, y } of data.trainBatches(epoch, config.batchSize, config.seed, 0)) {
+        let hits: tf.Tensor | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = model.apply(x, { training: true }) as tf.Tensor;
+          if (data.kind === "image") {
+            // Accuracy of the batch under the weights the step starts from, as the loss.
+            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(logits, -1), "int32"), tf.cast(y, "int32")), "float32")));
+          }
+          return softmaxCrossEntropyFromLogits(y, logits);
+        }, variables);
+        const loss = value.dataSync()[0];
+        if (hits) {
+          correct += hits.dataSync()[0];
+          hits.dispose();
+        }
+        if (!Number.isFinite(loss)) {
+          tf.dispose([value, x, y]);
+          tf.dispose(Object.values(grads));
+          const reason = `non-finite training loss (${loss}) at epoch ${epoch + 1}, batch ${b + 1}`;
+          runDir.setStatus("diverged", epoch - 1, reason);
+          progress.end(`diverged: ${reason}`);
+          return { runId: id, dir: runDir.dir, status: "diverged", skipped: false, metrics, reason };
+        }
+        const clipped = config.clipNorm ? clipByGlobalNorm(grads, config.clipNorm) : grads;
+        stats?.update(clipped);
+        optimizer.applyGradients(clipped);
+        if (clipped !== grads) tf.dispose(Object.values(clipped));
+        tf.dispose(Object.values(grads));
+        value.dispose();
+        const n = y.size;
+        lossSum += loss * n;
+        seen += n;
+        tf.dispose([x, y]);
+        b++;
+        progress.step(b, lossSum / seen);
+      }
+      const lines: MetricLine[] = [];
+      const step = optimizer.iterations;
+      const wallMs = Date.now() - started;
+      const train: EvalResult =
+        config.trainMetrics === "second-pass"
+          ? evaluate(model, data, data.trainBatches(epoch, config.testBatchSize, config.seed, 1), true)
+          : data.kind === "language"
+            ? { loss: lossSum / seen, ppl: Math.exp(lossSum / seen) }
+            : { loss: lossSum / seen, acc: correct / seen };
+      lines.push(clean({ epoch, step, split: "train", ...train, lr, wallMs }));
+      for (const split of data.evalSplits) {
+        lines.push(clean({ epoch, step, split, ...evaluate(model, data, data.evalBatches(split, config.testBatchSize), false), lr, wallMs: Date.now() - started }));
+      }
+      runDir.appendMetrics(lines);
+      metrics.push(...lines);
+      for (const l of lines) options.onRecord?.(l);
+      mkdirSync(runDir.checkpointDir, { recursive: true });
+      await saveCheckpoint(join(runDir.checkpointDir, "state.bin"), model, optimizer, { epoch, dropout: getDropoutState(model) });
+      if (stats) writeFileAtomic(runDir.gradientStatsPath, JSON.stringify(stats.summary(), null, 2) + "\n");
+      runDir.setStatus(epoch === config.epochs - 1 ? "finished" : "running", epoch);
+      progress.endEpoch(lines);
+      epochsThisCall++;
+      if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs && epoch < config.epochs - 1) {
+        progress.end("stopped (will resume)");
+        return { runId: id, dir: runDir.dir, status: "running", skipped: false, metrics };
+      }
+    }
+    progress.end("finished");
+    return { runId: id, dir: runDir.dir, status: "finished", skipped: false, metrics };
+  } finally {
+    progress.close();
+    optimizer.dispose();
+    model.dispose();
+    stats?.dispose();
+  }
+}
+
+function clean(line: MetricLine): MetricLine {
+  return Object.fromEntries(Object.entries(line).filter(([, v]) => v !== undefined)) as unknown as MetricLine;
+}
+
+/** Model config for a run: the preset's model config plus what the data decides (classes, vocabulary, sequence length). */
+export function modelConfigFor(config: ExperimentConfig, data: TaskData): Record<string, unknown> {
+  const given = { ...(config.modelConfig ?? {}) };
+  if (data.kind === "language") {
+    const { preset, ...rest } = given as { preset?: string };
+    return { ...(preset ? lstmPreset(preset) : {}), ...rest, vocabSize: data.numClasses, seqLen: config.bptt ?? 35, batchSize: undefined, seed: config.seed };
+  }
+  return { numClasses: data.numClasses, ...given, seed: config.seed };
+}
+
+function lstmPreset(name: string): Record<string, unknown> {
+  const preset = (LSTM_PRESETS as Record<string, Record<string, unknown>>)[name];
+  if (!preset) throw new Error(`config.modelConfig.preset = ${JSON.stringify(name)} is unknown; known: ${Object.keys(LSTM_PRESETS).join(", ")}`);
+  return preset;
+}
