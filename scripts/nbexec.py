@@ -13,6 +13,7 @@ RESULT.json gets {"ok", "cells", "failed_cell", "failed_code_cell", "message", "
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -61,7 +62,7 @@ def main():
     client = NotebookClient(
         nb,
         kernel_name=args.kernel,
-        timeout=args.timeout if args.timeout > 0 else None,
+        timeout=int(math.ceil(args.timeout)) if args.timeout > 0 else None,
         startup_timeout=120,
         allow_errors=False,
         record_timing=True,

@@ -91,7 +91,7 @@ function fmtSeconds(s: number): string {
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-async function runOne(python: string, file: string, opts: Required<Pick<RunOptions, "mode" | "timeoutS" | "keepExecuted">> & { outDir: string; figuresDir: string; env: NodeJS.ProcessEnv }): Promise<NotebookResult> {
+async function runOne(python: string, file: string, opts: Required<Pick<RunOptions, "mode" | "timeoutS" | "keepExecuted" | "verbose">> & { outDir: string; figuresDir: string; env: NodeJS.ProcessEnv }): Promise<NotebookResult> {
   const name = path.basename(file, ".ipynb");
   const html = path.join(opts.outDir, `${name}.html`);
   const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "padam-nb-")), "result.json");
@@ -106,16 +106,13 @@ async function runOne(python: string, file: string, opts: Required<Pick<RunOptio
     PYTHONWARNINGS: "ignore",
   };
   const t0 = Date.now();
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(python, args, { env, stdio: ["ignore", "inherit", "pipe"] });
+  const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    const child = spawn(python, args, { env, stdio: ["ignore", opts.verbose ? "inherit" : "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
-    child.on("close", (c) => {
-      if (c !== 0 && c !== 1 && stderr.trim()) process.stderr.write(stderr);
-      resolve(c ?? 2);
-    });
+    child.on("close", (c) => resolve({ code: c ?? 2, stderr }));
   });
   const seconds = (Date.now() - t0) / 1000;
   let parsed: { ok: boolean; failed_cell: number | null; failed_code_cell: number | null; message: string } | null = null;
@@ -126,7 +123,8 @@ async function runOne(python: string, file: string, opts: Required<Pick<RunOptio
   }
   fs.rmSync(path.dirname(resultFile), { recursive: true, force: true });
   if (!parsed) {
-    return { name, ok: false, html, seconds, failedCell: null, failedCodeCell: null, message: `nbexec.py exited with ${code} without a result` };
+    const detail = stderr.trim().split("\n").slice(-20).join("\n");
+    return { name, ok: false, html, seconds, failedCell: null, failedCodeCell: null, message: `nbexec.py exited with ${code} without a result${detail ? `:\n${detail}` : ""}` };
   }
   return {
     name,
@@ -169,7 +167,7 @@ export async function runNotebooks(options: RunOptions): Promise<NotebookResult[
       const name = path.basename(files[i], ".ipynb");
       const existed = fs.existsSync(path.join(outDir, `${name}.html`));
       log(`[${i + 1}/${files.length}] ${name} ...`);
-      const r = await runOne(python, files[i], { mode: options.mode, timeoutS, keepExecuted: options.keepExecuted ?? false, outDir, figuresDir, env: options.env ?? {} });
+      const r = await runOne(python, files[i], { mode: options.mode, timeoutS, verbose, keepExecuted: options.keepExecuted ?? false, outDir, figuresDir, env: options.env ?? {} });
       results[i] = r;
       if (r.ok) {
         log(`[${i + 1}/${files.length}] ${name} ok in ${fmtSeconds(r.seconds)} -> ${path.relative(process.cwd(), r.html)}${existed ? " (replaced)" : ""}`);

@@ -123,7 +123,7 @@ export function curvesFigure(runs: CurveRun[], opts: CurvesOptions = {}): Figure
         const kept = thin(points, maxPoints);
         data.push({
           type: "scatter",
-          mode: kept.length === 1 ? "markers" : "lines",
+          mode: kept.length === 1 ? "markers" : kept.length <= 30 ? "lines+markers" : "lines",
           name: `${run.name} · ${split}`,
           legendgroup: `${run.name} · ${split}`,
           showlegend: pi === 0,
