@@ -172,6 +172,10 @@ export interface LiveProgress extends ProgressHook {
   flush(): void;
   /** Final redraw; with `name`, also exports the final figure to figures/<notebook>/<name>.svg|png. */
   finish(opts?: { name?: string }): Promise<ExportResult | null>;
+  /** Later records without an explicit run belong to `run`. */
+  startRun(run: string): void;
+  /** Redraws if records arrived since the last redraw. */
+  endRun(run: string): void;
   /** Number of redraws sent so far (0 outside a kernel). */
   readonly redraws: number;
 }
