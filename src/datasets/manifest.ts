@@ -196,7 +196,7 @@ export function verifyBytes(bytes: Uint8Array, spec: ManifestFile, displayPath: 
   const matchesArchive = spec.md5 !== undefined && isGzip(bytes) && md5(bytes) === spec.md5;
   if (matchesArchive) return content;
   if (spec.contentSize !== undefined && content.length !== spec.contentSize) {
-    throw fail(`decompressed size ${content.length} bytes, expected ${spec.contentSize}`);
+    throw fail(`${content === bytes ? "size" : "decompressed size"} ${content.length} bytes, expected ${spec.contentSize}`);
   }
   if (spec.contentMd5 !== undefined) {
     const got = md5(content);
