@@ -195,6 +195,61 @@ describe("Conv2DBackpropFilter", () => {
   });
 });
 
+/** tfjs's own kernel for (name, backend), run on values; returns the output values. */
+async function stockRun(name: string, backend: string, inputs: Record<string, tf.Tensor>, attrs: tf.NamedAttrMap): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const k = stockKernel(name, backend);
+  assert.ok(k, `stock ${backend} ${name} kept`);
+  const b = tf.backend() as unknown as { readSync(id: object): Float32Array; disposeData(id: object): void };
+  const out = k!.kernelFunc({ inputs, backend: b, attrs }) as tf.TensorInfo;
+  const v = b.readSync(out.dataId).slice();
+  b.disposeData(out.dataId);
+  return v;
+}
+
+describe("Conv2DBackpropInput", () => {
+  test("wasm and cpu match tfjs's stock kernels on 40 random cases", async () => {
+    const r = rng(4242);
+    for (let k = 0; k < 40; k++) {
+      const c = randomCase(r, false);
+      const info = outSize(c);
+      const dyv = randArray(r, c.n * info.outHeight * info.outWidth * c.cout);
+      const wv = randArray(r, c.kh * c.kw * c.cin * c.cout);
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined, inputShape: [c.n, c.h, c.w, c.cin] } as unknown as tf.NamedAttrMap;
+      await tf.setBackend("cpu");
+      const mk = () => ({ dy: tf.tensor4d(dyv, [c.n, info.outHeight, info.outWidth, c.cout]), filter: tf.tensor4d(wv, [c.kh, c.kw, c.cin, c.cout]) });
+      const cpuIn = mk();
+      const ref = await stockRun("Conv2DBackpropInput", "cpu", cpuIn, attrs);
+      const ours = (await (tf.engine().runKernel("Conv2DBackpropInput", cpuIn, attrs) as tf.Tensor).data()) as Float32Array;
+      const what = JSON.stringify(c);
+      assertClose(ours, ref, `cpu ${what}`);
+      await tf.setBackend("wasm");
+      const wasmIn = mk();
+      const out = tf.engine().runKernel("Conv2DBackpropInput", wasmIn, attrs) as tf.Tensor;
+      assert.deepEqual(out.shape, [c.n, c.h, c.w, c.cin]);
+      assertClose((await out.data()) as Float32Array, ref, `wasm ${what}`);
+      tf.dispose([out, wasmIn.dy, wasmIn.filter]);
+      await tf.setBackend("cpu");
+      tf.dispose([cpuIn.dy, cpuIn.filter]);
+    }
+  });
+
+  test("NCHW on cpu matches the NHWC result", async () => {
+    const r = rng(8);
+    await tf.setBackend("cpu");
+    for (let k = 0; k < 8; k++) {
+      const c = randomCase(r, false);
+      const info = outSize(c);
+      const dy = tf.tensor4d(randArray(r, c.n * info.outHeight * info.outWidth * c.cout), [c.n, info.outHeight, info.outWidth, c.cout]);
+      const w = tf.tensor4d(randArray(r, c.kh * c.kw * c.cin * c.cout), [c.kh, c.kw, c.cin, c.cout]);
+      const base = { strides: c.strides, pad: c.pad, dimRoundingMode: undefined };
+      const nhwc = tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, { ...base, dataFormat: "NHWC", inputShape: [c.n, c.h, c.w, c.cin] } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const nchw = tf.engine().runKernel("Conv2DBackpropInput", { dy: dy.transpose([0, 3, 1, 2]), filter: w }, { ...base, dataFormat: "NCHW", inputShape: [c.n, c.cin, c.h, c.w] } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      assertClose((await nchw.transpose([0, 2, 3, 1]).data()) as Float32Array, (await nhwc.data()) as Float32Array, `NCHW ${JSON.stringify(c)}`);
+    }
+  });
+});
+
 describe("Conv2D gradient with dilations", () => {
   test("matches the gradient of the equivalent undilated conv with a zero-interleaved filter", async () => {
     const r = rng(2024);
@@ -247,7 +302,7 @@ describe("UnsortedSegmentSum on wasm", () => {
         await tf.setBackend(backend);
         const x = tf.tensor(xs, xShape);
         const seg = tf.tensor(ids, idShape, "int32");
-        const out = tf.unsortedSegmentSum(x, seg, numSegments);
+        const out = tf.unsortedSegmentSum(x, seg as tf.Tensor1D, numSegments);
         assert.deepEqual(out.shape, [numSegments, ...inner]);
         results.push((await out.data()) as Float32Array);
         tf.dispose([x, seg, out]);

@@ -14,6 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { conv2dBackpropFilterVia } from "./conv2d_backprop_filter";
+import { conv2dBackpropInputVia } from "./conv2d_backprop_input";
 import { conv2dGradConfig, DILATION_AWARE_BACKENDS } from "./conv2d_grad";
 import { unsortedSegmentSumWasm } from "./unsorted_segment_sum";
 
@@ -38,8 +39,8 @@ function put(config: tf.KernelConfig): void {
 
 /** What `registerTrainingKernels` adds or replaces, per backend (for reports and tests). */
 export const TRAINING_KERNELS: Record<string, readonly string[]> = {
-  cpu: ["Conv2DBackpropFilter"],
-  wasm: ["Conv2DBackpropFilter", "UnsortedSegmentSum"],
+  cpu: ["Conv2DBackpropFilter", "Conv2DBackpropInput"],
+  wasm: ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum"],
 };
 
 export function registerTrainingKernels(): void {
@@ -49,6 +50,11 @@ export function registerTrainingKernels(): void {
       kernelName: "Conv2DBackpropFilter",
       backendName,
       kernelFunc: conv2dBackpropFilterVia(backendName) as unknown as tf.KernelFunc,
+    });
+    put({
+      kernelName: "Conv2DBackpropInput",
+      backendName,
+      kernelFunc: conv2dBackpropInputVia(backendName) as unknown as tf.KernelFunc,
     });
     DILATION_AWARE_BACKENDS.add(backendName);
   }

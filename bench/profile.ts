@@ -1,0 +1,36 @@
+/**
+ * Per-kernel time of one training step of a workload (development aid for docs/performance.md):
+ *   npx tsx bench/profile.ts cifar-resnet18 [batch]
+ */
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../src/backend";
+import { prepareWorkload, REFERENCE_SCALE, WORKLOAD_NAMES, WorkloadName } from "./workloads";
+
+async function main(): Promise<void> {
+  const name = process.argv[2] as WorkloadName;
+  if (!WORKLOAD_NAMES.includes(name)) throw new Error(`workload = ${JSON.stringify(name)}; allowed: ${WORKLOAD_NAMES.join(", ")}`);
+  const batch = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+  await initBackend({});
+  const scale = { ...REFERENCE_SCALE, ...(batch ? { fmnistBatch: batch, resnetBatch: batch, lstmBatch: batch } : {}) };
+  const [p] = prepareWorkload(name, scale);
+  p.step(); // warm-up
+  const t0 = performance.now();
+  const prof = await tf.profile(() => p.step());
+  const total = performance.now() - t0;
+  const byKernel = new Map<string, { ms: number; n: number }>();
+  for (const k of prof.kernels) {
+    const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
+    e.ms += k.kernelTimeMs as number;
+    e.n++;
+    byKernel.set(k.name, e);
+  }
+  const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const sum = rows.reduce((s, [, e]) => s + e.ms, 0);
+  console.log(`${name}: step ${total.toFixed(0)} ms (profiled), kernels ${sum.toFixed(0)} ms`);
+  for (const [k, e] of rows.slice(0, 25)) console.log(`${k.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms  ${String(e.n).padStart(4)} calls`);
+  p.dispose();
+}
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

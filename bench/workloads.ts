@@ -1,0 +1,159 @@
+/**
+ * The four training-throughput workloads of `shared/bench/torch_reference.py`, built from the
+ * project's own models (`src/models`) and optimizers (`src/optim`):
+ *
+ * | workload        | network                                   | batch      | optimizer            | unit      |
+ * |-----------------|-------------------------------------------|------------|----------------------|-----------|
+ * | fmnist-cnn      | `fmnist-cnn` (conv32-pool-conv64-pool-128-10) | 64     | AMSGrad, lr 1e-3     | samples/s |
+ * | cifar-resnet18  | CIFAR ResNet-18 (`resnet18`)              | 32         | SGD momentum 0.9, lr 0.1 | samples/s |
+ * | ptb-lstm2       | LSTM LM `ptb-lstm-small` (10000x200, 2xLSTM200, dense 10000) | 20x35 | SGD lr 1 | tokens/s |
+ * | optimizer-step  | one AMSGrad update of ResNet-18's trainable set (11.2M values), gradients given | – | AMSGrad | steps/s |
+ *
+ * Every training step is forward + softmax cross-entropy + backward + update on fixed random
+ * inputs (as the reference does), and ends by reading the loss back, so the time includes all
+ * work. The `optimizer-step` workload also times Padam and `tf.train.adam` on the same
+ * parameter set (extra result rows `optimizer-step:padam` and `optimizer-step:tf.train.adam`).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { buildModel, LSTM_PRESETS, softmaxCrossEntropyFromLogits } from "../src/models";
+import { createOptimizer } from "../src/optim";
+
+export const WORKLOAD_NAMES = ["fmnist-cnn", "cifar-resnet18", "ptb-lstm2", "optimizer-step"] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+/** One prepared benchmark: call `step()` repeatedly, then `dispose()`. */
+export interface Prepared {
+  /** Result row name (the workload, or `workload:variant`). */
+  name: string;
+  unit: "samples/s" | "tokens/s" | "steps/s";
+  /** Units of work per step (samples or tokens); 1 for steps/s. */
+  perStep: number;
+  step: () => void;
+  dispose: () => void;
+}
+
+/** Sizes that tests shrink; the defaults are the reference's. */
+export interface WorkloadScale {
+  fmnistBatch: number;
+  resnetBatch: number;
+  lstmBatch: number;
+  lstmSteps: number;
+  lstmVocab: number;
+}
+
+export const REFERENCE_SCALE: Readonly<WorkloadScale> = Object.freeze({
+  fmnistBatch: 64, // torch_reference.py bench_classifier(..., 64)
+  resnetBatch: 32,
+  lstmBatch: 20, // x = randint(0, 10000, (20, 35))
+  lstmSteps: 35,
+  lstmVocab: 10000,
+});
+
+function seededInts(n: number, max: number, seed: number): Int32Array {
+  // A small LCG: fixed inputs without touching tfjs's global random state.
+  let s = seed >>> 0;
+  return Int32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % max;
+  });
+}
+
+function classifier(
+  name: WorkloadName,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  inputShape: number[],
+  batch: number,
+  numClasses: number,
+): Prepared {
+  const x = tf.randomNormal([batch, ...inputShape], 0, 1, "float32", 1);
+  const y = tf.tensor1d(seededInts(batch, numClasses, 2), "int32");
+  return {
+    name,
+    unit: "samples/s",
+    perStep: batch,
+    step: () => {
+      const loss = optimizer.minimize(
+        () => softmaxCrossEntropyFromLogits(y, model.apply(x, { training: true }) as tf.Tensor),
+        true,
+      );
+      loss!.dataSync();
+      loss!.dispose();
+    },
+    dispose: () => {
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Builds the result rows of one workload (one row, or three for optimizer-step). */
+export function prepareWorkload(name: WorkloadName, scale: WorkloadScale = REFERENCE_SCALE): Prepared[] {
+  switch (name) {
+    case "fmnist-cnn":
+      return [classifier(name, buildModel("fmnist-cnn", { seed: 0 }), createOptimizer("amsgrad", { learningRate: 1e-3 }), [28, 28, 1], scale.fmnistBatch, 10)];
+    case "cifar-resnet18":
+      return [classifier(name, buildModel("resnet18", { seed: 0 }), createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }), [32, 32, 3], scale.resnetBatch, 10)];
+    case "ptb-lstm2": {
+      const { lstmBatch: b, lstmSteps: t, lstmVocab: v } = scale;
+      // Stateless (no fixed batchSize): every batch starts from a zero state, as the reference.
+      const model = buildModel("lstm-lm", { ...LSTM_PRESETS["ptb-lstm-small"], vocabSize: v, seqLen: t, batchSize: undefined, seed: 0 });
+      const optimizer = createOptimizer("sgd", { learningRate: 1 });
+      const x = tf.tensor2d(seededInts(b * t, v, 3), [b, t], "int32");
+      const y = tf.tensor2d(seededInts(b * t, v, 4), [b, t], "int32");
+      return [{
+        name,
+        unit: "tokens/s",
+        perStep: b * t,
+        step: () => {
+          const loss = optimizer.minimize(() => softmaxCrossEntropyFromLogits(y, model.apply(x, { training: true }) as tf.Tensor), true);
+          loss!.dataSync();
+          loss!.dispose();
+        },
+        dispose: () => {
+          tf.dispose([x, y]);
+          optimizer.dispose();
+          model.dispose();
+        },
+      }];
+    }
+    case "optimizer-step":
+      return optimizerSteps(scale.resnetBatch === REFERENCE_SCALE.resnetBatch ? "resnet18" : "fmnist-cnn");
+  }
+}
+
+/**
+ * One update over a model's trainable parameter set with fixed random gradients, for AMSGrad
+ * (the reference's `Adam(amsgrad=True)`), Padam (p = 1/8) and tfjs's built-in Adam. Each gets
+ * its own copy of the variables so that their states do not interact.
+ */
+function optimizerSteps(modelName: "resnet18" | "fmnist-cnn"): Prepared[] {
+  const model = buildModel(modelName, { seed: 0 });
+  const shapes = model.trainableWeights.map((w) => w.shape as number[]);
+  model.dispose();
+  const make = (name: string, optimizer: tf.Optimizer): Prepared => {
+    const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.1, "float32", i), true, `${name}/w${i}`));
+    const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 1, "float32", 1000 + i));
+    const named = vars.map((v, i) => ({ name: v.name, tensor: grads[i] }));
+    return {
+      name,
+      unit: "steps/s",
+      perStep: 1,
+      step: () => {
+        optimizer.applyGradients(named);
+        // Wait for the update: read one value of the last variable.
+        vars[vars.length - 1].dataSync();
+      },
+      dispose: () => {
+        optimizer.dispose();
+        tf.dispose([...vars, ...grads]);
+      },
+    };
+  };
+  return [
+    make("optimizer-step", createOptimizer("amsgrad", { learningRate: 1e-3 })),
+    make("optimizer-step:padam", createOptimizer("padam", { learningRate: 0.1, partial: 0.125 })),
+    make("optimizer-step:tf.train.adam", tf.train.adam(1e-3, 0.9, 0.999, 1e-8)),
+  ];
+}
