@@ -2,7 +2,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend";
+import { initBackend } from "../backend/index";
 import { buildModel, countParams, softmaxCrossEntropyFromLogits } from "./index";
 
 /** nn.Conv2d(cin, cout, 3) with bias. */

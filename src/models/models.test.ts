@@ -1,7 +1,7 @@
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend";
+import { initBackend } from "../backend/index";
 import {
   buildModel,
   countParams,
