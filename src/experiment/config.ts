@@ -4,7 +4,7 @@
  */
 import { isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from "../optim/registry";
 import { validateStepDecay, type StepDecay } from "../optim/schedule";
-import { MODEL_NAMES, type ModelName } from "../models";
+import { MODEL_NAMES, type ModelName } from "../models/index";
 
 export const EXPERIMENT_DATASETS = ["fashion-mnist", "cifar10", "image-folder", "ptb"] as const;
 export type ExperimentDataset = (typeof EXPERIMENT_DATASETS)[number];

@@ -8,7 +8,7 @@ import {
   batchify, bpttBatches, CIFAR10_MEAN, CIFAR10_STD, dataRoots, FASHION_MNIST_MEAN, FASHION_MNIST_STD, IMAGENET_MEAN,
   IMAGENET_STD, imageBatches, loadCifar10, loadFashionMnist, loadImageFolder, loadPtb, mixSeed,
   numBatches, numBpttBatches, randomCropFlip, randomResizedCrop, resizeCenterCrop, type ImageSet, type ImageTransform,
-} from "../datasets";
+} from "../datasets/index";
 import type { ExperimentConfig } from "./config";
 import type { Batch, TaskData } from "./task";
 

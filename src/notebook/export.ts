@@ -157,6 +157,11 @@ export function exportFigure(fig: { data: unknown[]; layout: Record<string, unkn
 
 async function exportNow(fig: { data: unknown[]; layout: Record<string, unknown> }, opts: ExportOptions): Promise<ExportResult> {
   const formats = opts.formats ?? ["svg", "png"];
+  // A figure computed more than IDLE_CLOSE_MS after the last one must not race the idle close.
+  if (idleTimer) {
+    clearTimeout(idleTimer);
+    idleTimer = null;
+  }
   if (process.env.PADAM_EXPORT_FIGURES === "0") return { files: [], skipped: "PADAM_EXPORT_FIGURES=0" };
   const chromium = findChromium();
   if (!chromium) {
