@@ -12,4 +12,4 @@ export {
   BACKEND_REQUESTS,
 } from "./select";
 export type { BackendRequest, CandidateName, LoadResult, Loader, Loaders, SelectionInput, SelectionResult } from "./select";
-export { registerTrainingKernels, stockKernel, TRAINING_KERNELS } from "./kernels/register";
+export { registerTrainingKernels, stockKernel, stockGradient, TRAINING_KERNELS } from "./kernels/register";

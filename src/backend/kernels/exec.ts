@@ -16,6 +16,10 @@ export type Attrs = tf.NamedAttrMap;
 export interface DataBackend {
   disposeData(dataId: object, force?: boolean): boolean;
   readSync(dataId: object): unknown;
+  /** cpu (wasm has none) */
+  makeTensorInfo?(shape: number[], dtype: tf.DataType, values: tf.backend_util.BackendValues): TensorInfo;
+  /** wasm's signature */
+  makeOutput?(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): TensorInfo;
 }
 
 export class KernelRunner {
@@ -33,6 +37,18 @@ export class KernelRunner {
       throw new Error(`kernel '${name}' is not registered for backend '${this.backendName}'`);
     }
     const out = config.kernelFunc({ inputs, backend: this.backend as object, attrs }) as TensorInfo;
+    if (!keep) this.temps.push(out);
+    return out;
+  }
+
+  /** A new temporary holding `values` (a JS-side computation's result). */
+  fromValues(shape: number[], dtype: tf.DataType, values: Float32Array | Int32Array, keep = false): TensorInfo {
+    const b = this.backend;
+    let out: TensorInfo;
+    // cpu also has a `makeOutput`, with another signature (values, shape, dtype) returning a Tensor.
+    if (b.makeTensorInfo !== undefined) out = b.makeTensorInfo(shape, dtype, values);
+    else if (b.makeOutput !== undefined) out = b.makeOutput(shape, dtype, undefined, values);
+    else throw new Error(`backend '${this.backendName}' cannot create tensors from values`);
     if (!keep) this.temps.push(out);
     return out;
   }

@@ -7,7 +7,8 @@ import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { registerTrainingKernels, stockKernel } from "./register";
+import { registerTrainingKernels, stockGradient, stockKernel } from "./register";
+import { fusedBatchNormGradConfig } from "./batchnorm_grad";
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -320,5 +321,38 @@ describe("UnsortedSegmentSum on wasm", () => {
     const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, tf.tensor1d([2, 0, 2], "int32"))))(table);
     assert.deepEqual(Array.from(await g.data()), [1, 1, 0, 0, 2, 2]);
+  });
+});
+
+describe("FusedBatchNorm gradient", () => {
+  test("equals tfjs's stock gradient for every input, 4-D per-channel and 2-D cases", async () => {
+    const stock = stockGradient("FusedBatchNorm");
+    assert.ok(stock, "stock gradient kept");
+    const r = rng(66);
+    for (const backend of ["wasm", "cpu"]) {
+      await tf.setBackend(backend);
+      for (const shape of [[2, 3, 4, 5], [3, 2, 2, 1], [6, 4]]) {
+        const c = shape[shape.length - 1];
+        const x = tf.tensor(randArray(r, shape.reduce((a, b) => a * b, 1)), shape);
+        const weights = tf.tensor(randArray(r, x.size), shape);
+        const [mean, variance] = [tf.tensor1d(randArray(r, c)), tf.tensor1d(Float32Array.from(randArray(r, c), (v) => 0.5 + Math.abs(v)))];
+        const [scale, offset] = [tf.tensor1d(randArray(r, c)), tf.tensor1d(randArray(r, c))];
+        const f = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor, o: tf.Tensor) =>
+          tf.sum(tf.mul(tf.batchNorm(a, m as tf.Tensor1D, v as tf.Tensor1D, o as tf.Tensor1D, s as tf.Tensor1D, 1e-3), weights));
+        const ours = tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, mean, variance, scale, offset]);
+        tf.registerGradient(stock!);
+        let ref: tf.Tensor[];
+        try {
+          ref = tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, mean, variance, scale, offset]);
+        } finally {
+          tf.registerGradient(fusedBatchNormGradConfig);
+        }
+        const names = ["x", "mean", "variance", "scale", "offset"];
+        for (let i = 0; i < 5; i++) {
+          assert.deepEqual(ours[i].shape, ref[i].shape);
+          assertClose((await ours[i].data()) as Float32Array, (await ref[i].data()) as Float32Array, `${backend} ${shape} d${names[i]}`);
+        }
+      }
+    }
   });
 });
