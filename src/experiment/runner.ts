@@ -35,6 +35,11 @@ export interface RunOptions {
   onRecord?: (line: MetricLine) => void;
   /** Terminal progress: "auto" (a bar on a TTY, one line per epoch otherwise), or "none". */
   progress?: "auto" | "none";
+  /**
+   * Called after every epoch's metrics are written, with the live model and optimizer (for
+   * analyses such as per-layer effective step sizes; do not dispose them).
+   */
+  onEpochEnd?: (ctx: { epoch: number; model: tf.LayersModel; optimizer: RuleOptimizer; config: ExperimentConfig }) => void | Promise<void>;
   /** Stop after this many epochs of this call (tests use it to simulate an interruption). */
   stopAfterEpochs?: number;
 }
@@ -214,6 +219,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       runDir.appendMetrics(lines);
       metrics.push(...lines);
       for (const l of lines) options.onRecord?.(l);
+      await options.onEpochEnd?.({ epoch, model, optimizer, config });
       mkdirSync(runDir.checkpointDir, { recursive: true });
       await saveCheckpoint(join(runDir.checkpointDir, "state.bin"), model, optimizer, { epoch, dropout: getDropoutState(model) });
       if (stats) writeFileAtomic(runDir.gradientStatsPath, JSON.stringify(stats.summary(), null, 2) + "\n");
