@@ -19,35 +19,8 @@ export const IMAGENET_STD = [0.229, 0.224, 0.225];
 export const FASHION_MNIST_MEAN = [0.286];
 export const FASHION_MNIST_STD = [0.353];
 
-/** A random number generator returning floats in [0, 1). */
-export type Rng = () => number;
-
-/** mulberry32: a small, fast 32-bit seeded generator (deterministic across platforms). */
-export function seededRandom(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Mixes integers into one 32-bit seed (for per-epoch and per-purpose streams). */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0;
-    h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** Uniform integer in [0, n). */
-export function randInt(rng: Rng, n: number): number {
-  return Math.min(n - 1, Math.floor(rng() * n));
-}
+export { mixSeed, randInt, seededRandom, type Rng } from "../util/random";
+import { randInt, type Rng } from "../util/random";
 
 /** An image and its geometry. */
 export interface Image {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { OPTIMIZERS, OPTIMIZER_NAMES, createOptimizer, referenceTrajectory, applyStepDecay, stepDecayLr, type RuleOptimizer } from "./index";
 import { expectClose } from "../testing/expect_close";
+import { uniform } from "../util/random";
 
 /** Options each optimizer is exercised with: non-default values so that every term is active. */
 const ROWS: { name: string; options: Record<string, unknown>; fitLr: number }[] = [
@@ -21,13 +22,7 @@ const ROWS: { name: string; options: Record<string, unknown>; fitLr: number }[] 
 ];
 
 /** Deterministic pseudo-random numbers in [-1, 1) (no dependence on tfjs's RNG). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  };
-}
+const lcg = (seed: number) => uniform(seed, -1, 1);
 
 function regressionData(seed: number) {
   const r = lcg(seed);

@@ -2,23 +2,15 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { createGradientStats, logLogSlope, quantileSorted } from "./gradient_stats";
+import { uniform } from "../util/random";
 
 tf.setBackend("cpu");
 
 const close = (a: number, b: number, rtol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b), 1e-30), `${what}: ${a} vs ${b}`);
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
+/** Deterministic pseudo-random numbers in [-1, 1). */
+const rng = (seed: number) => uniform(seed, -1, 1);
 
 describe("helpers", () => {
   test("quantileSorted interpolates linearly (type 7)", () => {

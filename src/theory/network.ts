@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { verifiedRateShape } from "./bounds";
 import { createGradientStats, GradientStatsSummary } from "./gradient_stats";
-import { mulberry32 } from "./synthetic";
+import { seededRandom } from "../util/random";
 
 /** Configuration of the network measurement. */
 export interface NetworkCheckConfig {
@@ -117,7 +117,7 @@ export function measureNetworkGradients(
   };
   const stats = createGradientStats();
   const losses: { step: number; loss: number }[] = [];
-  const rand = mulberry32(cfg.seed + 100);
+  const rand = seededRandom(cfg.seed + 100);
   const order = Array.from({ length: cfg.samples }, (_, i) => i);
   let cursor = cfg.samples; // forces a shuffle on the first step
   try {

@@ -23,6 +23,7 @@
  * Used by notebooks/03-convergence-theory.ipynb.
  */
 import { BoundResult, convergenceBound } from "./bounds";
+import { seededRandom } from "../util/random";
 
 /** Max of |phi'(u)| = 3 sqrt(3) / 8. */
 export const PHI_PRIME_MAX = (3 * Math.sqrt(3)) / 8;
@@ -50,18 +51,6 @@ export const SYNTHETIC_PROBLEM_DEFAULTS: Readonly<SyntheticProblemConfig> = Obje
   initRange: 2, // beyond |u| = 1/sqrt(3), where phi is concave: starts in the nonconvex region
   seed: 1,
 });
-
-/** Mulberry32: a small deterministic generator of uniforms in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The problem with its known constants. */
 export interface SyntheticProblem {
@@ -97,7 +86,7 @@ export function syntheticProblem(config: Partial<SyntheticProblemConfig> = {}): 
   checkProblemConfig(c);
   const weights = new Float64Array(c.d);
   for (let i = 0; i < c.d; i++) weights[i] = Math.pow(i + 1, -c.scaleDecay);
-  const rand = mulberry32(c.seed);
+  const rand = seededRandom(c.seed);
   const x1 = new Float64Array(c.d);
   for (let i = 0; i < c.d; i++) x1[i] = (2 * rand() - 1) * c.initRange;
   const wMax = weights.reduce((a, b) => Math.max(a, b), 0);
@@ -158,7 +147,7 @@ export function runPaperPadam(problem: SyntheticProblem, hp: PaperPadamConfig, T
   if (!(hp.beta2 >= 0 && hp.beta2 < 1)) throw new Error(`runPaperPadam beta2 = ${hp.beta2} is not allowed: 0 <= beta2 < 1`);
   const { d, noise } = problem.config;
   const w = problem.weights;
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const x = Float64Array.from(problem.x1);
   const m = new Float64Array(d);
   const v = new Float64Array(d);
