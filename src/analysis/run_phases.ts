@@ -1,0 +1,91 @@
+/**
+ * Early progress versus final generalization, read from a run's per-epoch metrics: the numbers
+ * behind the paper's claim that Padam trains about as fast as Adam/AMSGrad early and ends
+ * matching or beating SGD-momentum after the learning-rate decay (shared/docs/paper.md §5, §6),
+ * and the p-sweep (p = 1/4 too adaptive, p = 1/16 SGD-like).
+ * Used by notebooks 01-motivation and 07-p-sweep.
+ */
+import type { LineSeries } from "../notebook/plotly";
+import type { MetricLine } from "../experiment/store";
+
+export interface PhaseSummary {
+  label: string;
+  /** Epochs with metrics. */
+  epochs: number;
+  /** Test accuracy (%) and train loss after epoch `earlyEpoch` (0-based). */
+  earlyTestAcc?: number;
+  earlyTrainLoss?: number;
+  /** First epoch (0-based) trained with a smaller learning rate than epoch 0; absent without a decay. */
+  decayEpoch?: number;
+  /** Test accuracy (%) after the last epoch before the decay. */
+  preDecayTestAcc?: number;
+  finalTestAcc?: number;
+  bestTestAcc?: number;
+  finalTrainLoss?: number;
+  /** finalTestAcc − preDecayTestAcc, in points: what the decay bought. */
+  decayGain?: number;
+}
+
+const pct = (v: number | undefined) => (v === undefined ? undefined : 100 * v);
+
+/** Summarizes one run; `earlyEpoch` defaults to 0 (after the first epoch). */
+export function phaseSummary(label: string, metrics: readonly MetricLine[], opts: { earlyEpoch?: number } = {}): PhaseSummary {
+  const early = opts.earlyEpoch ?? 0;
+  if (!Number.isInteger(early) || early < 0) throw new Error(`phaseSummary: earlyEpoch = ${early} is invalid; allowed: an integer >= 0`);
+  const train = metrics.filter((m) => m.split === "train");
+  const test = metrics.filter((m) => m.split === "test");
+  const at = (lines: readonly MetricLine[], epoch: number) => lines.find((m) => m.epoch === epoch);
+  const lr0 = train[0]?.lr;
+  const decayLine = lr0 === undefined ? undefined : train.find((m) => m.lr < lr0 * (1 - 1e-9));
+  const decayEpoch = decayLine?.epoch;
+  const pre = decayEpoch === undefined ? undefined : at(test, decayEpoch - 1);
+  const last = test[test.length - 1];
+  const finalTestAcc = pct(last?.acc);
+  const preDecayTestAcc = pct(pre?.acc);
+  const accs = test.filter((m) => m.acc !== undefined).map((m) => 100 * (m.acc as number));
+  return {
+    label,
+    epochs: train.length,
+    earlyTestAcc: pct(at(test, early)?.acc),
+    earlyTrainLoss: at(train, early)?.loss,
+    decayEpoch,
+    preDecayTestAcc,
+    finalTestAcc,
+    bestTestAcc: accs.length ? Math.max(...accs) : undefined,
+    finalTrainLoss: train[train.length - 1]?.loss,
+    decayGain: finalTestAcc !== undefined && preDecayTestAcc !== undefined ? finalTestAcc - preDecayTestAcc : undefined,
+  };
+}
+
+/**
+ * One line per run of a per-epoch quantity: "loss" (of `split`), "acc" or "error" (1 − acc,
+ * in %, as the paper plots test error). x is the epoch number counted from 1.
+ */
+export function epochSeries(runs: readonly { label: string; metrics: readonly MetricLine[] }[], split: MetricLine["split"], quantity: "loss" | "acc" | "error"): LineSeries[] {
+  if (!["loss", "acc", "error"].includes(quantity)) throw new Error(`epochSeries: quantity = ${JSON.stringify(quantity)} is invalid; allowed: loss, acc, error`);
+  return runs.map((r) => {
+    const lines = r.metrics.filter((m) => m.split === split);
+    const y = lines.map((m) => (quantity === "loss" ? m.loss : m.acc === undefined ? NaN : quantity === "acc" ? 100 * m.acc : 100 * (1 - m.acc)));
+    return { name: r.label, x: lines.map((m) => m.epoch + 1), y, mode: "lines+markers" as const };
+  });
+}
+
+/**
+ * A matrix for a heatmap from a list of items: rows and columns in the order given, `z[row][col]`
+ * = value of the item with that row and column key (NaN where none). Duplicate cells are an error.
+ */
+export function gridMatrix<T>(items: readonly T[], rows: readonly (string | number)[], cols: readonly (string | number)[], key: (item: T) => { row: string | number; col: string | number }, value: (item: T) => number): number[][] {
+  const z = rows.map(() => cols.map(() => NaN));
+  const seen = new Set<string>();
+  for (const item of items) {
+    const { row, col } = key(item);
+    const r = rows.indexOf(row);
+    const c = cols.indexOf(col);
+    if (r < 0 || c < 0) throw new Error(`gridMatrix: item at row ${JSON.stringify(row)}, column ${JSON.stringify(col)} is outside the grid; rows: ${JSON.stringify(rows)}, columns: ${JSON.stringify(cols)}`);
+    const id = `${r}/${c}`;
+    if (seen.has(id)) throw new Error(`gridMatrix: two items for row ${JSON.stringify(row)}, column ${JSON.stringify(col)}`);
+    seen.add(id);
+    z[r][c] = value(item);
+  }
+  return z;
+}

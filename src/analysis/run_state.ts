@@ -1,0 +1,51 @@
+/**
+ * The trained state of a finished run, rebuilt from its checkpoint: the model's weights and the
+ * optimizer's slots (m, v, v̂, step counts, learning rate) after the last epoch. Because the
+ * state comes from disk, it is available for runs that a notebook reused instead of training
+ * (runGrid skips finished runs, so `onEpochEnd` never sees them).
+ * Used by notebook 02-small-learning-rate-dilemma.
+ */
+import { join } from "node:path";
+import type * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend/index";
+import { loadCheckpoint } from "../experiment/checkpoint";
+import type { ExperimentConfig } from "../experiment/config";
+import { loadTaskData } from "../experiment/data";
+import { modelConfigFor } from "../experiment/runner";
+import { resolveRunsDir, runId, RunDir } from "../experiment/store";
+import { buildModel, type ModelName } from "../models/index";
+import { createOptimizer } from "../optim/registry";
+import type { RuleOptimizer } from "../optim/rule_optimizer";
+
+export interface RunState {
+  config: ExperimentConfig;
+  runDir: string;
+  /** Last finished epoch (0-based) that the checkpoint holds. */
+  epoch: number;
+  model: tf.LayersModel;
+  optimizer: RuleOptimizer;
+}
+
+/**
+ * Rebuilds the model and optimizer of `config`'s run from its checkpoint, calls `fn` with them,
+ * and disposes both afterwards (also when `fn` throws). The run must exist and have finished at
+ * least one epoch; otherwise the error names the run and what is missing.
+ */
+export async function withRunState<T>(config: ExperimentConfig, fn: (state: RunState) => T | Promise<T>, options: { runsDir?: string } = {}): Promise<T> {
+  const id = runId(config);
+  const dir = new RunDir(join(resolveRunsDir(options.runsDir), id));
+  if (!dir.exists()) throw new Error(`withRunState: run ${id} does not exist in ${resolveRunsDir(options.runsDir)}; run it first (runGrid or runExperiment)`);
+  const status = dir.status();
+  if (!status || status.epoch < 0) throw new Error(`withRunState: run ${id} has no finished epoch yet (status ${status?.status ?? "missing"}), so it has no checkpoint`);
+  await initBackend({ quiet: true });
+  const data = await loadTaskData(config);
+  const model = buildModel(config.model as ModelName, modelConfigFor(config, data) as never);
+  const optimizer = createOptimizer(config.optimizer, config.optimizerOptions) as RuleOptimizer;
+  try {
+    await loadCheckpoint(join(dir.checkpointDir, "state.bin"), model, optimizer);
+    return await fn({ config, runDir: dir.dir, epoch: status.epoch, model, optimizer });
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Side-by-side histograms with shared bins, one panel per layer: the figure of notebook 02
+ * (per-layer effective step sizes for several p on a log scale). Binning happens here, so a
+ * figure over a whole network's coordinates stores only bin counts in the notebook.
+ */
+import { baseLayout, colorAt, type Figure, type Trace } from "../notebook/plotly";
+
+export interface FacetPanel {
+  /** Panel title, e.g. the layer name. */
+  title: string;
+  /** One histogram per group (e.g. per p), overlaid in the panel. */
+  groups: { name: string; values: ArrayLike<number> }[];
+}
+
+export interface FacetHistogramOptions {
+  title?: string;
+  /** x-axis title (default "log10(value)" with log10, else "value"). */
+  xTitle?: string;
+  /** Bins over the common range of all panels (default 50). */
+  bins?: number;
+  /** Bin log10 of the values; non-positive and non-finite values are dropped (default true). */
+  log10?: boolean;
+  /** Panels per row (default: all in one row). */
+  columns?: number;
+  height?: number;
+}
+
+export interface BinnedGroup {
+  name: string;
+  /** Fraction of the group's kept values per bin. */
+  fractions: number[];
+  kept: number;
+  dropped: number;
+}
+
+/** Shared equal-width bins over all values of all panels; fractions per group. */
+export function binPanels(panels: FacetPanel[], bins: number, log10: boolean): { centers: number[]; width: number; panels: { title: string; groups: BinnedGroup[] }[] } {
+  if (!Number.isInteger(bins) || bins < 1 || bins > 10000) throw new Error(`binPanels: bins = ${bins} is invalid; allowed: an integer from 1 to 10000`);
+  if (panels.length === 0) throw new Error("binPanels: panels is empty; allowed: at least one panel");
+  const transform = (v: number): number | undefined => (!Number.isFinite(v) || (log10 && v <= 0) ? undefined : log10 ? Math.log10(v) : v);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of panels) for (const g of p.groups) for (let i = 0; i < g.values.length; i++) {
+    const v = transform(g.values[i]);
+    if (v === undefined) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
+  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  const width = (hi - lo) / bins;
+  const centers = Array.from({ length: bins }, (_, i) => lo + (i + 0.5) * width);
+  return {
+    centers, width,
+    panels: panels.map((p) => ({
+      title: p.title,
+      groups: p.groups.map((g) => {
+        const counts = new Array<number>(bins).fill(0);
+        let kept = 0;
+        for (let i = 0; i < g.values.length; i++) {
+          const v = transform(g.values[i]);
+          if (v === undefined) continue;
+          counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+          kept++;
+        }
+        return { name: g.name, fractions: counts.map((c) => (kept > 0 ? c / kept : 0)), kept, dropped: g.values.length - kept };
+      }),
+    })),
+  };
+}
+
+/** Overlaid histograms (fraction of each group's values per bin), one panel per entry, shared bins. */
+export function facetHistogramFigure(panels: FacetPanel[], opts: FacetHistogramOptions = {}): Figure {
+  const log10 = opts.log10 ?? true;
+  const binned = binPanels(panels, opts.bins ?? 50, log10);
+  const columns = opts.columns ?? panels.length;
+  if (!Number.isInteger(columns) || columns < 1) throw new Error(`facetHistogramFigure: columns = ${columns} is invalid; allowed: an integer >= 1`);
+  const rows = Math.ceil(panels.length / columns);
+  const gapX = 0.04;
+  const gapY = 0.12;
+  const w = (1 - gapX * (columns - 1)) / columns;
+  const h = (1 - gapY * (rows - 1)) / rows;
+  const layout = baseLayout({ title: opts.title, height: opts.height ?? Math.max(320, 300 * rows) });
+  layout.barmode = "overlay";
+  layout.bargap = 0;
+  const annotations: Record<string, unknown>[] = [];
+  const data: Trace[] = [];
+  binned.panels.forEach((panel, pi) => {
+    const r = Math.floor(pi / columns);
+    const c = pi % columns;
+    const suffix = pi === 0 ? "" : String(pi + 1);
+    const x0 = c * (w + gapX);
+    const y1 = 1 - r * (h + gapY);
+    layout[`xaxis${suffix}`] = { domain: [x0, x0 + w], anchor: `y${suffix}`, title: { text: r === rows - 1 ? (opts.xTitle ?? (log10 ? "log10(value)" : "value")) : "" }, zeroline: false };
+    layout[`yaxis${suffix}`] = { domain: [y1 - h, y1], anchor: `x${suffix}`, title: { text: c === 0 ? "fraction" : "" }, zeroline: false };
+    annotations.push({ text: `<b>${panel.title}</b>`, showarrow: false, xref: "paper", yref: "paper", x: x0 + w / 2, y: y1, xanchor: "center", yanchor: "bottom" });
+    panel.groups.forEach((g, gi) => {
+      data.push({
+        type: "bar", name: g.name, legendgroup: g.name, showlegend: pi === 0,
+        x: binned.centers, y: g.fractions, width: binned.width,
+        xaxis: `x${suffix}`, yaxis: `y${suffix}`,
+        marker: { color: colorAt(gi) }, opacity: panel.groups.length > 1 ? 0.55 : 0.9,
+      });
+    });
+  });
+  layout.annotations = annotations;
+  return { data, layout };
+}
