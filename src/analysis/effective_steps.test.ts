@@ -1,0 +1,112 @@
+import { describe, test, before } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend/index";
+import { createOptimizer } from "../optim/registry";
+import type { RuleOptimizer } from "../optim/rule_optimizer";
+import { appliedSteps, byLayer, effectiveSteps, padamBiasFactor, secondMoments, summarizeSteps } from "./effective_steps";
+
+before(async () => {
+  await initBackend({ quiet: true });
+});
+
+describe("effectiveSteps", () => {
+  test("lr / (sqrt(v) + eps)^(2p): the floor eps^(2p) at v = 0 and the value at v = 1", () => {
+    const s = effectiveSteps([0, 1, 1e-4], { lr: 0.1, p: 1 / 8, epsilon: 1e-8 });
+    assert.ok(Math.abs(s[0] - 0.1 / 1e-2) / 10 < 1e-5, `floor: ${s[0]}`);
+    assert.ok(Math.abs(s[1] - 0.1) < 1e-6);
+    assert.ok(Math.abs(s[2] - 0.1 / Math.pow(1e-2, 0.25)) / s[2] < 1e-5);
+    const flat = effectiveSteps([0, 1e-6, 5], { lr: 0.1, p: 0, scale: 0.5 });
+    assert.deepEqual(Array.from(flat), [0.05, 0.05, 0.05].map(Math.fround), "p = 0 is momentum SGD: every coordinate gets lr·scale");
+  });
+
+  test("a smaller p shrinks steps where v < 1 and enlarges them where v > 1", () => {
+    const v = [1e-6, 4];
+    const half = effectiveSteps(v, { lr: 1, p: 0.5 });
+    const eighth = effectiveSteps(v, { lr: 1, p: 0.125 });
+    assert.ok(eighth[0] < half[0]);
+    assert.ok(eighth[1] > half[1]);
+  });
+
+  test("bad input is rejected with the name, the value and what is allowed", () => {
+    assert.throws(() => effectiveSteps([1], { lr: 0.1, p: 0.7 }), /p = 0\.7 is invalid; allowed: a number in \[0, 0\.5\]/);
+    assert.throws(() => effectiveSteps([1], { lr: -1, p: 0.1 }), /lr = -1 is invalid/);
+    assert.throws(() => effectiveSteps([1, -2], { lr: 0.1, p: 0.1 }), /vHat\[1\] = -2 is invalid/);
+    assert.throws(() => padamBiasFactor(0, 0.9, 0.999), /t = 0 is invalid; allowed: an integer >= 1/);
+  });
+});
+
+/** A two-weight model and a loss, for real optimizer steps. */
+function tinyModel(): { model: tf.LayersModel; step: (opt: RuleOptimizer) => void } {
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], name: "dense_a", kernelInitializer: tf.initializers.randomNormal({ seed: 3 }) })] });
+  const x = tf.randomNormal([8, 4], 0, 1, "float32", 1);
+  const y = tf.randomNormal([8, 3], 0, 1, "float32", 2);
+  const step = (opt: RuleOptimizer) => {
+    opt.minimize(() => tf.mean(tf.square(tf.sub(model.apply(x) as tf.Tensor, y))) as tf.Scalar);
+  };
+  return { model, step };
+}
+
+describe("appliedSteps against real optimizer updates", () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ["padam", { learningRate: 0.1, partial: 0.125 }],
+    ["padam", { learningRate: 0.05, partial: 0.25, biasCorrection: "consistent" }],
+    ["adam", { learningRate: 1e-3 }],
+    ["amsgrad", { learningRate: 1e-2 }],
+  ];
+  for (const [name, options] of cases) {
+    test(`${name} ${JSON.stringify(options)}: x_before − x_after = step ⊙ m`, () => {
+      const { model, step } = tinyModel();
+      const opt = createOptimizer(name as never, options) as RuleOptimizer;
+      for (let i = 0; i < 4; i++) step(opt);
+      const before = model.trainableWeights.map((w) => w.read().dataSync().slice());
+      step(opt);
+      const moments = secondMoments(model, opt);
+      assert.deepEqual(moments.map((m) => m.weight), ["dense_a/kernel", "dense_a/bias"]);
+      assert.ok(moments.every((m) => m.t === 5 && m.layer === "dense_a"));
+      model.trainableWeights.forEach((w, k) => {
+        const after = w.read().dataSync();
+        const m = opt.variableSlots((w.read() as tf.Variable).name)!.m.dataSync();
+        const steps = appliedSteps(opt, moments[k], opt.getLearningRate());
+        for (let i = 0; i < after.length; i++) {
+          const expected = steps[i] * m[i];
+          const got = before[k][i] - after[i];
+          assert.ok(Math.abs(got - expected) <= 1e-6 + 1e-3 * Math.abs(expected), `${w.name}[${i}]: moved ${got}, step·m = ${expected}`);
+        }
+      });
+      opt.dispose();
+      model.dispose();
+    });
+  }
+
+  test("SGD keeps no second moment: secondMoments says so", () => {
+    const { model, step } = tinyModel();
+    const opt = createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }) as RuleOptimizer;
+    step(opt);
+    assert.throws(() => secondMoments(model, opt), /optimizer "sgd" keeps no second moment/);
+    assert.throws(() => appliedSteps(opt, { weight: "w", layer: "w", shape: [1], t: 1, vHat: new Float32Array([1]) }, 0.1), /"sgd" is not supported; allowed: padam, adam, amsgrad/);
+    opt.dispose();
+    model.dispose();
+  });
+});
+
+describe("summaries", () => {
+  test("summarizeSteps: nearest-rank quantiles and the decades spanned", () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1).reverse();
+    const s = summarizeSteps(values);
+    assert.equal(s.count, 100);
+    assert.equal(s.min, 1);
+    assert.equal(s.p01, 1);
+    assert.equal(s.median, 50);
+    assert.equal(s.p99, 99);
+    assert.equal(s.max, 100);
+    assert.ok(Math.abs(s.decades - Math.log10(99)) < 1e-12);
+    assert.throws(() => summarizeSteps([]), /values is empty/);
+  });
+
+  test("byLayer concatenates the weights of a layer in order", () => {
+    const mk = (weight: string, vals: number[]) => ({ weight, layer: weight.split("/")[0], shape: [vals.length], t: 1, vHat: Float32Array.from(vals) });
+    const out = byLayer([mk("a/kernel", [1, 2]), mk("a/bias", [3]), mk("b/kernel", [4])], (m) => m.vHat);
+    assert.deepEqual(out.map((o) => [o.layer, Array.from(o.values)]), [["a", [1, 2, 3]], ["b", [4]]]);
+  });
+});
