@@ -4,5 +4,9 @@ export {
   type EffectiveStepOptions, type WeightMoments, type StepSummary,
 } from "./effective_steps";
 export { withRunState, type RunState } from "./run_state";
-export { binPanels, facetHistogramFigure, type FacetPanel, type FacetHistogramOptions, type BinnedGroup } from "./step_histograms";
-export { phaseSummary, epochSeries, gridMatrix, type PhaseSummary } from "./run_phases";
+export {
+  binPanels, facetHistogramFigure, stepPanels, panelSummaries,
+  type FacetPanel, type FacetHistogramOptions, type BinnedGroup, type StepVariant,
+} from "./step_histograms";
+export { phaseSummary, epochSeries, gridMatrix, markEpochs, type PhaseSummary } from "./run_phases";
+export { GAP_PROTOCOL, protocolConfig, type Protocol } from "./protocols";

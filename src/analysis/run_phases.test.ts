@@ -1,7 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MetricLine } from "../experiment/store";
-import { epochSeries, gridMatrix, phaseSummary } from "./run_phases";
+import { runId } from "../experiment/store";
+import { lineFigure } from "../notebook/plotly";
+import { GAP_PROTOCOL, protocolConfig } from "./protocols";
+import { epochSeries, gridMatrix, markEpochs, phaseSummary } from "./run_phases";
 
 function run(accs: number[], lrs: number[]): MetricLine[] {
   return accs.flatMap((acc, epoch) => [
@@ -43,4 +46,25 @@ test("gridMatrix places items by row and column, NaN for holes, errors for outsi
   assert.deepEqual(z, [[80, NaN], [NaN, 90]]);
   assert.throws(() => gridMatrix(items, ["1/2"], [0.01, 0.1], (i) => ({ row: i.p, col: i.lr }), (i) => i.acc), /row "1\/8", column 0.1 is outside the grid/);
   assert.throws(() => gridMatrix([...items, items[0]], ["1/2", "1/8"], [0.01, 0.1], (i) => ({ row: i.p, col: i.lr }), (i) => i.acc), /two items for row "1\/8"/);
+});
+
+test("protocolConfig: equal settings give equal run ids, other p another", () => {
+  const a = protocolConfig(GAP_PROTOCOL.quick, "padam");
+  assert.equal(a.optimizerOptions.partial, 0.125);
+  assert.equal(a.trainLimit, 2000);
+  assert.deepEqual(a.schedule, { milestones: [3], gamma: 0.1 });
+  assert.equal(runId(protocolConfig(GAP_PROTOCOL.quick, "padam", { partial: 0.125 })), runId(a));
+  assert.notEqual(runId(protocolConfig(GAP_PROTOCOL.quick, "padam", { partial: 0.25 })), runId(a));
+  assert.equal(protocolConfig(GAP_PROTOCOL.quick, "adam", { learningRate: 0.1 }).optimizerOptions.beta2, 0.99);
+});
+
+test("markEpochs adds a dotted line between epochs and keeps existing shapes", () => {
+  const fig = lineFigure([{ name: "a", x: [1, 2, 3], y: [1, 2, 3] }]);
+  fig.layout.shapes = [{ type: "rect" }];
+  markEpochs(fig, [3], "lr x0.1");
+  const shapes = fig.layout.shapes as Record<string, unknown>[];
+  assert.equal(shapes.length, 2);
+  assert.equal(shapes[1].x0, 3.5);
+  assert.equal((fig.layout.annotations as Record<string, unknown>[])[0].text, "lr x0.1");
+  assert.throws(() => markEpochs(fig, [-1]), /epoch = -1 is invalid/);
 });

@@ -5,7 +5,7 @@
  * and the p-sweep (p = 1/4 too adaptive, p = 1/16 SGD-like).
  * Used by notebooks 01-motivation and 07-p-sweep.
  */
-import type { LineSeries } from "../notebook/plotly";
+import type { Figure, LineSeries } from "../notebook/plotly";
 import type { MetricLine } from "../experiment/store";
 
 export interface PhaseSummary {
@@ -88,4 +88,23 @@ export function gridMatrix<T>(items: readonly T[], rows: readonly (string | numb
     z[r][c] = value(item);
   }
   return z;
+}
+
+/**
+ * Marks learning-rate decays on an epoch axis (x = epoch counted from 1, as {@link epochSeries}):
+ * a dotted vertical line between the last epoch before each decay and the first after it.
+ * `decayEpochs` are 0-based (as `schedule.milestones`). Returns the same figure.
+ */
+export function markEpochs(fig: Figure, decayEpochs: readonly number[], text = "lr ×0.1"): Figure {
+  const shapes = ((fig.layout.shapes as Record<string, unknown>[] | undefined) ?? []).slice();
+  const annotations = ((fig.layout.annotations as Record<string, unknown>[] | undefined) ?? []).slice();
+  for (const e of decayEpochs) {
+    if (!Number.isInteger(e) || e < 0) throw new Error(`markEpochs: epoch = ${e} is invalid; allowed: integers >= 0 (0-based milestones)`);
+    const x = e + 0.5;
+    shapes.push({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: { color: "#888", dash: "dot", width: 1 } });
+    annotations.push({ text, x, xref: "x", y: 1, yref: "paper", showarrow: false, xanchor: "left", yanchor: "top", font: { size: 11, color: "#666" } });
+  }
+  fig.layout.shapes = shapes;
+  fig.layout.annotations = annotations;
+  return fig;
 }

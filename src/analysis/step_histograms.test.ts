@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { binPanels, facetHistogramFigure } from "./step_histograms";
+import { binPanels, facetHistogramFigure, panelSummaries, stepPanels } from "./step_histograms";
 
 test("binPanels: shared bins over all panels, fractions per group, log10 drops non-positive values", () => {
   const b = binPanels([
@@ -26,4 +26,19 @@ test("facetHistogramFigure: one axis pair per panel, one legend entry per group"
   assert.ok(fig.layout.xaxis3 && fig.layout.yaxis3 && !fig.layout.xaxis4);
   assert.equal((fig.layout.annotations as unknown[]).length, 3);
   assert.throws(() => facetHistogramFigure(panels, { columns: 0 }), /columns = 0 is invalid/);
+});
+
+test("stepPanels groups by layer with one group per variant; panelSummaries summarizes each", () => {
+  const mk = (weight: string, vals: number[]) => ({ weight, layer: weight.split("/")[0], shape: [vals.length], t: 1, vHat: Float32Array.from(vals) });
+  const moments = [mk("a/kernel", [1, 4]), mk("a/bias", [16]), mk("b/kernel", [100])];
+  const panels = stepPanels([
+    { name: "sqrt", moments, steps: (m) => Array.from(m.vHat, Math.sqrt) },
+    { name: "same", moments, steps: (m) => m.vHat },
+  ]);
+  assert.deepEqual(panels.map((p) => p.title), ["a", "b"]);
+  assert.deepEqual(Array.from(panels[0].groups[0].values), [1, 2, 4]);
+  assert.deepEqual(Array.from(panels[1].groups[1].values), [100]);
+  const rows = panelSummaries(panels);
+  assert.deepEqual(rows.map((r) => [r.layer, r.group, r.median]), [["a", "sqrt", 2], ["a", "same", 4], ["b", "sqrt", 10], ["b", "same", 100]]);
+  assert.throws(() => stepPanels([{ name: "x", moments, steps: (m) => m.vHat }, { name: "y", moments: moments.slice(0, 2), steps: (m) => m.vHat }]), /variant "y" has no layer "b"/);
 });

@@ -4,6 +4,7 @@
  * figure over a whole network's coordinates stores only bin counts in the notebook.
  */
 import { baseLayout, colorAt, type Figure, type Trace } from "../notebook/plotly";
+import { byLayer, summarizeSteps, type StepSummary, type WeightMoments } from "./effective_steps";
 
 export interface FacetPanel {
   /** Panel title, e.g. the layer name. */
@@ -105,4 +106,35 @@ export function facetHistogramFigure(panels: FacetPanel[], opts: FacetHistogramO
   });
   layout.annotations = annotations;
   return { data, layout };
+}
+
+/** One histogram group per variant: a name, the weights' second moments and how to turn them into steps. */
+export interface StepVariant {
+  name: string;
+  moments: WeightMoments[];
+  steps: (m: WeightMoments) => ArrayLike<number>;
+}
+
+/**
+ * Panels by layer (in the order of the first variant's weights), each with one group per
+ * variant: the input of {@link facetHistogramFigure} and {@link panelSummaries}. Variants may
+ * come from different runs of the same network; a layer missing from a variant is an error.
+ */
+export function stepPanels(variants: StepVariant[]): FacetPanel[] {
+  if (variants.length === 0) throw new Error("stepPanels: variants is empty; allowed: at least one variant");
+  const layers = byLayer(variants[0].moments, () => []).map((l) => l.layer);
+  const perVariant = variants.map((v) => new Map(byLayer(v.moments, v.steps).map((l) => [l.layer, l.values])));
+  return layers.map((layer) => ({
+    title: layer,
+    groups: variants.map((v, i) => {
+      const values = perVariant[i].get(layer);
+      if (!values) throw new Error(`stepPanels: variant ${JSON.stringify(v.name)} has no layer ${JSON.stringify(layer)}; its layers: ${[...perVariant[i].keys()].join(", ")}`);
+      return { name: v.name, values };
+    }),
+  }));
+}
+
+/** One row per panel and group: the quantile summary of its values ({@link summarizeSteps}). */
+export function panelSummaries(panels: FacetPanel[]): ({ layer: string; group: string } & StepSummary)[] {
+  return panels.flatMap((p) => p.groups.map((g) => ({ layer: p.title, group: g.name, ...summarizeSteps(g.values) })));
 }
