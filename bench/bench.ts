@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = (line: string) => (args.json ? console.error(line) : console.log(line));
-  const info = await initBackend({ backend: args.backend, quiet: true });
+  const info = await initBackend({ backend: args.backend, threads: args.threads, quiet: true });
   log(formatBackendInfo(info));
   const engine = `tfjs-${info.name}`;
   const script = torchReferencePath(path.resolve(__dirname, ".."));

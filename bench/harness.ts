@@ -22,13 +22,15 @@ export interface BenchArgs {
   seconds: number;
   only: string[];
   backend?: "tensorflow" | "wasm" | "cpu";
+  /** tfjs threads (wasm); default: initBackend's default. */
+  threads?: number;
   /** PyTorch thread counts to run with --compare (best one is the reference). */
   torchThreads: number[];
   help: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [--json] [--compare] [--seconds S] [--only NAME[,NAME...]]
-                         [--backend tensorflow|wasm|cpu] [--torch-threads N[,N...]]
+                         [--backend tensorflow|wasm|cpu] [--threads N] [--torch-threads N[,N...]]
 
 Training throughput of the four workloads of shared/bench/torch_reference.py on TensorFlow.js.
   --json           one JSON object per line: {"workload","engine","threads","unit","value"}
@@ -37,6 +39,7 @@ Training throughput of the four workloads of shared/bench/torch_reference.py on 
   --seconds S      timed seconds per workload after one warm-up step (default 3, as the reference)
   --only LIST      comma-separated subset of: fmnist-cnn, cifar-resnet18, ptb-lstm2, optimizer-step
   --backend B      TensorFlow.js backend (default: PADAM_BACKEND or automatic)
+  --threads N      tfjs threads (wasm backend; default PADAM_THREADS or 1)
   --torch-threads  PyTorch thread counts for --compare (default: 1 and the number of cores);
                    the best of them is the reference`;
 
@@ -75,6 +78,11 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
         throw new Error(`--backend = ${JSON.stringify(v)}; allowed: tensorflow, wasm, cpu`);
       }
       args.backend = v;
+    } else if (a === "--threads") {
+      const v = value();
+      const n = Number(v);
+      if (!(Number.isInteger(n) && n >= 1)) throw new Error(`--threads = ${JSON.stringify(v)} must be a positive integer`);
+      args.threads = n;
     } else if (a === "--torch-threads") {
       const v = value();
       const list = v.split(",").map(Number);

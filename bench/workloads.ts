@@ -133,7 +133,8 @@ function optimizerSteps(modelName: "resnet18" | "fmnist-cnn"): Prepared[] {
   const shapes = model.trainableWeights.map((w) => w.shape as number[]);
   model.dispose();
   const make = (name: string, optimizer: tf.Optimizer): Prepared => {
-    const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.1, "float32", i), true, `${name}/w${i}`));
+    // tidy frees the initial values (tf.variable keeps its own copy); variables survive it.
+    const vars = tf.tidy(() => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.1, "float32", i), true, `${name}/w${i}`)));
     const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 1, "float32", 1000 + i));
     const named = vars.map((v, i) => ({ name: v.name, tensor: grads[i] }));
     return {

@@ -13,13 +13,14 @@ import * as tf from "@tensorflow/tfjs";
 import * as tfwasm from "@tensorflow/tfjs-backend-wasm";
 import { BackendRequest, CandidateName, LoadResult, Loaders, parseBackendRequest, selectBackend } from "./select";
 import { registerTrainingKernels, TRAINING_KERNELS } from "./kernels/register";
+import { useWasmThreads } from "./wasm_threads";
 
 export interface InitBackendOptions {
   /** Requested backend; wins over `PADAM_BACKEND`. Default: automatic. */
   backend?: BackendRequest;
   /**
-   * Threads for backends that can use several (the threaded wasm build; tfjs-node uses
-   * TensorFlow's own pool). Recorded in the info; see docs/performance.md for what Node allows.
+   * Threads for `wasm` (> 1 selects its threaded SIMD build, see wasm_threads.ts; at most 8).
+   * Default: `PADAM_THREADS`, else 1. tfjs-node uses TensorFlow's own pool; `cpu` has one thread.
    */
   threads?: number;
   /** Do not print the one-line report (warnings about failed backends are still printed). */
@@ -95,12 +96,39 @@ function nativeLoader(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"
   };
 }
 
+/**
+ * Default thread count for `wasm`: `PADAM_THREADS`, else 1. The threaded build works in Node
+ * (wasm_threads.ts) but gave no measurable gain on the shared 2-core machines it was measured
+ * on (docs/performance.md), so it is opt-in: `initBackend({ threads: 2 })` or `PADAM_THREADS=2`
+ * (at most 8, the workers the build pre-creates).
+ */
+export function defaultThreads(): number {
+  const env = process.env.PADAM_THREADS;
+  if (env !== undefined && env.trim() !== "") {
+    const n = Number(env);
+    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`PADAM_THREADS = ${JSON.stringify(env)} must be a positive integer`);
+    return n;
+  }
+  return 1;
+}
+
 /** The real loaders; tests inject their own into `selectBackend`. */
-export function defaultLoaders(): Loaders {
+export function defaultLoaders(threads = 1, warn: (line: string) => void = (l) => console.warn(l)): Loaders {
   return {
     "tfjs-node-gpu": nativeLoader("@tensorflow/tfjs-node-gpu"),
     "tfjs-node": nativeLoader("@tensorflow/tfjs-node"),
     wasm: async () => {
+      if (threads > 1) {
+        try {
+          useWasmThreads(threads);
+          await activate("wasm");
+          return { status: "loaded", backendName: "wasm", version: tfwasm.version_wasm };
+        } catch (e) {
+          const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+          warn(`[padam] threaded wasm (${threads} threads) failed to start (${msg}); using 1 thread`);
+        }
+      }
+      useWasmThreads(1);
       await activate("wasm");
       return { status: "loaded", backendName: "wasm", version: tfwasm.version_wasm };
     },
@@ -139,17 +167,17 @@ export function formatBackendInfo(i: BackendInfo): string {
  */
 export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
   if (opts.backend !== undefined) parseBackendRequest(opts.backend, "initBackend({ backend })");
-  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
-    throw new Error(`initBackend({ threads }) = ${opts.threads} must be a positive integer`);
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1 && opts.threads <= 8)) {
+    throw new Error(`initBackend({ threads }) = ${opts.threads} must be an integer from 1 to 8`);
   }
   const env = process.env.PADAM_BACKEND;
   if (opts.backend === undefined && env !== undefined && env.trim() !== "") parseBackendRequest(env.trim(), "PADAM_BACKEND");
-  const key = JSON.stringify([opts.backend ?? env?.trim() ?? "", opts.threads ?? 0]);
+  const threads = opts.threads ?? defaultThreads();
+  const key = JSON.stringify([opts.backend ?? env?.trim() ?? "", threads]);
   if (current !== undefined && current.key === key) return current.promise;
   const promise = (async () => {
     registerTrainingKernels();
-    if (opts.threads !== undefined) tfwasm.setThreadsCount(opts.threads);
-    const sel = await selectBackend({ requested: opts.backend, env, loaders: defaultLoaders() });
+    const sel = await selectBackend({ requested: opts.backend, env, loaders: defaultLoaders(threads) });
     const name = tf.getBackend();
     const result: BackendInfo = {
       name,
