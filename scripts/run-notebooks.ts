@@ -105,6 +105,9 @@ async function runOne(python: string, file: string, opts: Required<Pick<RunOptio
     // Keep Python's own warnings (e.g. Jupyter path deprecations) out of the progress output.
     PYTHONWARNINGS: "ignore",
   };
+  // Smoke runs train throw-away configurations: keep them out of the workbook's data/runs
+  // (08-summary reads that), unless a runs directory was chosen explicitly.
+  if (opts.mode === "smoke" && !env.PADAM_RUNS) env.PADAM_RUNS = path.join(opts.outDir, "runs");
   const t0 = Date.now();
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
     const child = spawn(python, args, { env, stdio: ["ignore", opts.verbose ? "inherit" : "ignore", "pipe"] });
