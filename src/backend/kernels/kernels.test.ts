@@ -356,3 +356,48 @@ describe("FusedBatchNorm gradient", () => {
     }
   });
 });
+
+describe("BatchMatMul on wasm", () => {
+  test("transposed operands match the cpu kernel, for rank 2 and rank 3 with one batch and several", async () => {
+    const r = rng(555);
+    for (let k = 0; k < 24; k++) {
+      const [m, kk, n] = [int(r, 1, 9), int(r, 1, 9), int(r, 1, 9)];
+      const tA = r() < 0.5, tB = r() < 0.5;
+      const batch = k % 3 === 0 ? [int(r, 2, 3)] : k % 3 === 1 ? [1] : [];
+      const aShape = [...batch, ...(tA ? [kk, m] : [m, kk])];
+      const bShape = [...batch, ...(tB ? [n, kk] : [kk, n])];
+      const av = randArray(r, aShape.reduce((p, d) => p * d, 1));
+      const bv = randArray(r, bShape.reduce((p, d) => p * d, 1));
+      const out: { shape: number[]; v: Float32Array }[] = [];
+      for (const backend of ["wasm", "cpu"]) {
+        await tf.setBackend(backend);
+        const y = tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), tA, tB);
+        out.push({ shape: y.shape, v: (await y.data()) as Float32Array });
+      }
+      assert.deepEqual(out[0].shape, out[1].shape, `shape, case ${k}`);
+      assertClose(out[0].v, out[1].v, `tA ${tA} tB ${tB} a ${aShape} b ${bShape}`);
+    }
+  });
+});
+
+describe("MaxPoolGrad on wasm", () => {
+  test("matches the cpu kernel on random pools, with many ties", async () => {
+    const r = rng(909);
+    for (let k = 0; k < 24; k++) {
+      const f: [number, number] = [int(r, 1, 3), int(r, 1, 3)];
+      const s: [number, number] = [int(r, 1, 3), int(r, 1, 3)];
+      const pad = (["valid", "same"] as const)[int(r, 0, 1)];
+      const shape = [int(r, 1, 2), int(r, f[0], 8), int(r, f[1], 8), int(r, 1, 4)];
+      // Values from {−1, 0, 1, 2} with a ReLU-like excess of zeros, so windows often tie.
+      const xv = Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => Math.max(0, int(r, -3, 2)));
+      const grads: Float32Array[] = [];
+      for (const backend of ["wasm", "cpu"]) {
+        await tf.setBackend(backend);
+        const x = tf.tensor4d(xv, shape as [number, number, number, number]);
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, f, s, pad), tf.range(1, 1 + tf.maxPool(t as tf.Tensor4D, f, s, pad).size).reshape(tf.maxPool(t as tf.Tensor4D, f, s, pad).shape))))(x);
+        grads.push((await g.data()) as Float32Array);
+      }
+      assertClose(grads[0], grads[1], `case ${k} f ${f} s ${s} ${pad} x ${shape}`, 1e-6);
+    }
+  });
+});

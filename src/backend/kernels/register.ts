@@ -10,6 +10,9 @@
  *   can compare against it.
  * - `wasm`'s `Conv2DBackpropInput` is a scalar loop (80% of a ResNet-18 step); both backends
  *   get the one-forward-convolution version (`conv2d_backprop_input.ts`).
+ * - `wasm`'s `BatchMatMul` uses XNNPACK only without transposes; every dense/LSTM gradient
+ *   product is transposed, so operands are transposed first (`batch_matmul.ts`).
+ * - `wasm`'s `MaxPoolGrad` is replaced by a single JS pass (`max_pool_grad.ts`).
  * - The `Conv2D` gradient is replaced by one that also handles dilations (`conv2d_grad.ts`), and
  *   the `FusedBatchNorm` gradient by one that broadcasts instead of tiling (`batchnorm_grad.ts`).
  *
@@ -21,6 +24,8 @@ import { conv2dBackpropInputVia } from "./conv2d_backprop_input";
 import { conv2dGradConfig, DILATION_AWARE_BACKENDS } from "./conv2d_grad";
 import { fusedBatchNormGradConfig } from "./batchnorm_grad";
 import { unsortedSegmentSumWasm } from "./unsorted_segment_sum";
+import { batchMatMulVia } from "./batch_matmul";
+import { maxPoolGradWasm } from "./max_pool_grad";
 
 const stock = new Map<string, tf.KernelConfig>();
 const stockGradients = new Map<string, tf.GradConfig>();
@@ -56,7 +61,7 @@ function put(config: tf.KernelConfig): void {
 /** What `registerTrainingKernels` adds or replaces, per backend (for reports and tests). */
 export const TRAINING_KERNELS: Record<string, readonly string[]> = {
   cpu: ["Conv2DBackpropFilter", "Conv2DBackpropInput"],
-  wasm: ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum"],
+  wasm: ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "BatchMatMul", "MaxPoolGrad"],
 };
 
 export function registerTrainingKernels(): void {
@@ -75,6 +80,12 @@ export function registerTrainingKernels(): void {
     DILATION_AWARE_BACKENDS.add(backendName);
   }
   put({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc });
+  put({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc });
+  const stockMatMul = tf.getKernel("BatchMatMul", "wasm");
+  if (stockMatMul !== undefined) {
+    // Keep the stock setupFunc: it binds the wasm function the stock kernelFunc calls.
+    put({ ...stockMatMul, kernelFunc: batchMatMulVia("wasm", stockMatMul) as unknown as tf.KernelFunc });
+  }
   putGradient(conv2dGradConfig);
   putGradient(fusedBatchNormGradConfig);
   registered = true;
