@@ -3,7 +3,7 @@ export {
   effectiveSteps, padamBiasFactor, secondMoments, appliedSteps, byLayer, summarizeSteps,
   type EffectiveStepOptions, type WeightMoments, type StepSummary,
 } from "./effective_steps";
-export { withRunState, type RunState } from "./run_state";
+export { withRunState, appliedStepVariant, type RunState } from "./run_state";
 export {
   binPanels, facetHistogramFigure, stepPanels, panelSummaries,
   type FacetPanel, type FacetHistogramOptions, type BinnedGroup, type StepVariant,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { presetConfig } from "../experiment/presets";
 import { runExperiment } from "../experiment/runner";
 import { secondMoments, type WeightMoments } from "./effective_steps";
-import { withRunState } from "./run_state";
+import { appliedStepVariant, withRunState } from "./run_state";
 
 test("the checkpointed v̂, step counts, lr and weights equal the live ones at the end of the run", async () => {
   const runsDir = mkdtempSync(join(tmpdir(), "padam-runstate-"));
@@ -30,6 +30,15 @@ test("the checkpointed v̂, step counts, lr and weights equal the live ones at t
   assert.equal(restored.moments[0].t, 4, "2 epochs of 2 batches");
   restored.moments.forEach((m, i) => assert.deepEqual(m.vHat, live!.moments[i].vHat));
   restored.weights.forEach((w, i) => assert.deepEqual(w, live!.weights[i]));
+
+  const variant = await appliedStepVariant(config, "Padam", { runsDir });
+  assert.equal(variant.name, "Padam (lr now 0.01)");
+  const first = variant.steps(variant.moments[0]);
+  assert.equal(first.length, variant.moments[0].vHat.length);
+  // Padam (official) at t = 4: 0.01·sqrt(1−0.999^4)/(1−0.9^4)/(sqrt(v̂)+1e-8)^(1/4)
+  const t = 4;
+  const expected = (0.01 * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t) / Math.pow(Math.sqrt(variant.moments[0].vHat[0]) + 1e-8, 0.25);
+  assert.ok(Math.abs(first[0] - expected) / expected < 1e-5, `${first[0]} vs ${expected}`);
 });
 
 test("a run that does not exist is named in the error", async () => {

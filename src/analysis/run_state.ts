@@ -16,6 +16,8 @@ import { resolveRunsDir, runId, RunDir } from "../experiment/store";
 import { buildModel, type ModelName } from "../models/index";
 import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
+import { appliedSteps, secondMoments, type WeightMoments } from "./effective_steps";
+import type { StepVariant } from "./step_histograms";
 
 export interface RunState {
   config: ExperimentConfig;
@@ -48,4 +50,18 @@ export async function withRunState<T>(config: ExperimentConfig, fn: (state: RunS
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/**
+ * The per-coordinate steps a finished run's optimizer applies at the end of the run (its v̂,
+ * step counts, bias corrections and the learning rate in force then; {@link appliedSteps}), as a
+ * histogram variant named `${label} (lr now …)`. Supports padam, adam and amsgrad runs.
+ */
+export async function appliedStepVariant(config: ExperimentConfig, label: string, options: { runsDir?: string } = {}): Promise<StepVariant & { lr: number }> {
+  return withRunState(config, ({ model, optimizer }) => {
+    const moments = secondMoments(model, optimizer);
+    const lr = optimizer.getLearningRate();
+    const steps = new Map(moments.map((m) => [m.weight, appliedSteps(optimizer, m, lr)]));
+    return { name: `${label} (lr now ${Number(lr.toPrecision(3))})`, lr, moments, steps: (m: WeightMoments) => steps.get(m.weight) ?? new Float32Array(0) };
+  }, options);
 }
