@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { decodeImage, loadImageFolder } from "../datasets/image_folder";
 import { buildModel, countParams } from "../models/index";
-import { buildImageFolder, encodePng, ensureImageFolder, modelCost, pngDataUrl, trainingTimeEstimate } from "./imagenet_pipeline";
+import { buildImageFolder, encodePng, ensureImageFolder, stageShapes, modelCost, pngDataUrl, trainingTimeEstimate } from "./imagenet_pipeline";
 
 /** A source folder like the CIFAR-10 JPEG copy: train/ and test/, classes of 32x32 PNGs with a class-specific colour. */
 function makeSource(dir: string, classes: string[], perClass: number): void {
@@ -82,6 +82,12 @@ describe("modelCost", () => {
     assert.equal(c.byType.Dense, 36 * 10);
     assert.equal(c.macs, conv + 360);
     assert.equal(c.params, countParams(m));
+    assert.deepEqual(stageShapes(m), [
+      { layer: m.layers[0].name, type: "Conv2D", output: "8x8x4" },
+      { layer: m.layers[1].name, type: "Conv2D", output: "3x3x4" },
+      { layer: m.layers[2].name, type: "Flatten", output: "36" },
+      { layer: m.layers[3].name, type: "Dense", output: "10" },
+    ]);
     m.dispose();
   });
 

@@ -170,6 +170,27 @@ export function modelCost(model: tf.LayersModel): ModelCost {
   return { params, macs, byType };
 }
 
+/**
+ * Where a network changes the shape of its activations: one row per convolution, pooling,
+ * flatten or dense layer whose output shape differs from the previous row's (the stem, each
+ * downsampling stage, the head), with the output shape without the batch axis.
+ */
+export function stageShapes(model: tf.LayersModel): { layer: string; type: string; output: string }[] {
+  const kinds = ["Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Flatten", "Dense"];
+  const rows: { layer: string; type: string; output: string }[] = [];
+  let previous = "";
+  for (const layer of model.layers) {
+    const type = layer.getClassName();
+    if (!kinds.includes(type)) continue;
+    const out = (Array.isArray(layer.outputShape[0]) ? layer.outputShape[0] : layer.outputShape) as (number | null)[];
+    const shape = out.slice(1).join("x");
+    if (shape === previous) continue;
+    rows.push({ layer: layer.name, type, output: shape });
+    previous = shape;
+  }
+  return rows;
+}
+
 export interface TrainingTimeAssumption {
   /** Forward MACs per image. */
   macsPerImage: number;

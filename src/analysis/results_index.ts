@@ -9,6 +9,6 @@ export {
   type Verdict, type ClaimCheck,
 } from "./results_table";
 export {
-  buildImageFolder, ensureImageFolder, encodePng, pngDataUrl, modelCost, trainingTimeEstimate,
+  buildImageFolder, ensureImageFolder, encodePng, pngDataUrl, modelCost, stageShapes, trainingTimeEstimate,
   type ImageFolderBuildOptions, type ImageFolderBuild, type ModelCost, type TrainingTimeAssumption,
 } from "./imagenet_pipeline";

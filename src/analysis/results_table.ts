@@ -318,13 +318,13 @@ export function experimentCaption(exp: Experiment): string {
 
 export type Verdict = "supported" | "not supported" | "inconclusive" | "not measured";
 
-export interface ClaimCheck {
+export type ClaimCheck = {
   claim: string;
   /** What the paper reports for it (its own table or text). */
   paper: string;
   measured: string;
   verdict: Verdict;
-}
+};
 
 /** The group of the paper's default setting of an optimizer (Padam: p = 1/8 if present). */
 function pick(exp: Experiment, o: OptimizerName): RunGroup | undefined {
