@@ -44,7 +44,8 @@ export interface ManifestEntry {
 }
 
 /** The project root (this file is src/datasets/manifest.ts). */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export { REPO_ROOT } from "../util/paths";
+import { REPO_ROOT } from "../util/paths";
 
 const CIFAR_BATCH_SIZE = 10000 * 3073; // 10,000 records of 1 label byte + 3,072 pixel bytes
 

@@ -25,6 +25,7 @@ import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { createProgress, type ProgressReporter } from "./progress";
 import { resolveRunsDir, runId, RunDir, writeFileAtomic, type MetricLine, type RunStatus } from "./store";
 import type { Batch, TaskData } from "./task";
+import { REPO_ROOT } from "../util/paths";
 
 export interface RunOptions {
   /** Runs directory (default `$PADAM_RUNS`, else `<repo>/data/runs`). */
@@ -56,7 +57,7 @@ export interface RunResult {
 
 function gitRevision(): string | undefined {
   try {
-    return execSync("git rev-parse HEAD", { cwd: join(__dirname, "../.."), stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return execSync("git rev-parse HEAD", { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { canonicalJson, type ExperimentConfig } from "./config";
+import { REPO_ROOT } from "../util/paths";
 
 /** One line of metrics.jsonl. Error rates are 1 − acc (top-1) and 1 − top5Acc. */
 export interface MetricLine {
@@ -38,7 +39,6 @@ export interface StatusFile {
   reason?: string;
 }
 
-export const REPO_ROOT = resolve(__dirname, "../..");
 
 /** Runs directory: explicit value, else `$PADAM_RUNS`, else `<repo>/data/runs`. */
 export function resolveRunsDir(dir?: string): string {

@@ -8,6 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { REPO_ROOT } from "../util/paths";
 
 export type NotebookMode = "smoke" | "quick" | "full";
 export const NOTEBOOK_MODES: readonly NotebookMode[] = ["smoke", "quick", "full"];
@@ -29,15 +30,9 @@ export function byMode<T>(values: Record<NotebookMode, T>, mode: NotebookMode = 
   return values[mode];
 }
 
-/** The repository root: the nearest folder above this file (symlinks resolved) with package.json. */
+/** The repository root (symlinks resolved, so notebooks/src finds the real repository). */
 export function repoRoot(): string {
-  let dir = fs.realpathSync(__dirname);
-  for (;;) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`repoRoot: no package.json above ${__dirname}`);
-    dir = parent;
-  }
+  return REPO_ROOT;
 }
 
 let currentNotebook: string | null = null;
