@@ -20,7 +20,7 @@ export interface Protocol {
 }
 
 export const GAP_PROTOCOL: Readonly<Record<NotebookMode, Protocol>> = Object.freeze({
-  smoke: { preset: "fmnist-cnn-smoke", overrides: { epochs: 2, trainLimit: 128, testLimit: 100 } },
+  smoke: { preset: "fmnist-cnn-smoke", overrides: { epochs: 2, trainLimit: 64, testLimit: 100 } },
   quick: { preset: "fmnist-cnn", overrides: { epochs: 5, trainLimit: 2000, testLimit: 1000, schedule: { milestones: [3], gamma: 0.1 } } },
   full: { preset: "cifar10-resnet18", overrides: {} },
 });
