@@ -9,4 +9,5 @@ export * from "./models/index";
 export * from "./datasets/index";
 export * from "./experiment/index";
 export * from "./theory/index";
+export * from "./analysis/index";
 export * from "./notebook/index";
