@@ -10,3 +10,4 @@ export {
 } from "./step_histograms";
 export { phaseSummary, epochSeries, gridMatrix, markEpochs, type PhaseSummary } from "./run_phases";
 export { GAP_PROTOCOL, protocolConfig, type Protocol } from "./protocols";
+export * from "./results_index";
