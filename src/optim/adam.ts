@@ -61,6 +61,13 @@ export const adamRule: UpdateRule<AdamOptions, AdamSlot> = {
     const denom = ops.addScalar(ops.scale(ops.sqrt(vHat), 1 / Math.sqrt(bc2)), hp.epsilon);
     return { x: ops.sub(x, ops.scale(ops.div(m, denom), lr / bc1)), slots };
   },
+  fused(hp, { t, lr }) {
+    const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
+    return {
+      l2: hp.weightDecay, shrink: 1, beta1: hp.beta1, beta2: hp.beta2, amsgrad: hp.amsgrad,
+      c: 1 / Math.sqrt(bc2), epsilon: hp.epsilon, exponent: 1, step: lr / bc1,
+    };
+  },
 };
 
 export class Adam extends RuleOptimizer<AdamOptions, AdamSlot> {

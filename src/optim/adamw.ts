@@ -22,6 +22,9 @@ export const adamwRule: UpdateRule<AdamOptions, AdamSlot> = {
     const decayed = hp.weightDecay === 0 ? x : ops.scale(x, 1 - ctx.lr * hp.weightDecay);
     return adamRule.step(ops, decayed, g, s, { ...hp, weightDecay: 0 }, ctx);
   },
+  fused(hp, ctx) {
+    return { ...adamRule.fused!({ ...hp, weightDecay: 0 }, ctx), shrink: 1 - ctx.lr * hp.weightDecay };
+  },
 };
 
 export class AdamW extends RuleOptimizer<AdamOptions, AdamSlot> {

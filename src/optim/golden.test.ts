@@ -1,8 +1,9 @@
 /**
  * Replays every golden trajectory of the reference implementations (float64, from
- * shared/golden/optimizers.json) twice: through the tfjs optimizers in float32 on the `cpu`
- * backend, within each case's suggested tolerance, and through the float64 reference replay of
- * the very same update rules, to near machine precision.
+ * shared/golden/optimizers.json): through the tfjs optimizers in float32 on the `cpu` backend,
+ * within each case's suggested tolerance — both op by op and, for the adaptive-moment family,
+ * through the fused kernel — and through the float64 reference replay of the very same update
+ * rules, to near machine precision.
  */
 import { describe, test, before } from "node:test";
 import * as tf from "@tensorflow/tfjs";
@@ -32,7 +33,9 @@ describe("golden trajectories", () => {
       for (let t = 0; t < c.steps; t++) expectClose(got[t], c.expected[t], 1e-9, 1e-12, `${c.id} step ${t + 1}`);
     });
 
-    test(`${c.id}: tfjs float32 replay within the case tolerance`, () => {
+    for (const path of createOptimizer(c.optimizer, c.options).rule.fused ? ["fused", "op-by-op"] : ["op-by-op"]) {
+    test(`${c.id}: tfjs float32 replay (${path}) within the case tolerance`, () => {
+      process.env.PADAM_FUSED = path === "fused" ? "1" : "0";
       const opt = createOptimizer(c.optimizer, c.options);
       const x = tf.variable(tf.tensor1d(c.x0, "float32"), true, `golden_${c.id}`);
       // Function mode computes the gradient in float32 along our own path, so Rosenbrock's
@@ -48,7 +51,9 @@ describe("golden trajectories", () => {
       } finally {
         x.dispose();
         opt.dispose();
+        delete process.env.PADAM_FUSED;
       }
     });
+    }
   }
 });

@@ -41,8 +41,21 @@ export const tensorOps: Ops<tf.Tensor> = {
   addScalar: (a, s) => tf.add(a, tf.scalar(s, a.dtype)),
   square: (a) => tf.square(a),
   sqrt: (a) => tf.sqrt(a),
-  pow: (a, e) => tf.pow(a, tf.scalar(e, a.dtype)),
-  maximum: (a, b) => tf.maximum(a, b),
+  // Exponents 1/2^k (Padam's 2p for p = 1/4, 1/8, 1/16) as nested square roots: a general Pow
+  // kernel costs several times a Sqrt.
+  pow: (a, e) => {
+    for (let k = 1, r = 0.5; k <= 4; k++, r /= 2) {
+      if (e === r) {
+        let out = tf.sqrt(a);
+        for (let j = 1; j < k; j++) out = tf.sqrt(out);
+        return out;
+      }
+    }
+    return tf.pow(a, tf.scalar(e, a.dtype));
+  },
+  // a + relu(b − a): three fast kernels; wasm's Maximum is ~10x slower per element than Add
+  // (measured on 11.2M values). Equal to max(a, b) up to one rounding of b − a.
+  maximum: (a, b) => tf.add(a, tf.relu(tf.sub(b, a))),
   sign: (a) => tf.sign(a),
   clip: (a, lo, hi) => tf.clipByValue(a, lo, hi),
   fill: (like, value) => tf.fill(like.shape, value, like.dtype),

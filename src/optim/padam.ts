@@ -81,13 +81,21 @@ export const padamRule: UpdateRule<PadamOptions, PadamSlot> = {
     const factor = hp.biasCorrection === "official" ? Math.sqrt(bc2) : Math.pow(bc2, hp.partial);
     const exponent = 2 * hp.partial;
     let direction = m;
-    // (sqrt(v̂)+ε)^0 = 1 exactly, so p = 0 needs no denominator; 2p = 1 and 1/2 avoid a general pow.
+    // (sqrt(v̂)+ε)^0 = 1 exactly, so p = 0 needs no denominator; 2p = 1 needs no power.
     if (exponent !== 0) {
       const base = ops.addScalar(ops.sqrt(vHat), hp.epsilon);
-      const denom = exponent === 1 ? base : exponent === 0.5 ? ops.sqrt(base) : ops.pow(base, exponent);
+      const denom = exponent === 1 ? base : ops.pow(base, exponent);
       direction = ops.div(m, denom);
     }
     return { x: ops.sub(x, ops.scale(direction, (lr * factor) / bc1)), slots };
+  },
+  fused(hp, { t, lr }) {
+    const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
+    const factor = hp.biasCorrection === "official" ? Math.sqrt(bc2) : Math.pow(bc2, hp.partial);
+    return {
+      l2: hp.weightDecay, shrink: 1, beta1: hp.beta1, beta2: hp.beta2, amsgrad: hp.amsgrad,
+      c: 1, epsilon: hp.epsilon, exponent: 2 * hp.partial, step: (lr * factor) / bc1,
+    };
   },
 };
 

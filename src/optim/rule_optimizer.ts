@@ -16,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Ops, tensorOps } from "./ops";
+import { FUSED_ADAPTIVE_KERNEL, fusedEnabled, fusedKernelAvailable, type FusedAdaptiveParams } from "./fused";
 
 /** Per-step context handed to a rule. */
 export interface StepContext {
@@ -35,6 +36,11 @@ export interface UpdateRule<H, S extends string = string> {
   initialValue(slot: S, hp: H): number;
   /** One update of x with gradient g; returns the new x and the new value of every slot. */
   step<T>(ops: Ops<T>, x: T, g: T, slots: Record<S, T>, hp: H, ctx: StepContext): { x: T; slots: Record<S, T> };
+  /**
+   * Coefficients of the same step for the fused kernel (`fused.ts`), for rules of the
+   * adaptive-moment family with slots m, v (and vMax); absent for the others.
+   */
+  fused?(hp: H, ctx: StepContext): FusedAdaptiveParams;
 }
 
 /** Options every optimizer has. */
@@ -129,12 +135,17 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
         throw new Error(`${this.optimizerName}.applyGradients: no variable named "${name}" is registered`);
       }
     }
+    const fused = this.rule.fused !== undefined && fusedEnabled() && fusedKernelAvailable();
     for (const { name, tensor: g } of list) {
       if (g == null) continue; // a variable the loss does not depend on
       const x = registered[name];
       const st = this.stateFor(name, x);
       st.t += 1;
       const ctx: StepContext = { t: st.t, lr: this.lr, initialLr: this.hyperparameters.learningRate };
+      if (fused && x.dtype === "float32" && g.dtype === "float32" && tf.util.arraysEqual(x.shape, g.shape)) {
+        this.fusedStep(x, g, st, ctx);
+        continue;
+      }
       tf.tidy(() => {
         const current = {} as Record<S, tf.Tensor>;
         for (const s of Object.keys(st.slots) as S[]) current[s] = st.slots[s];
@@ -144,6 +155,19 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
       });
     }
     this.incrementIterations();
+  }
+
+  /** The same update through the fused kernel: one pass instead of one kernel per operation. */
+  private fusedStep(x: tf.Variable, g: tf.Tensor, st: VariableState, ctx: StepContext): void {
+    const params = this.rule.fused!(this.hyperparameters, ctx);
+    const { m, v, vMax } = st.slots;
+    const inputs: tf.NamedTensorMap = vMax ? { x, g, m, v, vMax } : { x, g, m, v };
+    const outs = tf.engine().runKernel(FUSED_ADAPTIVE_KERNEL, inputs, params as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    x.assign(outs[0]);
+    m.assign(outs[1]);
+    v.assign(outs[2]);
+    if (vMax) vMax.assign(outs[3]);
+    tf.dispose(outs);
   }
 
   private stateFor(name: string, x: tf.Variable): VariableState {
