@@ -20,7 +20,7 @@ export interface GridOptions {
   live?: LiveSink;
   /** Legend label of a run (default `runLabel`). */
   label?: (config: ExperimentConfig) => string;
-  /** Terminal progress of each run (default "auto"). */
+  /** Terminal progress of each run (default: "none" when a live display is given, else "auto"). */
   progress?: "auto" | "none";
 }
 
@@ -52,7 +52,8 @@ export async function runGrid(configs: ExperimentConfig[], options: GridOptions 
     const result = await runExperiment(config, {
       runsDir: options.runsDir,
       resume: true,
-      progress: options.progress,
+      // With a live display (a notebook) the curves are the progress; stderr lines would only clutter the report.
+      progress: options.progress ?? (options.live ? "none" : "auto"),
       onRecord: (line) => options.live?.push(line, label),
     });
     if (result.skipped) for (const line of result.metrics) options.live?.push(line, label);
