@@ -37,8 +37,16 @@ export function adamwDecay(lambdaNorm: number, batchSize: number, trainSize: num
  * - PTB: no published settings; an assumption following common PTB LSTM protocols (SGD lr 1 with
  *   gradient clipping; adaptive methods lr 1e-3 … 1e-2; Padam lr 0.1 with p 1/8).
  */
-export function optimizerSettings(preset: Preset, optimizer: OptimizerName): Record<string, unknown> {
-  const { family, base, trainSize } = preset;
+export function optimizerSettings(
+  preset: Preset,
+  optimizer: OptimizerName,
+  /** The run's batch size, epochs and training-set size when they differ from the preset's (AdamW's decay depends on them). */
+  scale: { batchSize?: number; epochs?: number; trainSize?: number } = {},
+): Record<string, unknown> {
+  const { family } = preset;
+  const batchSize = scale.batchSize ?? preset.base.batchSize;
+  const epochs = scale.epochs ?? preset.base.epochs;
+  const trainSize = scale.trainSize ?? preset.trainSize;
   const wdSgd = family === "imagenet" ? 1e-4 : family === "ptb" ? 1.2e-6 : 5e-4;
   const wdAdam = family === "ptb" ? 1.2e-6 : 1e-4;
   const adamLr = family === "ptb" ? 1e-2 : 1e-3;
@@ -55,7 +63,7 @@ export function optimizerSettings(preset: Preset, optimizer: OptimizerName): Rec
       return { learningRate: adamLr, beta1: 0.9, beta2: 0.99, weightDecay: wdAdam };
     case "adamw": {
       const lambdaNorm = family === "imagenet" ? 0.05 : 0.025;
-      return { learningRate: adamLr, beta1: 0.9, beta2: 0.99, weightDecay: adamwDecay(lambdaNorm, base.batchSize, trainSize, base.epochs, adamLr) };
+      return { learningRate: adamLr, beta1: 0.9, beta2: 0.99, weightDecay: adamwDecay(lambdaNorm, batchSize, trainSize, epochs, adamLr) };
     }
     case "yogi":
       return { learningRate: adamLr, beta1: 0.9, beta2: 0.999, epsilon: 1e-3, weightDecay: wdAdam };
@@ -119,11 +127,11 @@ export const PRESETS: Record<string, Preset> = {
 
   // CPU scale: real data, minutes on two cores.
   "fmnist-cnn": {
-    description: "CPU: Fashion-MNIST, small CNN, 12k training images, 6 epochs, lr x0.1 at epoch 4",
+    description: "CPU: Fashion-MNIST, small CNN, 12k training images, 4 epochs, lr x0.1 entering epoch 4",
     scale: "cpu", family: "cifar", trainSize: 12000,
     base: {
-      model: "fmnist-cnn", dataset: "fashion-mnist", trainLimit: 12000, testLimit: 2000, augment: false, epochs: 6,
-      batchSize: 64, testBatchSize: 500, schedule: { milestones: [4], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "fmnist-cnn", dataset: "fashion-mnist", trainLimit: 12000, testLimit: 2000, augment: false, epochs: 4,
+      batchSize: 64, testBatchSize: 500, schedule: { milestones: [3], gamma: 0.1 }, trainMetrics: "epoch-average",
     },
   },
   "cifar10-resnet20": {
@@ -188,11 +196,17 @@ export function presetConfig(
     throw new Error(`unknown preset ${JSON.stringify(name)}; known presets: ${PRESET_NAMES.join(", ")}`);
   }
   const { optimizerOptions, ...rest } = overrides;
+  const limit = rest.trainLimit ?? preset.base.trainLimit;
+  const scale = {
+    batchSize: rest.batchSize,
+    epochs: rest.epochs,
+    trainSize: limit ? Math.min(limit, preset.trainSize) : preset.trainSize,
+  };
   return {
     preset: name,
     ...preset.base,
     optimizer,
-    optimizerOptions: { ...optimizerSettings(preset, optimizer), ...(optimizerOptions ?? {}) },
+    optimizerOptions: { ...optimizerSettings(preset, optimizer, scale), ...(optimizerOptions ?? {}) },
     seed: 0,
     ...rest,
   };
