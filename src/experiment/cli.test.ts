@@ -86,6 +86,13 @@ describe("presets", () => {
     assert.ok(Math.abs(adamwDecay(0.025, 128, 50000, 200, 1e-3) - 0.089443) < 1e-6);
   });
 
+  test("AdamW's decay follows the run's own batch size, epochs and training subset", () => {
+    const base = presetConfig("fmnist-cnn", "adamw");
+    assert.equal(base.optimizerOptions.weightDecay, adamwDecay(0.025, 64, 12000, 4, 1e-3));
+    const small = presetConfig("fmnist-cnn", "adamw", { epochs: 2, trainLimit: 3000 });
+    assert.equal(small.optimizerOptions.weightDecay, adamwDecay(0.025, 64, 3000, 2, 1e-3));
+  });
+
   test("config errors name the field, the value and what is allowed", () => {
     const base = presetConfig("fmnist-cnn-smoke", "padam");
     assert.throws(() => validateConfig({ ...base, epochs: 1.5 }), { message: "config: epochs = 1.5 is invalid; allowed: an integer >= 1" });
