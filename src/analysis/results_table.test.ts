@@ -115,6 +115,7 @@ describe("paperReference and comparisonRows", () => {
     assert.equal(paperReference({ preset: "cifar10-vgg16" })!.row, PAPER_CIFAR10_ACCURACY.vgg16);
     assert.equal(paperReference({ preset: "cifar10-vgg16" })!.sameProtocol, true);
     assert.equal(paperReference({ preset: "cifar10-resnet20" })!.sameProtocol, false);
+    assert.equal(paperReference({ preset: "cifar10-vgg16", scale: "reduced" })!.sameProtocol, false);
     assert.equal(paperReference({ preset: "ptb-lstm-small", lstmLayers: 3 })!.row, PAPER_PTB_PERPLEXITY["ptb-lstm3"]);
     assert.equal(paperReference({ preset: "ptb-lstm2" })!.higherIsBetter, false);
     assert.ok(paperReference({ preset: "imagenet-resnet18" })!.top5);

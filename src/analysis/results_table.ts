@@ -106,7 +106,8 @@ export interface RunGroup {
 export interface Experiment {
   key: string;
   preset: string;
-  scale: "paper" | "cpu" | "smoke" | "custom";
+  /** "reduced": a paper preset with overrides (fewer epochs, smaller data): not the paper's protocol. */
+  scale: "paper" | "reduced" | "cpu" | "smoke" | "custom";
   /** What differs from the preset ("epochs 3, trainLimit 600"); "" for the preset itself. */
   variant: string;
   /** Number of layers of an LSTM language model (decides the PTB paper row). */
@@ -168,7 +169,8 @@ export function collectExperiments(runs: readonly RunRecord[], opts: { presets?:
     if (!exp) {
       const overrides = describeOverrides(run.config);
       exp = {
-        key: expKey, preset, scale: PRESETS[preset]?.scale ?? "custom", variant: overrides.experiment,
+        key: expKey, preset, variant: overrides.experiment,
+        scale: PRESETS[preset] === undefined ? "custom" : PRESETS[preset].scale === "paper" && overrides.experiment !== "" ? "reduced" : PRESETS[preset].scale,
         lstmLayers: lstmLayersOf(run.config), groups: [],
       };
       experiments.set(expKey, exp);
@@ -201,7 +203,7 @@ export function collectExperiments(runs: readonly RunRecord[], opts: { presets?:
       if (values.length) group.stats[key] = meanStd(values);
     }
   }
-  const scaleRank = { paper: 0, cpu: 1, smoke: 2, custom: 3 };
+  const scaleRank = { paper: 0, reduced: 1, cpu: 2, smoke: 3, custom: 4 };
   const out = Array.from(experiments.values());
   for (const exp of out) {
     exp.groups.sort((a, b) => optimizerRank(a.optimizer) - optimizerRank(b.optimizer) || (b.partial ?? 0) - (a.partial ?? 0) || a.label.localeCompare(b.label) || a.optimizerVariant.localeCompare(b.optimizerVariant));
@@ -239,12 +241,14 @@ export interface PaperReference {
  * presets the nearest paper row (ResNet-20 → ResNet-18, small LSTM → 2- or 3-layer LSTM), marked
  * `sameProtocol: false`; none for Fashion-MNIST and smoke runs.
  */
-export function paperReference(exp: Pick<Experiment, "preset" | "lstmLayers">): PaperReference | undefined {
+export function paperReference(exp: Pick<Experiment, "preset" | "lstmLayers"> & { scale?: Experiment["scale"] }): PaperReference | undefined {
+  // A paper preset run with overrides (fewer epochs, a data subset) is not the paper's protocol.
+  const reduced = exp.scale === "reduced";
   const acc = (name: string, row: Partial<Record<OptimizerName, number>>, same: boolean): PaperReference =>
-    ({ name, stat: "finalTestAcc", higherIsBetter: true, unit: "test accuracy (%)", row, sameProtocol: same });
+    ({ name, stat: "finalTestAcc", higherIsBetter: true, unit: "test accuracy (%)", row, sameProtocol: same && !reduced });
   const ppl = (layers: number, same: boolean): PaperReference => ({
     name: `PTB ${layers}-layer LSTM`, stat: "finalTestPpl", higherIsBetter: false, unit: "test perplexity",
-    row: PAPER_PTB_PERPLEXITY[layers >= 3 ? "ptb-lstm3" : "ptb-lstm2"], sameProtocol: same,
+    row: PAPER_PTB_PERPLEXITY[layers >= 3 ? "ptb-lstm3" : "ptb-lstm2"], sameProtocol: same && !reduced,
   });
   switch (exp.preset) {
     case "cifar10-vgg16": return acc("CIFAR-10 VGG-16", PAPER_CIFAR10_ACCURACY.vgg16, true);
@@ -311,7 +315,13 @@ function labelOf(o: OptimizerName): string {
 
 /** A caption naming the experiment, its scale and its setting. */
 export function experimentCaption(exp: Experiment): string {
-  const scale = { paper: "paper protocol", cpu: "CPU scale", smoke: "smoke test (not a result)", custom: "custom config" }[exp.scale];
+  const scale = {
+    paper: "paper protocol",
+    reduced: "reduced from the paper protocol (not comparable with the paper's numbers)",
+    cpu: "CPU scale",
+    smoke: "smoke test (not a result)",
+    custom: "custom config",
+  }[exp.scale];
   const data = exp.preset.startsWith("cifar10") ? " · CIFAR-10 (JPEG copy)" : "";
   return `${exp.preset}${data} · ${scale}${exp.variant ? ` · ${exp.variant}` : ""}`;
 }
