@@ -1,7 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendInfo, formatBackendInfo, initBackend } from "./init";
+import { backendInfo, defaultThreads, formatBackendInfo, initBackend } from "./init";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { useWasmThreads } from "./wasm_threads";
 
@@ -37,7 +37,7 @@ describe("initBackend", () => {
       assert.equal(lines[0], formatBackendInfo(info));
       const w = await initBackend({ backend: "wasm", quiet: true });
       assert.equal(w.name, "wasm");
-      assert.equal(w.threads, 1);
+      assert.equal(w.threads, defaultThreads(), "one thread per core unless PADAM_THREADS says otherwise");
       assert.equal(w.simd, true);
       assert.equal(tf.getKernel("UnsortedSegmentSum", "wasm") !== undefined, true);
       assert.equal(lines.length, 1, "quiet prints nothing");

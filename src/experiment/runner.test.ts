@@ -69,6 +69,14 @@ describe("runExperiment", () => {
     assert.equal(again.status, "diverged");
   });
 
+  test("gradientStats records the bound's quantities for the run", async () => {
+    const r = await runExperiment({ ...config, epochs: 1, gradientStats: true }, { runsDir: tmp("stats"), progress: "none" });
+    const stats = JSON.parse(readFileSync(join(r.dir, "gradient-stats.json"), "utf8"));
+    assert.equal(stats.T, r.metrics[0].step, "one record per optimizer step");
+    assert.equal(stats.d, 225034, "every trainable parameter of fmnist-cnn");
+    assert.ok(stats.gInf > 0 && Number.isFinite(stats.gInf));
+  });
+
   test("an invalid config is refused before anything is written", async () => {
     const runsDir = tmp("invalid");
     await assert.rejects(runExperiment({ ...config, epochs: 0 }, { runsDir }), /config: epochs = 0 is invalid/);
