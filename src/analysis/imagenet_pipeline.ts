@@ -11,6 +11,7 @@ import { PNG } from "pngjs";
 import { decodeImage, listImageFolder } from "../datasets/image_folder";
 import { resizeBilinear } from "../datasets/augment";
 import { locateDataset } from "../datasets/manifest";
+import { seededRandom } from "../util/random";
 
 export interface ImageFolderBuildOptions {
   /** Where to write `<root>/train|val/<class>/*.png`; must not exist or be empty. */
@@ -37,17 +38,8 @@ export interface ImageFolderBuild {
   sizes: [number, number][];
 }
 
-/** A small deterministic generator (mulberry32) for the image sizes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator for the image sizes. */
+const rng = seededRandom;
 
 /** RGB uint8 HWC → PNG bytes. */
 export function encodePng(data: Uint8Array, height: number, width: number): Buffer {

@@ -18,7 +18,7 @@
  * @param learningRate 1e-3. @param finalLr 0.1. @param gamma 1e-3. @param epsilon 1e-8.
  */
 import * as tf from "@tensorflow/tfjs";
-import { biasCorrections, ema, emaSquare, withL2 } from "./moments";
+import { adaptiveMoments, biasCorrections } from "./moments";
 import { flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
 import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
 
@@ -61,12 +61,7 @@ export const adaboundRule: UpdateRule<AdaBoundOptions, AdaBoundSlot> = {
   slots: (hp) => (hp.amsbound ? ["m", "v", "vMax"] : ["m", "v"]),
   initialValue: () => 0,
   step(ops, x, grad, s, hp, { t, lr, initialLr }) {
-    const g = withL2(ops, grad, x, hp.weightDecay);
-    const m = ema(ops, s.m, g, hp.beta1);
-    const v = emaSquare(ops, s.v, g, hp.beta2);
-    const slots = { m, v } as Record<AdaBoundSlot, typeof x>;
-    let vHat = v;
-    if (hp.amsbound) vHat = slots.vMax = ops.maximum(s.vMax, v);
+    const { m, vHat, slots } = adaptiveMoments(ops, x, grad, s, hp, hp.amsbound);
     const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
     const denom = ops.addScalar(ops.sqrt(vHat), hp.epsilon);
     const eta = ops.div(ops.fill(denom, (lr * Math.sqrt(bc2)) / bc1), denom);

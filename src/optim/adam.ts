@@ -14,7 +14,7 @@
  * explicitly elsewhere: tfjs's own Adam defaults to the backend epsilon). @param weightDecay 0.
  */
 import * as tf from "@tensorflow/tfjs";
-import { biasCorrections, ema, emaSquare, withL2 } from "./moments";
+import { adaptiveMoments, biasCorrections } from "./moments";
 import { flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
 import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
 
@@ -51,12 +51,7 @@ export const adamRule: UpdateRule<AdamOptions, AdamSlot> = {
   slots: (hp) => (hp.amsgrad ? ["m", "v", "vMax"] : ["m", "v"]),
   initialValue: () => 0,
   step(ops, x, grad, s, hp, { t, lr }) {
-    const g = withL2(ops, grad, x, hp.weightDecay);
-    const m = ema(ops, s.m, g, hp.beta1);
-    const v = emaSquare(ops, s.v, g, hp.beta2);
-    const slots = { m, v } as Record<AdamSlot, typeof x>;
-    let vHat = v;
-    if (hp.amsgrad) vHat = slots.vMax = ops.maximum(s.vMax, v);
+    const { m, vHat, slots } = adaptiveMoments(ops, x, grad, s, hp, hp.amsgrad);
     const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
     const denom = ops.addScalar(ops.scale(ops.sqrt(vHat), 1 / Math.sqrt(bc2)), hp.epsilon);
     return { x: ops.sub(x, ops.scale(ops.div(m, denom), lr / bc1)), slots };

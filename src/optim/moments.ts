@@ -26,3 +26,28 @@ export function emaSquare<T>(ops: Ops<T>, v: T, g: T, beta: number): T {
 export function biasCorrections(t: number, beta1: number, beta2: number): { bc1: number; bc2: number } {
   return { bc1: 1 - Math.pow(beta1, t), bc2: 1 - Math.pow(beta2, t) };
 }
+
+/**
+ * The moment updates shared by Padam, Adam/AMSGrad and AdaBound/AMSBound:
+ *
+ *     g = ∇f(x) + λ·x ;  m = β1·m + (1 − β1)·g ;  v = β2·v + (1 − β2)·g²
+ *     v̂ = max(v̂, v) on the raw v when `keepMax`, else v
+ *
+ * Returns the new slots (m, v and, with `keepMax`, vMax) and v̂.
+ */
+export function adaptiveMoments<T>(
+  ops: Ops<T>,
+  x: T,
+  grad: T,
+  s: { m: T; v: T; vMax?: T },
+  hp: { beta1: number; beta2: number; weightDecay: number },
+  keepMax: boolean,
+): { m: T; vHat: T; slots: { m: T; v: T; vMax: T } } {
+  const g = withL2(ops, grad, x, hp.weightDecay);
+  const m = ema(ops, s.m, g, hp.beta1);
+  const v = emaSquare(ops, s.v, g, hp.beta2);
+  const slots = { m, v } as { m: T; v: T; vMax: T };
+  let vHat = v;
+  if (keepMax) vHat = slots.vMax = ops.maximum(s.vMax as T, v);
+  return { m, vHat, slots };
+}

@@ -26,7 +26,7 @@
  * References: arXiv:1806.06763; used by notebooks 00–08.
  */
 import * as tf from "@tensorflow/tfjs";
-import { biasCorrections, ema, emaSquare, withL2 } from "./moments";
+import { adaptiveMoments, biasCorrections } from "./moments";
 import { closedRange, flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
 import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
 
@@ -71,12 +71,7 @@ export const padamRule: UpdateRule<PadamOptions, PadamSlot> = {
   slots: (hp) => (hp.amsgrad ? ["m", "v", "vMax"] : ["m", "v"]),
   initialValue: () => 0,
   step(ops, x, grad, s, hp, { t, lr }) {
-    const g = withL2(ops, grad, x, hp.weightDecay);
-    const m = ema(ops, s.m, g, hp.beta1);
-    const v = emaSquare(ops, s.v, g, hp.beta2);
-    const slots = { m, v } as Record<PadamSlot, typeof x>;
-    let vHat = v;
-    if (hp.amsgrad) vHat = slots.vMax = ops.maximum(s.vMax, v);
+    const { m, vHat, slots } = adaptiveMoments(ops, x, grad, s, hp, hp.amsgrad);
     const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
     const factor = hp.biasCorrection === "official" ? Math.sqrt(bc2) : Math.pow(bc2, hp.partial);
     const exponent = 2 * hp.partial;
