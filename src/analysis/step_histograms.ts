@@ -3,7 +3,7 @@
  * (per-layer effective step sizes for several p on a log scale). Binning happens here, so a
  * figure over a whole network's coordinates stores only bin counts in the notebook.
  */
-import { baseLayout, colorAt, type Figure, type Trace } from "../notebook/plotly";
+import { baseLayout, colorAt, sharedBins, type Figure, type Trace } from "../notebook/plotly";
 import { byLayer, summarizeSteps, type StepSummary, type WeightMoments } from "./effective_steps";
 
 export interface FacetPanel {
@@ -39,18 +39,8 @@ export function binPanels(panels: FacetPanel[], bins: number, log10: boolean): {
   if (!Number.isInteger(bins) || bins < 1 || bins > 10000) throw new Error(`binPanels: bins = ${bins} is invalid; allowed: an integer from 1 to 10000`);
   if (panels.length === 0) throw new Error("binPanels: panels is empty; allowed: at least one panel");
   const transform = (v: number): number | undefined => (!Number.isFinite(v) || (log10 && v <= 0) ? undefined : log10 ? Math.log10(v) : v);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const p of panels) for (const g of p.groups) for (let i = 0; i < g.values.length; i++) {
-    const v = transform(g.values[i]);
-    if (v === undefined) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
-  if (hi === lo) { lo -= 0.5; hi += 0.5; }
-  const width = (hi - lo) / bins;
-  const centers = Array.from({ length: bins }, (_, i) => lo + (i + 0.5) * width);
+  const transformed = panels.flatMap((p) => p.groups.map((g) => Array.from(g.values, (v) => transform(v) ?? NaN)));
+  const { lo, width, centers } = sharedBins(transformed, bins);
   return {
     centers, width,
     panels: panels.map((p) => ({

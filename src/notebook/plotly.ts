@@ -246,6 +246,27 @@ export interface HistogramOptions {
 }
 
 /**
+ * Equal-width bins spanning every finite value of every group (a unit range when there is none,
+ * a unit-wide range around a single value), so that several groups share one x axis.
+ */
+export function sharedBins(groups: Iterable<ArrayLike<number>>, bins: number): { lo: number; hi: number; width: number; centers: number[] } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const values of groups) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
+  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  const width = (hi - lo) / bins;
+  return { lo, hi, width, centers: Array.from({ length: bins }, (_, i) => lo + (i + 0.5) * width) };
+}
+
+/**
  * Histograms of several groups over shared bins, drawn as overlaid bars. Binning happens here,
  * not in the browser, so a histogram of millions of values (per-coordinate step sizes of a network)
  * stores only the bin counts in the notebook.
@@ -268,16 +289,7 @@ export function histogramFigure(groups: HistogramGroup[], opts: HistogramOptions
     }
     return { group: g, values: out, dropped };
   });
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const p of prepared) for (const v of p.values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
-  if (hi === lo) { lo -= 0.5; hi += 0.5; }
-  const width = (hi - lo) / bins;
-  const centers = Array.from({ length: bins }, (_, i) => lo + (i + 0.5) * width);
+  const { lo, width, centers } = sharedBins(prepared.map((p) => p.values), bins);
   const data: Trace[] = prepared.map((p, gi) => {
     const counts = new Array<number>(bins).fill(0);
     for (const v of p.values) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
