@@ -8,6 +8,11 @@
  * from `config.seed` and the epoch, so the same seed on the same backend gives the same numbers.
  * A non-finite training loss stops the run and marks it diverged (recorded, no exception), so a
  * sweep goes on with the next configuration.
+ *
+ * Language models train on the truncated-BPTT windows in text order with a stateless LSTM: the
+ * hidden state starts at zero in every window instead of being carried over from the previous
+ * one (a stateful model would need one fixed batch size for training and evaluation). This costs
+ * some perplexity against the usual PTB practice and is the same for every optimizer.
  */
 import * as tf from "@tensorflow/tfjs";
 import { execSync } from "node:child_process";
