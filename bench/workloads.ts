@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { buildModel, LSTM_PRESETS, softmaxCrossEntropyFromLogits } from "../src/models";
 import { createOptimizer } from "../src/optim";
+import { randInt, seededRandom } from "../src/util/random";
 
 export const WORKLOAD_NAMES = ["fmnist-cnn", "cifar-resnet18", "ptb-lstm2", "optimizer-step"] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
@@ -50,28 +51,17 @@ export const REFERENCE_SCALE: Readonly<WorkloadScale> = Object.freeze({
 });
 
 function seededInts(n: number, max: number, seed: number): Int32Array {
-  // A small LCG: fixed inputs without touching tfjs's global random state.
-  let s = seed >>> 0;
-  return Int32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % max;
-  });
+  // Fixed inputs without touching tfjs's global random state.
+  const rng = seededRandom(seed);
+  return Int32Array.from({ length: n }, () => randInt(rng, max));
 }
 
-function classifier(
-  name: WorkloadName,
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  inputShape: number[],
-  batch: number,
-  numClasses: number,
-): Prepared {
-  const x = tf.randomNormal([batch, ...inputShape], 0, 1, "float32", 1);
-  const y = tf.tensor1d(seededInts(batch, numClasses, 2), "int32");
+/** One timed training step of `model` on fixed inputs (x, y) with softmax cross-entropy. */
+function trainingStep(name: WorkloadName, model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor, unit: Prepared["unit"], perStep: number): Prepared {
   return {
     name,
-    unit: "samples/s",
-    perStep: batch,
+    unit,
+    perStep,
     step: () => {
       const loss = optimizer.minimize(
         () => softmaxCrossEntropyFromLogits(y, model.apply(x, { training: true }) as tf.Tensor),
@@ -88,6 +78,19 @@ function classifier(
   };
 }
 
+function classifier(
+  name: WorkloadName,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  inputShape: number[],
+  batch: number,
+  numClasses: number,
+): Prepared {
+  const x = tf.randomNormal([batch, ...inputShape], 0, 1, "float32", 1);
+  const y = tf.tensor1d(seededInts(batch, numClasses, 2), "int32");
+  return trainingStep(name, model, optimizer, x, y, "samples/s", batch);
+}
+
 /** Builds the result rows of one workload (one row, or three for optimizer-step). */
 export function prepareWorkload(name: WorkloadName, scale: WorkloadScale = REFERENCE_SCALE): Prepared[] {
   switch (name) {
@@ -102,21 +105,7 @@ export function prepareWorkload(name: WorkloadName, scale: WorkloadScale = REFER
       const optimizer = createOptimizer("sgd", { learningRate: 1 });
       const x = tf.tensor2d(seededInts(b * t, v, 3), [b, t], "int32");
       const y = tf.tensor2d(seededInts(b * t, v, 4), [b, t], "int32");
-      return [{
-        name,
-        unit: "tokens/s",
-        perStep: b * t,
-        step: () => {
-          const loss = optimizer.minimize(() => softmaxCrossEntropyFromLogits(y, model.apply(x, { training: true }) as tf.Tensor), true);
-          loss!.dataSync();
-          loss!.dispose();
-        },
-        dispose: () => {
-          tf.dispose([x, y]);
-          optimizer.dispose();
-          model.dispose();
-        },
-      }];
+      return [trainingStep(name, model, optimizer, x, y, "tokens/s", b * t)];
     }
     case "optimizer-step":
       return optimizerSteps(scale.resnetBatch === REFERENCE_SCALE.resnetBatch ? "resnet18" : "fmnist-cnn");
