@@ -14,7 +14,7 @@
  * explicitly elsewhere: tfjs's own Adam defaults to the backend epsilon). @param weightDecay 0.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adaptiveMoments, biasCorrections } from "./moments";
+import { adamUpdate, adaptiveMoments, biasCorrections } from "./moments";
 import { flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
 import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
 
@@ -53,8 +53,7 @@ export const adamRule: UpdateRule<AdamOptions, AdamSlot> = {
   step(ops, x, grad, s, hp, { t, lr }) {
     const { m, vHat, slots } = adaptiveMoments(ops, x, grad, s, hp, hp.amsgrad);
     const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
-    const denom = ops.addScalar(ops.scale(ops.sqrt(vHat), 1 / Math.sqrt(bc2)), hp.epsilon);
-    return { x: ops.sub(x, ops.scale(ops.div(m, denom), lr / bc1)), slots };
+    return { x: adamUpdate(ops, x, m, vHat, hp.epsilon, lr, bc1, bc2), slots };
   },
   fused(hp, { t, lr }) {
     const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);

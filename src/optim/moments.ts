@@ -51,3 +51,14 @@ export function adaptiveMoments<T>(
   if (keepMax) vHat = slots.vMax = ops.maximum(s.vMax as T, v);
   return { m, vHat, slots };
 }
+
+/**
+ * The torch-style Adam update x − lr/bc1 · m / (sqrt(v̂)/sqrt(bc2) + ε), written as
+ * x − lr·sqrt(bc2)/bc1 · m / (sqrt(v̂) + ε·sqrt(bc2)): the same value with one full-size
+ * operation fewer (the bias correction moves from the tensor to two host scalars).
+ */
+export function adamUpdate<T>(ops: Ops<T>, x: T, m: T, vHat: T, epsilon: number, lr: number, bc1: number, bc2: number): T {
+  const root = Math.sqrt(bc2);
+  const denom = ops.addScalar(ops.sqrt(vHat), epsilon * root);
+  return ops.sub(x, ops.scale(ops.div(m, denom), (lr * root) / bc1));
+}

@@ -13,7 +13,7 @@
  * @param initialAccumulator 1e-6. @param weightDecay 0.
  */
 import * as tf from "@tensorflow/tfjs";
-import { biasCorrections, ema, withL2 } from "./moments";
+import { adamUpdate, biasCorrections, ema, withL2 } from "./moments";
 import { nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
 import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
 
@@ -53,8 +53,7 @@ export const yogiRule: UpdateRule<YogiOptions, "m" | "v"> = {
     const g2 = ops.square(g);
     const v = ops.sub(s.v, ops.scale(ops.mul(ops.sign(ops.sub(s.v, g2)), g2), 1 - hp.beta2));
     const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
-    const denom = ops.addScalar(ops.scale(ops.sqrt(v), 1 / Math.sqrt(bc2)), hp.epsilon);
-    return { x: ops.sub(x, ops.scale(ops.div(m, denom), lr / bc1)), slots: { m, v } };
+    return { x: adamUpdate(ops, x, m, v, hp.epsilon, lr, bc1, bc2), slots: { m, v } };
   },
 };
 
