@@ -24,6 +24,7 @@ export * from "./resnet";
 export * from "./small";
 export * from "./lstm_lm";
 export * from "./losses";
+export * from "./io";
 
 /** Config type of each registered model. */
 export interface ModelConfigs {
