@@ -19,6 +19,7 @@
  *
  * Used by notebooks/03-convergence-theory.ipynb through `bounds.ts`.
  */
+import type { BoundInputs } from "./bounds";
 
 /** How far a statement has been checked. */
 export type VerificationStatus = "verified" | "unverified";
@@ -92,23 +93,8 @@ export const BOUND_TERMS: { optimization: string; dimension: string; stepSize: s
   stepSize: "alpha * M3 * d / T^((1 - q) * (1/2 - s))",
 };
 
-/**
- * The inputs every condition can look at; see `BoundInputs` in bounds.ts for the meaning.
- */
-export interface ConditionInputs {
-  p: number;
-  beta1: number;
-  beta2: number;
-  Ginf: number;
-  L: number;
-  deltaF: number;
-  d: number;
-  T: number;
-  alpha: number;
-  s: number;
-  q: number;
-  invVHat1L1: number;
-}
+/** The inputs every condition can look at: `BoundInputs` (bounds.ts) with every field resolved. */
+export type ConditionInputs = Required<BoundInputs>;
 
 /** One condition of the theorem; `holds` is false when the inputs violate it. */
 export interface TheoremCondition {
