@@ -183,9 +183,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
           }
           return softmaxCrossEntropyFromLogits(y, logits);
         }, variables);
-        const loss = value.dataSync()[0];
+        // One read from the device per step: loss and (image tasks) the batch's correct count.
+        const read = hits ? tf.tidy(() => tf.stack([value, hits!]).dataSync()) : value.dataSync();
+        const loss = read[0];
         if (hits) {
-          correct += hits.dataSync()[0];
+          correct += read[1];
           hits.dispose();
         }
         if (!Number.isFinite(loss)) {

@@ -19,7 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { adaptiveMoments, biasCorrections } from "./moments";
-import { flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
+import { flag, nonNegative, positive, requireFlagOn, resolveOptions, unitInterval, type OptionSpecs } from "./options";
 import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
 
 export interface AdaBoundOptions {
@@ -88,9 +88,7 @@ export class AMSBound extends RuleOptimizer<AdaBoundOptions, AdaBoundSlot> {
   static readonly className = "AMSBound";
   constructor(options: Partial<AdaBoundOptions> = {}) {
     const hp = resolveOptions("amsbound", options, AMSBOUND_DEFAULTS, ADABOUND_SPECS);
-    if (!hp.amsbound) {
-      throw new Error(`amsbound: option "amsbound" = false is not allowed; allowed: true (use the "adabound" optimizer for amsbound = false)`);
-    }
+    requireFlagOn("amsbound", "amsbound", hp.amsbound, "adabound");
     super("amsbound", adaboundRule, hp);
   }
 }

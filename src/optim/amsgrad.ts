@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ADAM_DEFAULTS, ADAM_SPECS, adamRule, type AdamOptions, type AdamSlot } from "./adam";
-import { resolveOptions } from "./options";
+import { requireFlagOn, resolveOptions } from "./options";
 import { RuleOptimizer } from "./rule_optimizer";
 
 export const AMSGRAD_DEFAULTS: Readonly<AdamOptions> = Object.freeze({ ...ADAM_DEFAULTS, amsgrad: true });
@@ -18,9 +18,7 @@ export class AMSGrad extends RuleOptimizer<AdamOptions, AdamSlot> {
   static readonly className = "TorchAMSGrad";
   constructor(options: Partial<AdamOptions> = {}) {
     const hp = resolveOptions("amsgrad", options, AMSGRAD_DEFAULTS, ADAM_SPECS);
-    if (!hp.amsgrad) {
-      throw new Error(`amsgrad: option "amsgrad" = false is not allowed; allowed: true (use the "adam" optimizer for amsgrad = false)`);
-    }
+    requireFlagOn("amsgrad", "amsgrad", hp.amsgrad, "adam");
     super("amsgrad", adamRule, hp);
   }
 }

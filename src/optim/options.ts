@@ -89,3 +89,13 @@ export function resolveOptions<H extends object>(
   }
   return out as H;
 }
+
+/**
+ * For the registry names that fix a flag (`amsgrad` → amsgrad: true, `amsbound` → amsbound:
+ * true): refuses an explicit false, naming the registry entry that has the flag off.
+ */
+export function requireFlagOn(optimizer: string, flag: string, value: boolean, offName: string): void {
+  if (!value) {
+    throw new Error(`${optimizer}: option "${flag}" = false is not allowed; allowed: true (use the "${offName}" optimizer for ${flag} = false)`);
+  }
+}
