@@ -1,6 +1,6 @@
 /**
  * Replays every golden trajectory of the reference implementations (float64, from
- * shared/golden/optimizers.json): through the tfjs optimizers in float32 on the `cpu` backend,
+ * src/testing/fixtures/optimizers.json): through the tfjs optimizers in float32 on the `cpu` backend,
  * within each case's suggested tolerance — both op by op and, for the adaptive-moment family,
  * through the fused kernel — and through the float64 reference replay of the very same update
  * rules, to near machine precision.
@@ -38,15 +38,13 @@ describe("golden trajectories", () => {
       process.env.PADAM_FUSED = path === "fused" ? "1" : "0";
       const opt = createOptimizer(c.optimizer, c.options);
       const x = tf.variable(tf.tensor1d(c.x0, "float32"), true, `golden_${c.id}`);
-      // Function mode computes the gradient in float32 along our own path, so Rosenbrock's
-      // curvature needs a little more room (golden README: "for example rtol = 1e-3").
-      const rtol = c.mode === "function" ? Math.max(c.tolerance.rtol, 1e-3) : c.tolerance.rtol;
+      const { rtol, atol } = c.tolerance;
       try {
         for (let t = 0; t < c.steps; t++) {
           const g = tf.tensor1d(c.mode === "function" ? goldenGradient(c.function!, x.dataSync()) : c.grads[t], "float32");
           opt.applyGradients({ [x.name]: g });
           g.dispose();
-          expectClose(x.dataSync(), c.expected[t], rtol, c.tolerance.atol, `${c.id} step ${t + 1}`);
+          expectClose(x.dataSync(), c.expected[t], rtol, atol, `${c.id} step ${t + 1}`);
         }
       } finally {
         x.dispose();

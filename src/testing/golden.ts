@@ -1,6 +1,7 @@
 /**
- * Reading the golden optimizer trajectories (`shared/golden/optimizers.json`, format in its
- * README) and computing the gradients of their test functions. Test support only.
+ * Reading the golden optimizer trajectories (`src/testing/fixtures/optimizers.json`, format and
+ * provenance in `fixtures/README.md`) and computing the gradients of their test functions.
+ * Test support only.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -28,9 +29,9 @@ export interface GoldenCase {
   tolerance: { rtol: number; atol: number };
 }
 
-/** Where the golden file is: `$PADAM_GOLDEN`, else `../shared/golden/optimizers.json` beside the repo. */
+/** Where the golden file is: `$PADAM_GOLDEN`, else the copy kept in the repository (`fixtures/`). */
 export function goldenPath(): string {
-  return process.env.PADAM_GOLDEN ?? resolve(__dirname, "../../../shared/golden/optimizers.json");
+  return process.env.PADAM_GOLDEN ?? resolve(__dirname, "fixtures", "optimizers.json");
 }
 
 export function loadGoldenCases(path = goldenPath()): GoldenCase[] {
