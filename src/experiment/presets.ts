@@ -75,7 +75,11 @@ export function optimizerSettings(
 
 const CIFAR_PAPER = { epochs: 200, batchSize: 128, testBatchSize: 100, schedule: { milestones: [100, 150], gamma: 0.1 } };
 
-export const PRESETS: Record<string, Preset> = {
+/**
+ * The presets by name. The object has no prototype, so a lookup of a name such as `__proto__` or
+ * `toString` finds nothing instead of an Object method; test names with `isPresetName`.
+ */
+export const PRESETS: Record<string, Preset> = Object.assign(Object.create(null) as Record<string, Preset>, {
   // The paper's protocols (GPU scale).
   "cifar10-vgg16": {
     description: "Paper: CIFAR-10, VGG-16, 200 epochs, lr x0.1 at 100 and 150, batch 128, augmentation",
@@ -177,9 +181,14 @@ export const PRESETS: Record<string, Preset> = {
       augment: false, epochs: 1, batchSize: 10, testBatchSize: 10, bptt: 20, clipNorm: 0.25, trainMetrics: "epoch-average",
     },
   },
-};
+} satisfies Record<string, Preset>);
 
 export const PRESET_NAMES = Object.keys(PRESETS);
+
+/** True when `name` is one of the presets (never for names of Object's own properties). */
+export function isPresetName(name: string): boolean {
+  return Object.hasOwn(PRESETS, name);
+}
 
 /**
  * The full config of a preset for one optimizer: the preset's base, the family's optimizer
@@ -191,7 +200,7 @@ export function presetConfig(
   optimizer: OptimizerName,
   overrides: Partial<Omit<ExperimentConfig, "optimizer">> = {},
 ): ExperimentConfig {
-  const preset = PRESETS[name];
+  const preset = isPresetName(name) ? PRESETS[name] : undefined;
   if (preset === undefined) {
     throw new Error(`unknown preset ${JSON.stringify(name)}; known presets: ${PRESET_NAMES.join(", ")}`);
   }
