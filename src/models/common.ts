@@ -51,6 +51,12 @@ export function checkKeys(model: string, config: object, allowed: readonly strin
 }
 
 /**
+ * Largest seed a model (and so a run) accepts. Below 2^32, so the 32-bit streams of
+ * src/util/random see distinct seeds too; derived seeds `seed·100003 + i` stay exact integers.
+ */
+export const MAX_SEED = 2 ** 31 - 1;
+
+/**
  * A stream of seeds derived from one base seed: the i-th weight created gets seed
  * `base·100003 + i`, so builds with the same base seed draw identical weights while every
  * weight draws different numbers (tfjs initialisers given the same seed would repeat
@@ -59,7 +65,7 @@ export function checkKeys(model: string, config: object, allowed: readonly strin
 export class SeedStream {
   private count = 0;
   constructor(readonly base: number) {
-    checkInt("seed", base, 0, 2 ** 31 - 1);
+    checkInt("seed", base, 0, MAX_SEED);
   }
   next(): number {
     this.count += 1;
