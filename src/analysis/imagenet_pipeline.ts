@@ -78,7 +78,7 @@ export function buildImageFolder(opts: ImageFolderBuildOptions): ImageFolderBuil
     throw new Error(`buildImageFolder: root ${opts.root} exists and is not empty; allowed: a new or empty folder (nothing is overwritten)`);
   }
   const source = opts.source ?? locateDataset("cifar10-jpeg");
-  if (!source) throw new Error("buildImageFolder: no source given and the CIFAR-10 JPEG copy (cifar10-jpeg/) was not found in the data roots (PADAM_DATA, data/, ../shared/data)");
+  if (!source) throw new Error("buildImageFolder: no source given and the CIFAR-10 JPEG copy (cifar10-jpeg/) was not found in the data roots (PADAM_DATA, data/); add the folder holding cifar10-jpeg/ to PADAM_DATA or pass source");
   const trainList = listImageFolder(source, "train", opts.classes);
   const classes = opts.classes ?? trainList.classNames.slice(0, 4);
   const splits = [

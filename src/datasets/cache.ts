@@ -1,9 +1,9 @@
 /**
  * Cache of decoded image sets, so a second load skips decompression/JPEG decoding.
  *
- * Location: the `cacheDir` option, else `$PADAM_DATA/cache`, else `<repo>/data/cache`
- * (git-ignored). A cache entry is `<sha1 of key>.json` (header) + `.bin` (image bytes, then
- * labels as int32). The key holds the loader, the source folder with its modification time,
+ * Location: the `cacheDir` option, else `$PADAM_CACHE`, else `<repo>/data/cache` (git-ignored;
+ * never inside a `PADAM_DATA` root, which may be read-only). A cache entry is
+ * `<sha1 of key>.json` (header) + `.bin` (image bytes, then labels as int32). The key holds the loader, the source folder with its modification time,
  * the split and the subset, so changed sources miss the cache. Entries are written to a
  * temporary name and renamed, so an interrupted write never leaves a half entry.
  */
@@ -22,8 +22,8 @@ export interface CacheOptions {
 
 export function defaultCacheDir(opts: CacheOptions = {}): string {
   if (opts.cacheDir) return path.resolve(opts.cacheDir);
-  const env = process.env.PADAM_DATA;
-  return path.join(env ? path.resolve(env) : path.join(REPO_ROOT, "data"), "cache");
+  const env = process.env.PADAM_CACHE;
+  return env ? path.resolve(env) : path.join(REPO_ROOT, "data", "cache");
 }
 
 interface Header {

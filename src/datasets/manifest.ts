@@ -2,10 +2,12 @@
  * Where data sets are looked for, which files they consist of, their checksums, and
  * verification with errors that say what is wrong and how to get the file.
  *
- * Search order for a data set (first hit wins): the `dataDir` option, the `PADAM_DATA`
- * environment variable, `<repo>/data`, `<repo>/../shared/data` (when present), and, for
- * Fashion-MNIST only, Debian's `dataset-fashion-mnist` install location
- * `/usr/share/datasets/fashion-mnist/`.
+ * Search order for a data set (first hit wins): the `dataDir` option, each folder listed in the
+ * `PADAM_DATA` environment variable (several roots separated by `path.delimiter`, ':' on
+ * POSIX, searched left to right), `<repo>/data`, and, for Fashion-MNIST only, Debian's
+ * `dataset-fashion-mnist` install location `/usr/share/datasets/fashion-mnist/`.
+ * Data roots are only read; downloads go to `<repo>/data` (or `npm run data -- --into <dir>`)
+ * and the decoded-data cache to `<repo>/data/cache` (see `cache.ts`).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -28,6 +30,18 @@ export interface ManifestFile {
   contentSize?: number;
 }
 
+/**
+ * One file to download. `md5` (when published) is checked before anything is unpacked; a
+ * `.tar.gz` with `unpack` is extracted (only `members` when given) and the manifest files are
+ * then picked from it by name, so every data set is verified file by file before it is installed.
+ */
+export interface DownloadItem {
+  url: string;
+  md5?: string;
+  file: string;
+  unpack?: { members?: string[] };
+}
+
 /** A data set's entry: folder name under a data root, files, and where it comes from. */
 export interface ManifestEntry {
   name: DatasetName;
@@ -36,7 +50,7 @@ export interface ManifestEntry {
   description: string;
   files: ManifestFile[];
   /** Archive or files to download (for `npm run data -- <name>`). */
-  download?: { url: string; md5?: string; file: string }[];
+  download?: DownloadItem[];
   /** Extra locations searched after the data roots (absolute folders). */
   extraLocations?: string[];
   /** How to get it, for error messages. */
@@ -50,8 +64,9 @@ import { REPO_ROOT } from "../util/paths";
 const CIFAR_BATCH_SIZE = 10000 * 3073; // 10,000 records of 1 label byte + 3,072 pixel bytes
 
 /**
- * Expected files with checksums. Sources: PTB md5 and the CIFAR-10 archive md5 from
- * `shared/data/README.md`; Fashion-MNIST archive md5s from the zalandoresearch/fashion-mnist
+ * Expected files with checksums. Sources: the PTB md5s are the published checksums of Mikolov's
+ * `simple-examples` splits and the CIFAR-10 archive md5 is the one on the CIFAR-10 page
+ * (University of Toronto); Fashion-MNIST archive md5s from the zalandoresearch/fashion-mnist
  * README (also in torchvision); decompressed-content md5s of Fashion-MNIST computed from
  * Debian's `dataset-fashion-mnist` copy (Debian recompresses the .gz files, so their own md5
  * differs while the content is the official one).
@@ -79,7 +94,7 @@ export const MANIFEST: Record<DatasetName, ManifestEntry> = {
     folder: "cifar-10-batches-bin",
     description: "CIFAR-10 official binary batches (data_batch_1..5.bin, test_batch.bin)",
     files: [1, 2, 3, 4, 5].map((i) => ({ file: `data_batch_${i}.bin`, size: CIFAR_BATCH_SIZE })).concat([{ file: "test_batch.bin", size: CIFAR_BATCH_SIZE }]),
-    download: [{ url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", md5: "c32a1d4ab5d03f1284b67883e8d87530", file: "cifar-10-binary.tar.gz" }],
+    download: [{ url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", md5: "c32a1d4ab5d03f1284b67883e8d87530", file: "cifar-10-binary.tar.gz", unpack: {} }],
     howToGet: "run `npm run data -- cifar10` (needs internet)",
   },
   "cifar10-jpeg": {
@@ -98,7 +113,13 @@ export const MANIFEST: Record<DatasetName, ManifestEntry> = {
       { file: "ptb.valid.txt", size: 399782, md5: "aa0affc06ff7c36e977d7cd49e3839bf" },
       { file: "ptb.test.txt", size: 449945, md5: "8b80168b89c18661a38ef683c0dc3721" },
     ],
-    download: [{ url: "http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz", file: "simple-examples.tgz" }],
+    download: [
+      {
+        url: "http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz",
+        file: "simple-examples.tgz",
+        unpack: { members: ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"].map((f) => `./simple-examples/data/${f}`) },
+      },
+    ],
     howToGet: "run `npm run data -- ptb` (needs internet)",
   },
 };
@@ -111,14 +132,17 @@ export interface DataDirOptions {
   dataDir?: string;
 }
 
+/** The roots listed in `PADAM_DATA` (split on `path.delimiter`, empty entries ignored), resolved, in order. */
+export function envDataRoots(env: string | undefined = process.env.PADAM_DATA): string[] {
+  return (env ?? "").split(path.delimiter).filter((d) => d.trim() !== "").map((d) => path.resolve(d));
+}
+
 /** Data roots in search order (existing folders only), with the reason each is searched. */
 export function dataRoots(opts: DataDirOptions = {}): { dir: string; source: string }[] {
   const candidates: { dir: string; source: string }[] = [];
   if (opts.dataDir) candidates.push({ dir: path.resolve(opts.dataDir), source: "option dataDir" });
-  const env = process.env.PADAM_DATA;
-  if (env) candidates.push({ dir: path.resolve(env), source: "PADAM_DATA" });
+  for (const dir of envDataRoots()) candidates.push({ dir, source: "PADAM_DATA" });
   candidates.push({ dir: path.join(REPO_ROOT, "data"), source: "<repo>/data" });
-  candidates.push({ dir: path.resolve(REPO_ROOT, "..", "shared", "data"), source: "../shared/data" });
   const seen = new Set<string>();
   return candidates.filter((c) => {
     if (seen.has(c.dir) || !fs.existsSync(c.dir)) return false;
@@ -163,7 +187,7 @@ export function notFoundError(name: DatasetName, opts: DataDirOptions = {}): Err
   const files = entry.files.length ? entry.files.map((f) => f.file).join(", ") : `${entry.folder}/<split>/<class>/*`;
   return new Error(
     `${entry.description}: not found. Looked for ${files} in: ${looked}. To get it: ${entry.howToGet}; ` +
-      `or set PADAM_DATA (or the dataDir option) to a folder containing ${entry.folder}/.`,
+      `or add a folder containing ${entry.folder}/ to PADAM_DATA (roots separated by '${path.delimiter}') or pass it as the dataDir option.`,
   );
 }
 

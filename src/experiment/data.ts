@@ -44,7 +44,7 @@ function imageTask(p: ImagePipeline): TaskData {
   };
 }
 
-/** An image-folder root: absolute, or relative to a data root (PADAM_DATA, data/, ../shared/data). */
+/** An image-folder root: absolute, or relative to a data root (the folders in PADAM_DATA, then data/). */
 function resolveFolder(root: string): string {
   if (isAbsolute(root)) return root;
   for (const { dir } of dataRoots()) {
