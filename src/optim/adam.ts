@@ -14,9 +14,9 @@
  * explicitly elsewhere: tfjs's own Adam defaults to the backend epsilon). @param weightDecay 0.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adamUpdate, adaptiveMoments, biasCorrections } from "./moments";
+import { adamScalars, adaptiveStep, biasCorrections, type AdaptiveCoefficients } from "./moments";
 import { flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
-import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
+import { RuleOptimizer, splitExecution, type ExecutionOptions, type StepContext, type UpdateRule } from "./rule_optimizer";
 
 export interface AdamOptions {
   learningRate: number;
@@ -47,27 +47,24 @@ export const ADAM_SPECS: OptionSpecs<AdamOptions> = {
 
 export type AdamSlot = "m" | "v" | "vMax";
 
+/** Adam's step as `AdaptiveCoefficients` (torch's placement of ε, see `adamScalars`). */
+export function adamCoefficients(hp: AdamOptions, { t, lr }: StepContext): AdaptiveCoefficients {
+  const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
+  return { l2: hp.weightDecay, shrink: 1, beta1: hp.beta1, beta2: hp.beta2, amsgrad: hp.amsgrad, exponent: 1, ...adamScalars(hp.epsilon, lr, bc1, bc2) };
+}
+
 export const adamRule: UpdateRule<AdamOptions, AdamSlot> = {
   slots: (hp) => (hp.amsgrad ? ["m", "v", "vMax"] : ["m", "v"]),
   initialValue: () => 0,
-  step(ops, x, grad, s, hp, { t, lr }) {
-    const { m, vHat, slots } = adaptiveMoments(ops, x, grad, s, hp, hp.amsgrad);
-    const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
-    return { x: adamUpdate(ops, x, m, vHat, hp.epsilon, lr, bc1, bc2), slots };
-  },
-  fused(hp, { t, lr }) {
-    const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
-    return {
-      l2: hp.weightDecay, shrink: 1, beta1: hp.beta1, beta2: hp.beta2, amsgrad: hp.amsgrad,
-      c: 1 / Math.sqrt(bc2), epsilon: hp.epsilon, exponent: 1, step: lr / bc1,
-    };
-  },
+  coefficients: adamCoefficients,
+  step: (ops, x, grad, s, hp, ctx) => adaptiveStep(ops, x, grad, s, adamCoefficients(hp, ctx)),
 };
 
 export class Adam extends RuleOptimizer<AdamOptions, AdamSlot> {
   static readonly className = "TorchAdam";
-  constructor(options: Partial<AdamOptions> = {}) {
-    super("adam", adamRule, resolveOptions("adam", options, ADAM_DEFAULTS, ADAM_SPECS));
+  constructor(options: Partial<AdamOptions> & ExecutionOptions = {}) {
+    const [hp, execution] = splitExecution(options);
+    super("adam", adamRule, resolveOptions("adam", hp, ADAM_DEFAULTS, ADAM_SPECS), execution);
   }
 }
 tf.serialization.registerClass(Adam);

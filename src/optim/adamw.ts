@@ -9,28 +9,30 @@
  * The paper's normalized decay λ_norm converts as λ = λ_norm·sqrt(b/(B·T)) / α (docs: paper.md §2.4).
  */
 import * as tf from "@tensorflow/tfjs";
-import { ADAM_DEFAULTS, ADAM_SPECS, adamRule, type AdamOptions, type AdamSlot } from "./adam";
+import { adaptiveStep, type AdaptiveCoefficients } from "./moments";
+import { ADAM_DEFAULTS, ADAM_SPECS, adamCoefficients, adamRule, type AdamOptions, type AdamSlot } from "./adam";
 import { resolveOptions } from "./options";
-import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
+import { RuleOptimizer, splitExecution, type ExecutionOptions, type StepContext, type UpdateRule } from "./rule_optimizer";
 
 export const ADAMW_DEFAULTS: Readonly<AdamOptions> = Object.freeze({ ...ADAM_DEFAULTS, weightDecay: 1e-2 });
+
+/** AdamW's step as `AdaptiveCoefficients`: Adam's without the L2 term, x shrunk by 1 − lr·λ first. */
+export function adamwCoefficients(hp: AdamOptions, ctx: StepContext): AdaptiveCoefficients {
+  return { ...adamCoefficients({ ...hp, weightDecay: 0 }, ctx), shrink: 1 - ctx.lr * hp.weightDecay };
+}
 
 export const adamwRule: UpdateRule<AdamOptions, AdamSlot> = {
   slots: adamRule.slots,
   initialValue: adamRule.initialValue,
-  step(ops, x, g, s, hp, ctx) {
-    const decayed = hp.weightDecay === 0 ? x : ops.scale(x, 1 - ctx.lr * hp.weightDecay);
-    return adamRule.step(ops, decayed, g, s, { ...hp, weightDecay: 0 }, ctx);
-  },
-  fused(hp, ctx) {
-    return { ...adamRule.fused!({ ...hp, weightDecay: 0 }, ctx), shrink: 1 - ctx.lr * hp.weightDecay };
-  },
+  coefficients: adamwCoefficients,
+  step: (ops, x, g, s, hp, ctx) => adaptiveStep(ops, x, g, s, adamwCoefficients(hp, ctx)),
 };
 
 export class AdamW extends RuleOptimizer<AdamOptions, AdamSlot> {
   static readonly className = "TorchAdamW";
-  constructor(options: Partial<AdamOptions> = {}) {
-    super("adamw", adamwRule, resolveOptions("adamw", options, ADAMW_DEFAULTS, ADAM_SPECS));
+  constructor(options: Partial<AdamOptions> & ExecutionOptions = {}) {
+    const [hp, execution] = splitExecution(options);
+    super("adamw", adamwRule, resolveOptions("adamw", hp, ADAMW_DEFAULTS, ADAM_SPECS), execution);
   }
 }
 tf.serialization.registerClass(AdamW);

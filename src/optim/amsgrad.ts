@@ -10,16 +10,17 @@
 import * as tf from "@tensorflow/tfjs";
 import { ADAM_DEFAULTS, ADAM_SPECS, adamRule, type AdamOptions, type AdamSlot } from "./adam";
 import { requireFlagOn, resolveOptions } from "./options";
-import { RuleOptimizer } from "./rule_optimizer";
+import { RuleOptimizer, splitExecution, type ExecutionOptions } from "./rule_optimizer";
 
 export const AMSGRAD_DEFAULTS: Readonly<AdamOptions> = Object.freeze({ ...ADAM_DEFAULTS, amsgrad: true });
 
 export class AMSGrad extends RuleOptimizer<AdamOptions, AdamSlot> {
   static readonly className = "TorchAMSGrad";
-  constructor(options: Partial<AdamOptions> = {}) {
-    const hp = resolveOptions("amsgrad", options, AMSGRAD_DEFAULTS, ADAM_SPECS);
+  constructor(options: Partial<AdamOptions> & ExecutionOptions = {}) {
+    const [given, execution] = splitExecution(options);
+    const hp = resolveOptions("amsgrad", given, AMSGRAD_DEFAULTS, ADAM_SPECS);
     requireFlagOn("amsgrad", "amsgrad", hp.amsgrad, "adam");
-    super("amsgrad", adamRule, hp);
+    super("amsgrad", adamRule, hp, execution);
   }
 }
 tf.serialization.registerClass(AMSGrad);

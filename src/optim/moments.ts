@@ -53,12 +53,69 @@ export function adaptiveMoments<T>(
 }
 
 /**
- * The torch-style Adam update x − lr/bc1 · m / (sqrt(v̂)/sqrt(bc2) + ε), written as
- * x − lr·sqrt(bc2)/bc1 · m / (sqrt(v̂) + ε·sqrt(bc2)): the same value with one full-size
- * operation fewer (the bias correction moves from the tensor to two host scalars).
+ * The coefficients of one step of the adaptive family (Adam, AMSGrad, AdamW, Padam), computed
+ * once on the host by each rule's `coefficients()` and used by every path: the op-by-op rule
+ * (`adaptiveStep`), the fused JS kernel (`fused.ts`), the compiled SIMD pass
+ * (`backend/compiled.ts`) and the effective-step analysis (`appliedStep`). Per element:
+ *
+ *     g' = g + l2·x ;  x' = shrink·x
+ *     m  = β1·m + (1 − β1)·g' ;  v = β2·v + (1 − β2)·g'²
+ *     v̂  = max(v̂, v) if amsgrad, else v
+ *     x  = x' − step · m / (sqrt(v̂) + epsilon)^exponent      (exponent 0: x' − step·m)
+ *
+ * Adam/AMSGrad: exponent 1, step = lr·sqrt(bc2)/bc1, epsilon = ε·sqrt(bc2) (torch's
+ * lr/bc1 · m/(sqrt(v̂)/sqrt(bc2) + ε), with the bias correction moved to host scalars).
+ * AdamW: the same with l2 = 0 and shrink = 1 − lr·λ. Padam: exponent 2p, epsilon = ε,
+ * step = lr·sqrt(bc2)/bc1 ("official") or lr·bc2^p/bc1 ("consistent").
  */
-export function adamUpdate<T>(ops: Ops<T>, x: T, m: T, vHat: T, epsilon: number, lr: number, bc1: number, bc2: number): T {
+export interface AdaptiveCoefficients {
+  l2: number;
+  shrink: number;
+  beta1: number;
+  beta2: number;
+  amsgrad: boolean;
+  epsilon: number;
+  /** Power of the denominator; 0 means no denominator. */
+  exponent: number;
+  step: number;
+}
+
+/** One op-by-op step with coefficients `c` (see `AdaptiveCoefficients`); returns x and the slots. */
+export function adaptiveStep<T>(
+  ops: Ops<T>,
+  x: T,
+  grad: T,
+  s: { m: T; v: T; vMax?: T },
+  c: AdaptiveCoefficients,
+): { x: T; slots: { m: T; v: T; vMax: T } } {
+  const { m, vHat, slots } = adaptiveMoments(ops, x, grad, s, { beta1: c.beta1, beta2: c.beta2, weightDecay: c.l2 }, c.amsgrad);
+  const shrunk = c.shrink === 1 ? x : ops.scale(x, c.shrink);
+  let direction = m;
+  // (sqrt(v̂)+ε)^0 = 1 exactly, so exponent 0 needs no denominator; exponent 1 needs no power.
+  if (c.exponent !== 0) {
+    const base = ops.addScalar(ops.sqrt(vHat), c.epsilon);
+    direction = ops.div(m, c.exponent === 1 ? base : ops.pow(base, c.exponent));
+  }
+  return { x: ops.sub(shrunk, ops.scale(direction, c.step)), slots };
+}
+
+/** The factor a step applies to m at one coordinate: step / (sqrt(v̂) + epsilon)^exponent. */
+export function appliedStep(c: AdaptiveCoefficients, vHat: number): number {
+  return c.exponent === 0 ? c.step : c.step / Math.pow(Math.sqrt(vHat) + c.epsilon, c.exponent);
+}
+
+/**
+ * torch's Adam denominator lr/bc1 · m / (sqrt(v̂)/sqrt(bc2) + ε) as the same value
+ * lr·sqrt(bc2)/bc1 · m / (sqrt(v̂) + ε·sqrt(bc2)): one full-size operation fewer (the bias
+ * correction moves from the tensor to two host scalars). Returns that step and epsilon.
+ */
+export function adamScalars(epsilon: number, lr: number, bc1: number, bc2: number): { step: number; epsilon: number } {
   const root = Math.sqrt(bc2);
-  const denom = ops.addScalar(ops.sqrt(vHat), epsilon * root);
-  return ops.sub(x, ops.scale(ops.div(m, denom), (lr * root) / bc1));
+  return { step: (lr * root) / bc1, epsilon: epsilon * root };
+}
+
+/** The Adam update x − step · m / (sqrt(v̂) + epsilon) with `adamScalars` (Yogi's last line). */
+export function adamUpdate<T>(ops: Ops<T>, x: T, m: T, vHat: T, epsilon: number, lr: number, bc1: number, bc2: number): T {
+  const s = adamScalars(epsilon, lr, bc1, bc2);
+  return ops.sub(x, ops.scale(ops.div(m, ops.addScalar(ops.sqrt(vHat), s.epsilon)), s.step));
 }

@@ -26,9 +26,9 @@
  * References: arXiv:1806.06763; used by notebooks 00–08.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adaptiveMoments, biasCorrections } from "./moments";
+import { adaptiveStep, biasCorrections, type AdaptiveCoefficients } from "./moments";
 import { closedRange, flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
-import { RuleOptimizer, type UpdateRule } from "./rule_optimizer";
+import { RuleOptimizer, splitExecution, type ExecutionOptions, type StepContext, type UpdateRule } from "./rule_optimizer";
 
 export interface PadamOptions {
   learningRate: number;
@@ -67,37 +67,28 @@ export const PADAM_SPECS: OptionSpecs<PadamOptions> = {
 
 type PadamSlot = "m" | "v" | "vMax";
 
+/** Padam's step as `AdaptiveCoefficients`: exponent 2p, ε added to sqrt(v̂), the chosen bias factor. */
+export function padamCoefficients(hp: PadamOptions, { t, lr }: StepContext): AdaptiveCoefficients {
+  const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
+  const factor = hp.biasCorrection === "official" ? Math.sqrt(bc2) : Math.pow(bc2, hp.partial);
+  return {
+    l2: hp.weightDecay, shrink: 1, beta1: hp.beta1, beta2: hp.beta2, amsgrad: hp.amsgrad,
+    epsilon: hp.epsilon, exponent: 2 * hp.partial, step: (lr * factor) / bc1,
+  };
+}
+
 export const padamRule: UpdateRule<PadamOptions, PadamSlot> = {
   slots: (hp) => (hp.amsgrad ? ["m", "v", "vMax"] : ["m", "v"]),
   initialValue: () => 0,
-  step(ops, x, grad, s, hp, { t, lr }) {
-    const { m, vHat, slots } = adaptiveMoments(ops, x, grad, s, hp, hp.amsgrad);
-    const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
-    const factor = hp.biasCorrection === "official" ? Math.sqrt(bc2) : Math.pow(bc2, hp.partial);
-    const exponent = 2 * hp.partial;
-    let direction = m;
-    // (sqrt(v̂)+ε)^0 = 1 exactly, so p = 0 needs no denominator; 2p = 1 needs no power.
-    if (exponent !== 0) {
-      const base = ops.addScalar(ops.sqrt(vHat), hp.epsilon);
-      const denom = exponent === 1 ? base : ops.pow(base, exponent);
-      direction = ops.div(m, denom);
-    }
-    return { x: ops.sub(x, ops.scale(direction, (lr * factor) / bc1)), slots };
-  },
-  fused(hp, { t, lr }) {
-    const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
-    const factor = hp.biasCorrection === "official" ? Math.sqrt(bc2) : Math.pow(bc2, hp.partial);
-    return {
-      l2: hp.weightDecay, shrink: 1, beta1: hp.beta1, beta2: hp.beta2, amsgrad: hp.amsgrad,
-      c: 1, epsilon: hp.epsilon, exponent: 2 * hp.partial, step: (lr * factor) / bc1,
-    };
-  },
+  coefficients: padamCoefficients,
+  step: (ops, x, grad, s, hp, ctx) => adaptiveStep(ops, x, grad, s, padamCoefficients(hp, ctx)),
 };
 
 export class Padam extends RuleOptimizer<PadamOptions, PadamSlot> {
   static readonly className = "Padam";
-  constructor(options: Partial<PadamOptions> = {}) {
-    super("padam", padamRule, resolveOptions("padam", options, PADAM_DEFAULTS, PADAM_SPECS));
+  constructor(options: Partial<PadamOptions> & ExecutionOptions = {}) {
+    const [hp, execution] = splitExecution(options);
+    super("padam", padamRule, resolveOptions("padam", hp, PADAM_DEFAULTS, PADAM_SPECS), execution);
   }
 }
 tf.serialization.registerClass(Padam);

@@ -16,7 +16,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Ops, tensorOps } from "./ops";
-import { FUSED_ADAPTIVE_KERNEL, fusedEnabled, fusedKernelAvailable, type FusedAdaptiveParams } from "./fused";
+import { FUSED_ADAPTIVE_KERNEL, fusedKernelAvailable } from "./fused";
+import type { AdaptiveCoefficients } from "./moments";
+import { COMPILED_ADAPTIVE_KERNEL, compiledExponentSupported, compiledKernelAvailable, registerCompiledKernels } from "../backend/compiled";
+
+registerCompiledKernels();
 
 /** Per-step context handed to a rule. */
 export interface StepContext {
@@ -37,11 +41,39 @@ export interface UpdateRule<H, S extends string = string> {
   /** One update of x with gradient g; returns the new x and the new value of every slot. */
   step<T>(ops: Ops<T>, x: T, g: T, slots: Record<S, T>, hp: H, ctx: StepContext): { x: T; slots: Record<S, T> };
   /**
-   * Coefficients of the same step for the fused kernel (`fused.ts`), for rules of the
-   * adaptive-moment family with slots m, v (and vMax); absent for the others.
+   * The step's coefficients, for rules of the adaptive-moment family (slots m, v and vMax; see
+   * `AdaptiveCoefficients`): the one source the op-by-op rule, the fused and compiled kernels
+   * and the effective-step analysis all use. Absent for the other rules.
    */
-  fused?(hp: H, ctx: StepContext): FusedAdaptiveParams;
+  coefficients?(hp: H, ctx: StepContext): AdaptiveCoefficients;
 }
+
+/**
+ * How an adaptive-family optimizer executes its step (torch.optim's `fused=`), given with the
+ * options of its constructor and not saved with them (it does not change the trajectory beyond
+ * float32 rounding):
+ * - `undefined` (default): the fastest path the backend has — the compiled SIMD pass
+ *   (`backend/compiled.ts`) when it handles the step's exponent, else the JS loop on `cpu` and
+ *   op by op elsewhere;
+ * - `true`: a fused path is required: compiled, else the fused JS loop (`fused.ts`); an error if
+ *   the backend has neither for the step;
+ * - `"compiled"` / `"js"`: exactly that kernel (an error if the backend lacks it);
+ * - `false`: op by op (one tfjs kernel per operation of the rule).
+ */
+export type FusedOption = boolean | "compiled" | "js" | undefined;
+export interface ExecutionOptions {
+  fused?: FusedOption;
+}
+const FUSED_CHOICES: readonly FusedOption[] = [undefined, true, false, "compiled", "js"];
+
+/** Splits the execution options off a constructor's options (the rest are hyper-parameters). */
+export function splitExecution<O extends object>(options: O & ExecutionOptions): [O, ExecutionOptions] {
+  if (options == null || typeof options !== "object") return [options, {}];
+  const { fused, ...rest } = options;
+  return [rest as O, fused === undefined ? {} : { fused }];
+}
+
+type StepPath = "compiled" | "js" | "op-by-op";
 
 /** Options every optimizer has. */
 export interface BaseOptions {
@@ -87,9 +119,18 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   readonly hyperparameters: Readonly<H>;
   private lr: number;
   private readonly state = new Map<string, VariableState>();
+  /** The `fused` constructor option (see `FusedOption`). */
+  readonly fused: FusedOption;
 
-  protected constructor(optimizerName: string, rule: UpdateRule<H, S>, hyperparameters: H) {
+  protected constructor(optimizerName: string, rule: UpdateRule<H, S>, hyperparameters: H, execution: ExecutionOptions = {}) {
     super();
+    if (!FUSED_CHOICES.includes(execution.fused)) {
+      throw new Error(`${optimizerName}: option "fused" = ${JSON.stringify(execution.fused)} is not allowed; allowed: true, false, "compiled", "js" or undefined (fastest available)`);
+    }
+    if (execution.fused !== undefined && execution.fused !== false && rule.coefficients === undefined) {
+      throw new Error(`${optimizerName}: option "fused" = ${JSON.stringify(execution.fused)} is not allowed; this optimizer has no fused step (allowed: false or undefined)`);
+    }
+    this.fused = execution.fused;
     this.optimizerName = optimizerName;
     this.rule = rule;
     this.hyperparameters = Object.freeze({ ...hyperparameters });
@@ -135,16 +176,19 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
         throw new Error(`${this.optimizerName}.applyGradients: no variable named "${name}" is registered`);
       }
     }
-    const fused = this.rule.fused !== undefined && fusedEnabled() && fusedKernelAvailable();
-    for (const { name, tensor: g } of list) {
-      if (g == null) continue; // a variable the loss does not depend on
+    // Choose every path first as well: a `fused` request the backend cannot serve changes nothing.
+    const paths = list.map(({ name, tensor: g }) => (g == null ? "op-by-op" : this.pathFor(registered[name], g)));
+    list.forEach(({ name, tensor: g }, i) => {
+      if (g == null) return; // a variable the loss does not depend on
       const x = registered[name];
       const st = this.stateFor(name, x);
       st.t += 1;
       const ctx: StepContext = { t: st.t, lr: this.lr, initialLr: this.hyperparameters.learningRate };
-      if (fused && x.dtype === "float32" && g.dtype === "float32" && tf.util.arraysEqual(x.shape, g.shape)) {
-        this.fusedStep(x, g, st, ctx);
-        continue;
+      const path = paths[i];
+      if (path !== "op-by-op") {
+        const coefficients = this.rule.coefficients!(this.hyperparameters, ctx);
+        this.kernelStep(path === "compiled" ? COMPILED_ADAPTIVE_KERNEL : FUSED_ADAPTIVE_KERNEL, x, g, st, coefficients);
+        return;
       }
       tf.tidy(() => {
         const current = {} as Record<S, tf.Tensor>;
@@ -153,16 +197,35 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
         x.assign(out.x);
         for (const s of Object.keys(st.slots) as S[]) st.slots[s].assign(out.slots[s]);
       });
-    }
+    });
     this.incrementIterations();
   }
 
-  /** The same update through the fused kernel: one pass instead of one kernel per operation. */
-  private fusedStep(x: tf.Variable, g: tf.Tensor, st: VariableState, ctx: StepContext): void {
-    const params = this.rule.fused!(this.hyperparameters, ctx);
+  /** Which path runs this step: the `fused` option against what the backend has (see `FusedOption`). */
+  private pathFor(x: tf.Variable, g: tf.Tensor): StepPath {
+    if (this.rule.coefficients === undefined || this.fused === false) return "op-by-op";
+    // The exponent and the form do not depend on the step count (t = 1 here).
+    const c = this.rule.coefficients(this.hyperparameters, { t: 1, lr: this.lr, initialLr: this.hyperparameters.learningRate });
+    const plain = x.dtype === "float32" && g.dtype === "float32" && tf.util.arraysEqual(x.shape, g.shape);
+    const compiled = plain && compiledKernelAvailable() && compiledExponentSupported(c.exponent);
+    const js = plain && fusedKernelAvailable();
+    // Default: the JS loop only on cpu (on wasm the SIMD op-by-op kernels beat it).
+    if (this.fused === undefined) return compiled ? "compiled" : js && tf.getBackend() === "cpu" ? "js" : "op-by-op";
+    const path: StepPath | undefined =
+      this.fused === "compiled" ? (compiled ? "compiled" : undefined)
+      : this.fused === "js" ? (js ? "js" : undefined)
+      : compiled ? "compiled" : js ? "js" : undefined;
+    if (path === undefined) {
+      throw new Error(`${this.optimizerName}: option "fused" = ${JSON.stringify(this.fused)} cannot run on backend "${tf.getBackend()}" for variable "${x.name}" (dtype ${x.dtype}, exponent ${c.exponent}); the compiled pass needs float32 and an exponent in {0, 1, 1/2, 1/4, 1/8}, the JS loop the cpu or wasm backend; use fused: undefined for the fastest available path`);
+    }
+    return path;
+  }
+
+  /** The same update through one kernel (compiled or JS): one pass instead of one kernel per operation. */
+  private kernelStep(kernel: string, x: tf.Variable, g: tf.Tensor, st: VariableState, c: AdaptiveCoefficients): void {
     const { m, v, vMax } = st.slots;
     const inputs: tf.NamedTensorMap = vMax ? { x, g, m, v, vMax } : { x, g, m, v };
-    const outs = tf.engine().runKernel(FUSED_ADAPTIVE_KERNEL, inputs, params as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const outs = tf.engine().runKernel(kernel, inputs, c as unknown as tf.NamedAttrMap) as tf.Tensor[];
     x.assign(outs[0]);
     m.assign(outs[1]);
     v.assign(outs[2]);
