@@ -53,8 +53,8 @@ test("protocolConfig: equal settings give equal run ids, other p another", () =>
   assert.equal(a.optimizerOptions.partial, 0.125);
   assert.equal(a.trainLimit, 2000);
   assert.deepEqual(a.schedule, { milestones: [3], gamma: 0.1 });
-  assert.equal(runId(protocolConfig(GAP_PROTOCOL.quick, "padam", { partial: 0.125 })), runId(a));
-  assert.notEqual(runId(protocolConfig(GAP_PROTOCOL.quick, "padam", { partial: 0.25 })), runId(a));
+  assert.equal(runId(protocolConfig(GAP_PROTOCOL.quick, "padam", { partial: 0.125 }), "cpu"), runId(a, "cpu"));
+  assert.notEqual(runId(protocolConfig(GAP_PROTOCOL.quick, "padam", { partial: 0.25 }), "cpu"), runId(a, "cpu"));
   assert.equal(protocolConfig(GAP_PROTOCOL.quick, "adam", { learningRate: 0.1 }).optimizerOptions.beta2, 0.99);
 });
 

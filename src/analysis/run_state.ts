@@ -34,12 +34,12 @@ export interface RunState {
  * least one epoch; otherwise the error names the run and what is missing.
  */
 export async function withRunState<T>(config: ExperimentConfig, fn: (state: RunState) => T | Promise<T>, options: { runsDir?: string } = {}): Promise<T> {
+  await initBackend({ quiet: true }); // the run id names the backend
   const id = runId(config);
   const dir = new RunDir(join(resolveRunsDir(options.runsDir), id));
   if (!dir.exists()) throw new Error(`withRunState: run ${id} does not exist in ${resolveRunsDir(options.runsDir)}; run it first (runGrid or runExperiment)`);
   const status = dir.status();
   if (!status || status.epoch < 0) throw new Error(`withRunState: run ${id} has no finished epoch yet (status ${status?.status ?? "missing"}), so it has no checkpoint`);
-  await initBackend({ quiet: true });
   const data = await loadTaskData(config);
   const model = buildModel(config.model as ModelName, modelConfigFor(config, data) as never);
   const optimizer = createOptimizer(config.optimizer, config.optimizerOptions) as RuleOptimizer;

@@ -72,3 +72,22 @@ export async function loadCheckpoint(path: string, model: tf.LayersModel, optimi
   tf.dispose(Object.values(weights));
   return header.extra;
 }
+
+/**
+ * The epoch (0-based) a checkpoint holds, read from its header alone (no tensors are decoded);
+ * −1 when there is no checkpoint file. Throws when the header is unreadable.
+ */
+export function checkpointEpoch(path: string): number {
+  if (!existsSync(path)) return -1;
+  const buf = readFileSync(path);
+  const headerLength = buf.length >= 4 ? buf.readUInt32LE(0) : -1;
+  let header: Header | undefined;
+  try {
+    if (headerLength >= 0 && 4 + headerLength <= buf.length) header = JSON.parse(buf.subarray(4, 4 + headerLength).toString("utf8")) as Header;
+  } catch {
+    header = undefined;
+  }
+  const epoch = header?.extra?.epoch;
+  if (typeof epoch !== "number") throw new Error(`checkpoint ${path} is damaged (${buf.length} bytes, no readable header with an epoch); start the run over with --force`);
+  return epoch;
+}

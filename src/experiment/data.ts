@@ -12,6 +12,11 @@ import {
 import type { ExperimentConfig } from "./config";
 import type { Batch, TaskData } from "./task";
 
+/** The splits a run of `config` evaluates after every epoch, in the order its metrics list them. */
+export function evalSplitsFor(config: ExperimentConfig): ("test" | "valid")[] {
+  return config.dataset === "ptb" ? ["valid", "test"] : ["test"];
+}
+
 function limitOf(v: number | undefined): number | undefined {
   return v === undefined || v === 0 ? undefined : v;
 }
@@ -26,7 +31,7 @@ interface ImagePipeline {
   describe: string;
 }
 
-function imageTask(p: ImagePipeline): TaskData {
+function imageTask(config: ExperimentConfig, p: ImagePipeline): TaskData {
   const batches = (set: ImageSet, batchSize: number, opts: { shuffle: boolean; seed?: number; epoch?: number; transform?: ImageTransform }) =>
     (function* (): Generator<Batch> {
       for (const { x, y } of imageBatches(set, { batchSize, mean: p.mean, std: p.std, ...opts })) yield { x, y };
@@ -40,7 +45,7 @@ function imageTask(p: ImagePipeline): TaskData {
     trainBatches: (epoch, batchSize, seed, pass) =>
       batches(p.train, batchSize, { shuffle: true, seed: pass === 0 ? seed : mixSeed(seed, 1000 + pass), epoch, transform: p.trainTransform }),
     evalBatches: (_split, batchSize) => batches(p.test, batchSize, { shuffle: false, transform: p.testTransform }),
-    evalSplits: ["test"],
+    evalSplits: evalSplitsFor(config),
   };
 }
 
@@ -59,7 +64,7 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
   switch (config.dataset) {
     case "fashion-mnist": {
       const [train, test] = [await loadFashionMnist("train", { limit: trainLimit }), await loadFashionMnist("test", { limit: testLimit })];
-      return imageTask({
+      return imageTask(config, {
         train, test, mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD,
         trainTransform: config.augment ? randomCropFlip({ pad: 2, flip: false }) : undefined,
         describe: `Fashion-MNIST, ${train.count} train / ${test.count} test images`,
@@ -68,7 +73,7 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
     case "cifar10": {
       const train = await loadCifar10("train", { limit: trainLimit });
       const test = await loadCifar10("test", { limit: testLimit });
-      return imageTask({
+      return imageTask(config, {
         train, test, mean: CIFAR10_MEAN, std: CIFAR10_STD,
         trainTransform: config.augment ? randomCropFlip({ pad: 4, flip: true }) : undefined,
         describe: `CIFAR-10 (${train.source}), ${train.count} train / ${test.count} test images`,
@@ -82,7 +87,7 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
       const evalSplit = existsSync(join(root, "val")) ? "val" : "test";
       const train = await loadImageFolder(root, "train", { limit: trainLimit, imageSize: stored });
       const test = await loadImageFolder(root, evalSplit, { limit: testLimit, imageSize: stored, classNames: train.classNames });
-      return imageTask({
+      return imageTask(config, {
         train, test, mean: IMAGENET_MEAN, std: IMAGENET_STD,
         trainTransform: config.augment ? randomResizedCrop(size) : resizeCenterCrop(stored, size),
         testTransform: resizeCenterCrop(stored, size),
@@ -107,7 +112,7 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
         trainBatchCount: () => numBpttBatches(train, bptt, true),
         trainBatches: () => windows(train),
         evalBatches: (split) => windows(evalData[split]),
-        evalSplits: ["valid", "test"],
+        evalSplits: evalSplitsFor(config),
       };
     }
   }

@@ -15,10 +15,9 @@
  * some perplexity against the usual PTB practice and is the same for every optimizer.
  */
 import * as tf from "@tensorflow/tfjs";
-import { execSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { initBackend, backendInfo } from "../backend/index";
+import { initBackend } from "../backend/index";
 import { buildModel, getDropoutState, LSTM_PRESETS, setDropoutState, softmaxCrossEntropyFromLogits, type ModelName } from "../models/index";
 import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
@@ -28,15 +27,20 @@ import { validateConfig, type ExperimentConfig } from "./config";
 import { loadTaskData } from "./data";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { createProgress, type ProgressReporter } from "./progress";
+import { newProvenance, recordEpoch, resumeProvenance, type Provenance } from "./provenance";
+import { acquireRunLock } from "./run_lock";
+import { planRun, type RunPlan } from "./run_plan";
+import { assertRunsDir } from "./runs_dir";
 import { resolveRunsDir, runId, RunDir, writeFileAtomic, type MetricLine, type RunStatus } from "./store";
 import type { Batch, TaskData } from "./task";
-import { REPO_ROOT } from "../util/paths";
 
 export interface RunOptions {
   /** Runs directory (default `$PADAM_RUNS`, else `<repo>/data/runs`). */
   runsDir?: string;
   /** Continue an unfinished run from its last checkpoint (else an existing unfinished run is an error). */
   resume?: boolean;
+  /** Replace an existing run (finished, unfinished or damaged) by a new one; without it nothing stored is overwritten. */
+  force?: boolean;
   /** Called with every metrics line as it is written (notebook live curves). */
   onRecord?: (line: MetricLine) => void;
   /** Terminal progress: "auto" (a bar on a TTY, one line per epoch otherwise), or "none". */
@@ -58,14 +62,6 @@ export interface RunResult {
   skipped: boolean;
   metrics: MetricLine[];
   reason?: string;
-}
-
-function gitRevision(): string | undefined {
-  try {
-    return execSync("git rev-parse HEAD", { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  } catch {
-    return undefined;
-  }
 }
 
 /** Global-norm gradient clipping (as torch.nn.utils.clip_grad_norm_). */
@@ -119,45 +115,52 @@ function evaluate(model: tf.LayersModel, data: TaskData, batches: Iterable<Batch
 /** Trains `config` to completion (or divergence); see the module comment. */
 export async function runExperiment(config: ExperimentConfig, options: RunOptions = {}): Promise<RunResult> {
   validateConfig(config); // before anything is created or written
-  const id = runId(config);
-  const runDir = new RunDir(join(resolveRunsDir(options.runsDir), id));
-  const previous = runDir.exists() ? runDir.status() : undefined;
-  if (previous && previous.status !== "running") {
-    return { runId: id, dir: runDir.dir, status: previous.status, skipped: true, metrics: runDir.metrics(), reason: previous.reason };
-  }
-  if (runDir.exists() && !options.resume) {
-    throw new Error(`run ${id} already exists in ${runDir.dir} and is unfinished (${(previous?.epoch ?? -1) + 1} of ${config.epochs} epochs done); resume it with --resume (runExperiment(config, { resume: true })), or delete that directory to start over`);
-  }
-
+  const runsDir = assertRunsDir(resolveRunsDir(options.runsDir));
   await initBackend({ quiet: options.progress === "none" });
+  const id = runId(config);
+  const runDir = new RunDir(join(runsDir, id));
+  const lock = acquireRunLock(runDir.dir, (note) => process.stderr.write(`run ${id}: ${note}\n`));
+  try {
+    const plan = planRun(runDir, config, options);
+    if (plan.kind === "reuse") {
+      return { runId: id, dir: runDir.dir, status: plan.status.status, skipped: true, metrics: plan.metrics, reason: plan.status.reason };
+    }
+    return await train(config, runDir, plan, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function train(config: ExperimentConfig, runDir: RunDir, plan: Exclude<RunPlan, { kind: "reuse" }>, options: RunOptions): Promise<RunResult> {
+  const id = runId(config);
   const data = await loadTaskData(config);
-  const model = buildModel(config.model as ModelName, modelConfigFor(config, data) as never);
+  const modelConfig = modelConfigFor(config, data);
+  const model = buildModel(config.model as ModelName, modelConfig as never);
   const optimizer = createOptimizer(config.optimizer, config.optimizerOptions) as RuleOptimizer;
   const stats: GradientStats | undefined = config.gradientStats ? createGradientStats() : undefined;
   const progress: ProgressReporter = createProgress(options.progress ?? "auto", id, config.epochs);
 
   let startEpoch = 0;
   let metrics: MetricLine[] = [];
-  if (runDir.exists() && previous && previous.epoch >= 0) {
-    const extra = await loadCheckpoint(join(runDir.checkpointDir, "state.bin"), model, optimizer);
-    setDropoutState(model, extra.dropout as Record<string, number>);
-    metrics = runDir.truncateMetrics(previous.epoch);
-    startEpoch = previous.epoch + 1;
-    progress.note(`resuming ${id} at epoch ${startEpoch + 1}/${config.epochs}`);
+  let provenance: Provenance;
+  if (plan.kind === "resume") {
+    if (plan.epoch >= 0) {
+      const extra = await loadCheckpoint(runDir.checkpointPath, model, optimizer);
+      setDropoutState(model, extra.dropout as Record<string, number>);
+    }
+    if (plan.rewriteMetrics) runDir.writeMetrics(plan.metrics);
+    metrics = plan.metrics;
+    startEpoch = plan.epoch + 1;
+    provenance = resumeProvenance(runDir.provenance(), id);
+    progress.note(`${plan.note} (epoch ${startEpoch + 1}/${config.epochs} next)`);
   } else {
-    runDir.create({
-      runId: id,
-      config,
-      created: new Date().toISOString(),
-      backend: backendInfo(),
-      data: data.describe,
-      git: gitRevision(),
-      versions: { node: process.version, tfjs: tf.version.tfjs },
-      variants: { padamBiasCorrection: config.optimizer === "padam" ? (config.optimizerOptions.biasCorrection ?? "official") : undefined },
-    });
-    runDir.truncateMetrics(-1);
+    if (plan.note) progress.note(plan.note);
+    runDir.create({ runId: id, config, modelConfig, data: data.describe, created: new Date().toISOString() });
+    runDir.writeMetrics([]);
+    provenance = newProvenance(id);
     runDir.setStatus("running", -1);
   }
+  runDir.setProvenance(provenance);
   const started = Date.now();
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let epochsThisCall = 0;
@@ -229,8 +232,10 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       for (const l of lines) options.onRecord?.(l);
       await options.onEpochEnd?.({ epoch, model, optimizer, config });
       mkdirSync(runDir.checkpointDir, { recursive: true });
-      await saveCheckpoint(join(runDir.checkpointDir, "state.bin"), model, optimizer, { epoch, dropout: getDropoutState(model) });
+      await saveCheckpoint(runDir.checkpointPath, model, optimizer, { epoch, dropout: getDropoutState(model) });
       if (stats) writeFileAtomic(runDir.gradientStatsPath, JSON.stringify(stats.summary(), null, 2) + "\n");
+      provenance = recordEpoch(provenance, Date.now() - started);
+      runDir.setProvenance(provenance);
       runDir.setStatus(epoch === config.epochs - 1 ? "finished" : "running", epoch);
       progress.endEpoch(lines);
       epochsThisCall++;

@@ -1,0 +1,147 @@
+/**
+ * Provenance of a run (`provenance.json`): which code made its numbers, on what, and how long it
+ * took. The code is identified twice: by the git revision (with a flag for uncommitted changes)
+ * and by {@link sourceHash}, a hash of exactly the sources that determine a run's numbers, so a
+ * stored run can be told apart from what today's code would compute ({@link isStale}).
+ */
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { cpus, hostname, platform, release, totalmem } from "node:os";
+import { join, relative } from "node:path";
+import { REPO_ROOT } from "../util/paths";
+import { backendInfo, type BackendInfo } from "../backend/init";
+
+/**
+ * The files whose contents determine a run's metrics, given its config, backend and threads:
+ * optimizers, models, data loading and augmentation, backend kernels, random numbers and the
+ * training loop. Run bookkeeping (locks, plans, the store, the CLI) is deliberately outside, so
+ * changing it does not make stored evidence stale. Tests are excluded.
+ */
+export const DETERMINING_SOURCES = [
+  "src/optim",
+  "src/models",
+  "src/datasets",
+  "src/backend",
+  "src/util/random.ts",
+  "src/experiment/runner.ts",
+  "src/experiment/data.ts",
+  "src/experiment/task.ts",
+  "package-lock.json",
+] as const;
+
+const SOURCE_FILE = /\.(ts|c|h|wasm|json)$/;
+
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)))
+    .filter((f) => SOURCE_FILE.test(f) && !f.endsWith(".test.ts"));
+}
+
+let cachedHash: string | undefined;
+
+/** SHA-256 (first 16 hex digits) over the path and bytes of every determining source, in a fixed order. */
+export function sourceHash(root: string = REPO_ROOT): string {
+  if (root === REPO_ROOT && cachedHash) return cachedHash;
+  const hash = createHash("sha256");
+  for (const entry of DETERMINING_SOURCES) {
+    for (const file of filesUnder(join(root, entry))) {
+      hash.update(relative(root, file).split("\\").join("/") + "\0");
+      hash.update(readFileSync(file));
+      hash.update("\0");
+    }
+  }
+  const digest = hash.digest("hex").slice(0, 16);
+  if (root === REPO_ROOT) cachedHash = digest;
+  return digest;
+}
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync("git", args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Provenance {
+  runId: string;
+  /** git HEAD when the run started, and whether the determining sources had uncommitted changes. */
+  revision?: string;
+  dirty?: boolean;
+  sourceHash: string;
+  backend?: Pick<BackendInfo, "name" | "candidate" | "threads" | "simd" | "versions">;
+  packages: Record<string, string | undefined>;
+  machine: { cpu: string; cores: number; memoryGiB: number; os: string; host: string };
+  /** Cluster context, when the run was made by a SLURM job. */
+  slurm?: { jobId?: string; arrayJobId?: string; arrayTaskId?: string; node?: string };
+  created: string;
+  /** Each process that trained part of the run: when, and how many epochs. */
+  sessions: { started: string; ended?: string; epochs: number; wallMs?: number }[];
+  /** Total training wall time over all sessions, in milliseconds. */
+  wallMs: number;
+}
+
+function packageVersion(name: string): string | undefined {
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), "utf8")).version as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The provenance of a run starting now in this process (one open session, no wall time yet). */
+export function newProvenance(runId: string): Provenance {
+  const info = backendInfo();
+  const env = process.env;
+  const dirty = git(["status", "--porcelain", "--", ...DETERMINING_SOURCES]);
+  const slurm = env.SLURM_JOB_ID
+    ? { jobId: env.SLURM_JOB_ID, arrayJobId: env.SLURM_ARRAY_JOB_ID, arrayTaskId: env.SLURM_ARRAY_TASK_ID, node: env.SLURMD_NODENAME }
+    : undefined;
+  const started = new Date().toISOString();
+  return {
+    runId,
+    revision: git(["rev-parse", "HEAD"]),
+    dirty: dirty === undefined ? undefined : dirty !== "",
+    sourceHash: sourceHash(),
+    backend: info && { name: info.name, candidate: info.candidate, threads: info.threads, simd: info.simd, versions: info.versions },
+    packages: {
+      node: process.version,
+      "@tensorflow/tfjs": packageVersion("@tensorflow/tfjs"),
+      "@tensorflow/tfjs-backend-wasm": packageVersion("@tensorflow/tfjs-backend-wasm"),
+    },
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      os: `${platform()} ${release()}`,
+      host: hostname(),
+    },
+    ...(slurm ? { slurm } : {}),
+    created: started,
+    sessions: [{ started, epochs: 0 }],
+    wallMs: 0,
+  };
+}
+
+/** `previous` with a new open session for this process (a resumed run). */
+export function resumeProvenance(previous: Provenance | undefined, runId: string): Provenance {
+  if (!previous) return { ...newProvenance(runId), created: "unknown (provenance.json was absent on resume)" };
+  return { ...previous, sessions: [...previous.sessions, { started: new Date().toISOString(), epochs: 0 }] };
+}
+
+/** `p` after one more finished epoch, the open session having trained for `sessionWallMs` so far. */
+export function recordEpoch(p: Provenance, sessionWallMs: number): Provenance {
+  const sessions = p.sessions.slice();
+  const last = sessions[sessions.length - 1];
+  sessions[sessions.length - 1] = { ...last, ended: new Date().toISOString(), epochs: last.epochs + 1, wallMs: sessionWallMs };
+  return { ...p, sessions, wallMs: sessions.reduce((sum, s) => sum + (s.wallMs ?? 0), 0) };
+}
+
+/** True when `p` was made by sources other than today's (its numbers may differ from a re-run). */
+export function isStale(p: Pick<Provenance, "sourceHash"> | undefined): boolean {
+  return !p || p.sourceHash !== sourceHash();
+}
