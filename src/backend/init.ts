@@ -14,6 +14,7 @@ import * as tfwasm from "@tensorflow/tfjs-backend-wasm";
 import { BackendRequest, CandidateName, LoadResult, Loaders, parseBackendRequest, selectBackend } from "./select";
 import { registerTrainingKernels, TRAINING_KERNELS } from "./kernels/register";
 import { useWasmThreads } from "./wasm_threads";
+import { missingLibraries, missingLibrariesMessage } from "./cuda";
 
 export interface InitBackendOptions {
   /** Requested backend; wins over `PADAM_BACKEND`. Default: automatic. */
@@ -86,6 +87,9 @@ function nativeLoader(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"
     if (version !== undefined && version.endsWith("-shim")) {
       return { status: "absent", detail: `${pkg} is the pure-JS shim ${version}` };
     }
+    // Without CUDA 11.2/cuDNN 8.1 libtensorflow would only log and run on the CPU (cuda.ts).
+    const missing = pkg === "@tensorflow/tfjs-node-gpu" ? missingLibraries() : [];
+    if (missing.length > 0) throw new Error(missingLibrariesMessage(missing));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(pkg); // registers the "tensorflow" backend; throws if libtensorflow/CUDA cannot load
     if (tf.findBackendFactory("tensorflow") === null) {

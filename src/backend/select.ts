@@ -8,10 +8,13 @@
  * variable) moves the requested backend to the front; the rest of the order stays as the
  * fallback chain. A loader that is not installed is skipped silently; a loader that is
  * installed but throws (e.g. CUDA libraries missing) produces exactly one warning line and the
- * next candidate is tried. Only if even `cpu` fails does selection throw.
+ * next candidate is tried; for the GPU package that line names the library that could not be
+ * opened and the CUDA/cuDNN versions it needs (`cuda.ts`). Only if even `cpu` fails does
+ * selection throw.
  *
  * Nothing here imports tfjs: the caller passes loaders, which keeps the logic testable.
  */
+import { explainGpuLoadError } from "./cuda";
 
 /** Backend names a user may request (`PADAM_BACKEND` values). */
 export type BackendRequest = "tensorflow" | "wasm" | "cpu";
@@ -113,7 +116,7 @@ export async function selectBackend(input: SelectionInput): Promise<SelectionRes
     try {
       result = await input.loaders[candidate]();
     } catch (e) {
-      const detail = describeError(e);
+      const detail = candidate === "tfjs-node-gpu" ? explainGpuLoadError(describeError(e)) : describeError(e);
       tried.push({ candidate, outcome: "failed", detail });
       const next = order[order.indexOf(candidate) + 1];
       warn(
