@@ -4,6 +4,10 @@
  * notebooks embed and `Plotly.toImage` renders each figure. One browser serves a batch of figures
  * and closes itself after a short idle time.
  *
+ * The browser never outlives the process that started it: it is killed (process group) and its
+ * profile folder removed on exit and on SIGINT/SIGTERM/SIGHUP, and it talks DevTools over a pipe,
+ * so it also exits by itself when that process is killed outright.
+ *
  * Without Chromium, export is skipped with one message per process. `PADAM_EXPORT_FIGURES=0`
  * turns export off. Figures are derived outputs: an export replaces the files of the same name
  * and says so in its log line.
@@ -79,6 +83,7 @@ interface PuppeteerPage {
 interface PuppeteerBrowser {
   newPage(): Promise<PuppeteerPage>;
   close(): Promise<void>;
+  process(): { pid?: number } | null;
 }
 interface PuppeteerModule {
   launch(opts: Record<string, unknown>): Promise<PuppeteerBrowser>;
@@ -92,25 +97,125 @@ interface Session {
 
 /** Idle time after the last export before the shared browser is closed. */
 const IDLE_CLOSE_MS = 3000;
+/** Prefix of the export browser's profile folders in the temp folder: `padam-chromium-<pid>-XXXXXX`. */
+export const PROFILE_PREFIX = "padam-chromium-";
 
 let session: Promise<Session> | null = null;
+/** The browser that is running now (set once launched), for the synchronous cleanup on exit. */
+let live: { pid: number | undefined; userDataDir: string } | null = null;
 let idleTimer: NodeJS.Timeout | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 let skipReported = false;
+let hooksInstalled = false;
+
+/**
+ * Ends the export browser at once, synchronously (usable in an `exit` handler): SIGKILL to its
+ * process group (puppeteer starts it as a group leader, so its zygote and renderers go too), then
+ * removes its profile folder.
+ */
+export function killFigureExporterNow(): void {
+  const current = live;
+  live = null;
+  session = null;
+  if (current) endBrowser(current);
+}
+
+function endBrowser(b: { pid: number | undefined; userDataDir: string }): void {
+  if (b.pid !== undefined) {
+    try {
+      process.kill(-b.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  fs.rmSync(b.userDataDir, { recursive: true, force: true });
+}
+
+/**
+ * On SIGINT/SIGTERM/SIGHUP: when no one else listens for the signal, end the browser and die of
+ * the signal as Node would have without this handler. When someone else does (tslab's kernel
+ * interrupts a cell on SIGINT), leave the decision to them: the `exit` handler still cleans up.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  killFigureExporterNow();
+  process.removeListener(signal, onSignal);
+  process.kill(process.pid, signal);
+}
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on("exit", killFigureExporterNow);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+}
+
+/** True when a process with this id exists (signal 0 only checks). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes the profile folders of export browsers whose owning process is gone (one killed with
+ * SIGKILL cannot clean up; its browser exits by itself because the DevTools pipe closes).
+ */
+export function removeStaleProfiles(tmp: string = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const entry of fs.readdirSync(tmp)) {
+    const m = new RegExp(`^${PROFILE_PREFIX}(\\d+)-`).exec(entry);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    fs.rmSync(path.join(tmp, entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
+}
 
 async function openSession(chromium: string): Promise<Session> {
   const puppeteer = require("puppeteer-core") as PuppeteerModule;
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "padam-chromium-"));
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    userDataDir,
-    args: CHROMIUM_OFFLINE_ARGS.filter((a) => a !== "--headless"),
-  });
-  const page = await browser.newPage();
-  await page.setContent("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body></body></html>");
-  await page.addScriptTag({ path: require.resolve("plotly.js-cartesian-dist-min") });
-  return { browser, page, userDataDir };
+  removeStaleProfiles();
+  installExitHooks();
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
+  let browser: PuppeteerBrowser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: chromium,
+      headless: true,
+      userDataDir,
+      // DevTools over a pipe instead of a socket: when this process dies in any way (even
+      // SIGKILL, as Jupyter kills a kernel that does not stop in time), the pipe closes and the
+      // browser exits by itself. Over a socket it stayed alive, re-parented to init.
+      pipe: true,
+      // Our own handlers (installExitHooks): puppeteer's SIGINT handler exits the process, which
+      // would turn a kernel interrupt into a dead kernel.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      args: CHROMIUM_OFFLINE_ARGS.filter((a) => a !== "--headless"),
+    });
+  } catch (err) {
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+    throw err;
+  }
+  live = { pid: browser.process()?.pid, userDataDir };
+  try {
+    const page = await browser.newPage();
+    await page.setContent("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body></body></html>");
+    await page.addScriptTag({ path: require.resolve("plotly.js-cartesian-dist-min") });
+    return { browser, page, userDataDir };
+  } catch (err) {
+    killFigureExporterNow();
+    throw err;
+  }
+}
+
+/** The profile folder of the export browser running now, or null (used by tests). */
+export function figureExporterProfile(): string | null {
+  return live?.userDataDir ?? null;
 }
 
 /** Closes the shared export browser now (it also closes itself after a few idle seconds). */
@@ -120,19 +225,23 @@ export async function closeFigureExporter(): Promise<void> {
   const current = session;
   session = null;
   if (!current) return;
+  let s: Session;
   try {
-    const s = await current;
-    await s.browser.close();
-    fs.rmSync(s.userDataDir, { recursive: true, force: true });
+    s = await current;
   } catch {
-    // a session that failed to open has nothing to close
+    return; // a session that failed to open has nothing to close
   }
+  const pid = s.browser.process()?.pid;
+  await s.browser.close().catch(() => undefined);
+  // Only this session's browser: a new export may have started another one meanwhile.
+  if (live?.userDataDir === s.userDataDir) live = null;
+  endBrowser({ pid, userDataDir: s.userDataDir });
 }
 
 function scheduleIdleClose(): void {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = setTimeout(() => void closeFigureExporter(), IDLE_CLOSE_MS);
-  // Scripts may exit while the browser idles; puppeteer kills it on process exit.
+  // Scripts may exit while the browser idles: the exit hook then kills it.
   idleTimer.unref();
 }
 
