@@ -1,5 +1,5 @@
 /**
- * Registers the tslab TypeScript kernel with Jupyter (shared/docs/notebook-stack.md, section 1).
+ * Registers the tslab TypeScript kernel with Jupyter (docs/notebook-stack.md, section 1).
  *
  *   npm run kernel                 # for the user's Jupyter (JupyterLab, nbconvert): ~/.local/share/jupyter
  *   npm run kernel -- --prefix     # project-local: <repo>/.jupyter (used by CI and `npm start`)

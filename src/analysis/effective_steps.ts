@@ -1,6 +1,6 @@
 /**
  * Per-coordinate effective step sizes of the adaptive methods: the factor that multiplies the
- * first moment m in the update x ← x − step ⊙ m (shared/docs/paper.md §1.2, §2.2, §5).
+ * first moment m in the update x ← x − step ⊙ m (docs/paper-notes.md §1.2, §2.2, §5).
  *
  * The paper's argument (§5, "the small-learning-rate dilemma") is about the spread of
  *

@@ -1,7 +1,7 @@
 /**
  * Early progress versus final generalization, read from a run's per-epoch metrics: the numbers
  * behind the paper's claim that Padam trains about as fast as Adam/AMSGrad early and ends
- * matching or beating SGD-momentum after the learning-rate decay (shared/docs/paper.md §5, §6),
+ * matching or beating SGD-momentum after the learning-rate decay (docs/paper-notes.md §5, §6),
  * and the p-sweep (p = 1/4 too adaptive, p = 1/16 SGD-like).
  * Used by notebooks 01-motivation and 07-p-sweep.
  */

@@ -1,6 +1,6 @@
 /**
  * The paper's reported numbers (Chen et al., IJCAI 2020 / arXiv:1806.06763 v4, as transcribed in
- * shared/docs/paper.md §7.1), for side-by-side tables in the notebooks. Accuracies in percent,
+ * docs/paper-notes.md §7.1), for side-by-side tables in the notebooks. Accuracies in percent,
  * perplexities lower-is-better.
  */
 import type { OptimizerName } from "../optim/registry";

@@ -28,7 +28,7 @@ export function adamwDecay(lambdaNorm: number, batchSize: number, trainSize: num
 }
 
 /**
- * Per-optimizer hyper-parameters by family. Sources (docs: shared/docs/paper.md §3.4):
+ * Per-optimizer hyper-parameters by family. Sources (docs/paper-notes.md §3.4):
  * - CIFAR: Padam lr 0.1, p 1/8, λ 5e-4 and SGD-M lr 0.1, μ 0.9, λ 5e-4 (official scripts);
  *   Adam/AMSGrad lr 1e-3, β2 0.99, λ 1e-4 (reproducibility report, Table 1); AdamW normalized
  *   decay 0.025 (reproduction code). Yogi (lr 1e-3, ε 1e-3) and AdaBound (lr 1e-3, finalLr 0.1,

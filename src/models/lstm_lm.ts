@@ -49,7 +49,7 @@ export interface LstmLmConfig extends BaseModelConfig {
  *   E = 400, H = 1150, dropout 0.4, tied weights (so the last LSTM layer has 400 units),
  *   BPTT 70, batch 20.
  * - `ptb-lstm-small`: the CPU-scale model, identical to the `ptb-lstm2` workload of the
- *   throughput benchmark (`shared/bench/torch_reference.py`: embedding 10000x200, 2-layer
+ *   throughput benchmark (`bench/workloads.ts`: embedding 10000x200, 2-layer
  *   LSTM(200), dense 10000; batch 20, 35 steps), i.e. Zaremba et al.'s small model
  *   without dropout.
  */

@@ -1,6 +1,6 @@
 /**
  * Small CNN for CPU-scale runs on Fashion-MNIST: exactly the `fmnist-cnn` network of the
- * training-throughput benchmark (`shared/bench/torch_reference.py`). Outputs logits.
+ * training-throughput benchmark (`bench/workloads.ts`). Outputs logits.
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkInt, checkKeys, conv2d, ImageModelConfig, Init, relu, torchLinear } from "./common";

@@ -2,7 +2,7 @@
  * VGG-16 for CIFAR (the paper's CIFAR network) and for ImageNet (torchvision layout).
  *
  * References: Simonyan & Zisserman, arXiv:1409.1556; CIFAR variant as in `uclaml/Padam`
- * `models/vgg.py` (see `shared/docs/paper.md` §3.3); ImageNet variant as torchvision's
+ * `models/vgg.py` (see `docs/paper-notes.md` §3.3); ImageNet variant as torchvision's
  * `vgg16_bn` / `vgg16`. Outputs are logits.
  */
 import * as tf from "@tensorflow/tfjs";

@@ -8,7 +8,7 @@
  * kernel's internal `tslab/dist/jupyter` module holds `lastWriteDisplayData(content, update)`, which
  * accepts a full `{data, metadata, transient}` message; this file wraps that one internal entry
  * point (tslab is pinned to exactly 1.0.22 for that reason) and falls back to the public API when
- * the internals are not there. See shared/docs/notebook-stack.md, section 4.
+ * the internals are not there. See docs/notebook-stack.md, section 4.
  *
  * Outside a kernel (tests, scripts) every function here is a no-op unless a sink is installed
  * with {@link setDisplaySink}.

@@ -1,6 +1,6 @@
 /**
  * Static export of Plotly figures to SVG and PNG through Debian's Chromium and puppeteer-core
- * (shared/docs/notebook-stack.md, section 6): a headless page loads the same plotly.js bundle the
+ * (docs/notebook-stack.md, section 6): a headless page loads the same plotly.js bundle the
  * notebooks embed and `Plotly.toImage` renders each figure. One browser serves a batch of figures
  * and closes itself after a short idle time.
  *

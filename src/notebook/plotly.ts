@@ -1,7 +1,7 @@
 /**
  * Plotly figures for tslab notebooks that render in JupyterLab and in offline nbconvert HTML.
  *
- * Scheme (shared/docs/notebook-stack.md, section 5):
+ * Scheme (docs/notebook-stack.md, section 5):
  * 1. {@link initPlotly} displays plotly.js (the cartesian v3 bundle, which sets `window.Plotly` and
  *    needs no require.js) once per notebook as a `<script>` element;
  * 2. every figure is one mime bundle: `application/vnd.plotly.v1+json` (JupyterLab with the Plotly

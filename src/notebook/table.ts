@@ -2,7 +2,7 @@
  * HTML tables from danfojs-node DataFrames (or plain record arrays).
  *
  * danfojs-node has no HTML output (`DataFrame.plot()` throws "Not supported in NodeJS",
- * shared/docs/notebook-stack.md, section 7), so the table is built here from `df.columns`,
+ * docs/notebook-stack.md, section 7), so the table is built here from `df.columns`,
  * `df.index` and `df.values`, with every cell HTML-escaped. The DataFrame is read through those
  * three properties only, so this module does not load danfojs itself.
  *

@@ -1,5 +1,5 @@
 /**
- * Guards for what notebooks need from src (shared/docs/notebook-stack.md, sections 2 and 3):
+ * Guards for what notebooks need from src (docs/notebook-stack.md, sections 2 and 3):
  *
  * 1. tslab loads imported .ts files from its own compiled outputs by file name and does not look
  *    for `<folder>/index.js`, so a relative import of a folder (`from "./optim"`) compiles but

@@ -1,0 +1,7 @@
+/**
+ * What the assignment notebooks import (`import { ... } from "./src/assignments/index"` through
+ * the `assignments/src` link): the checks of each assignment. The build and the grader are used by
+ * scripts/assignments.ts and scripts/grade.ts.
+ */
+export * from "./checks";
+export * from "./a1";
