@@ -2,7 +2,7 @@
  * Measured results against the paper's tables: runs (from `listRuns()` or a `runGrid` result)
  * grouped into experiments (a preset with one setting of everything but the optimizer and the
  * seed) and, within an experiment, into optimizer groups whose seeds give a mean ± sample standard
- * deviation; side-by-side rows "measured vs paper" (shared/docs/paper.md §7.1); and the paper's
+ * deviation; side-by-side rows "measured vs paper" (docs/paper-notes.md §7.1); and the paper's
  * qualitative claims (Padam ≈ SGD-M > Adam/AMSGrad in generalization, Padam fast early) checked
  * against the measurements with the spread over seeds taken into account.
  *
