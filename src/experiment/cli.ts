@@ -1,18 +1,39 @@
 /**
  * Command-line front ends: `npm run train` (one run) and `npm run sweep` (a grid over
- * optimizers, Padam's p and seeds). Arguments are parsed and every resulting config validated
- * before any run starts or any file is written; bad input exits with code 2.
+ * optimizers, Padam's p and seeds). Arguments are parsed, every resulting config validated and
+ * the runs directory checked before any run starts; bad input exits with code 2 (`EXIT`).
  */
 import { parseArgs } from "node:util";
+import { MAX_SEED } from "../models/common";
 import { OPTIMIZER_NAMES, isOptimizerName, type OptimizerName } from "../optim/registry";
 import { validateConfig, type ExperimentConfig } from "./config";
-import { PRESETS, PRESET_NAMES, presetConfig } from "./presets";
-import { runExperiment, type RunResult } from "./runner";
+import { isPresetName, PRESETS, PRESET_NAMES, presetConfig } from "./presets";
+import { runExperiment, type RunOptions, type RunResult } from "./runner";
+import { assertRunsDir, RunsDirError } from "./runs_dir";
+import { resolveRunsDir } from "./store";
 
 /** The paper's seven optimizers, in its table order. */
 export const PAPER_OPTIMIZERS: OptimizerName[] = ["sgd", "adam", "amsgrad", "adamw", "yogi", "adabound", "padam"];
 
 export class UsageError extends Error {}
+
+/** Exit codes of train and sweep (listed in --help). */
+export const EXIT = {
+  /** Every run finished (now or before). */
+  ok: 0,
+  /** A run stopped with an error (the message says which and why). */
+  error: 1,
+  /** Bad command line or runs directory: nothing was trained or written. */
+  usage: 2,
+  /** A run diverged (non-finite training loss); a sweep still runs the rest of its grid. */
+  diverged: 3,
+} as const;
+
+const EXIT_HELP = `Exit codes:
+  ${EXIT.ok}  every run finished (or was already finished)
+  ${EXIT.error}  a run stopped with an error (message on stderr)
+  ${EXIT.usage}  bad options or an unusable runs directory; nothing was trained or written
+  ${EXIT.diverged}  a run diverged (non-finite training loss; the reason is printed)`;
 
 const COMMON = {
   preset: { type: "string" },
@@ -22,6 +43,7 @@ const COMMON = {
   "train-limit": { type: "string" },
   "batch-size": { type: "string" },
   "gradient-stats": { type: "boolean" },
+  force: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -40,13 +62,21 @@ Options:
   --partial <p>          Padam's p in [0, 0.5] (preset default 0.125)
   --lr <x>               initial learning rate (preset default per optimizer)
   --epochs <n>           number of epochs
-  --seed <s>             random seed (default 0)
+  --seed <s>             random seed, an integer 0 ... ${MAX_SEED} (default 0)
   --train-limit <n>      use n training examples (0 = all)
   --batch-size <n>       training batch size
   --gradient-stats       record the gradient statistics of the convergence bound
-  --runs-dir <dir>       where runs are written (default $PADAM_RUNS or data/runs)
+  --runs-dir <dir>       where runs are written (default $PADAM_RUNS or data/runs); created if
+                         absent, must be a writable directory
   --resume               continue an unfinished run from its last checkpoint
+  --force                train from scratch, deleting this config's existing run (finished,
+                         diverged, unfinished or damaged) first; not with --resume
   -h, --help             this text
+
+Each option may be given once. A finished or diverged run is reported, not trained again,
+unless --force is given.
+
+${EXIT_HELP}
 
 Presets:
 ${presetTable()}
@@ -55,15 +85,21 @@ ${presetTable()}
 export const SWEEP_HELP = `Usage: npm run sweep -- --preset <name> [options]
 
 Runs a grid of configurations one after another. Finished runs are skipped, interrupted ones resumed,
-diverged ones recorded and skipped.
+diverged ones recorded and skipped (the sweep goes on with the next configuration).
 
 Options:
   --preset <name>        experiment preset (below)                       required
   --optimizers <list>    comma-separated (default the paper's seven: ${PAPER_OPTIMIZERS.join(",")})
   --partials <list>      Padam p values, e.g. 0.25,0.125,0.0625 (default the preset's)
-  --seeds <list>         e.g. 0,1,2 (default 0)
+  --seeds <list>         e.g. 0,1,2 (default 0); integers 0 ... ${MAX_SEED}
   --lr <x>, --epochs <n>, --train-limit <n>, --batch-size <n>, --gradient-stats, --runs-dir <dir>  as for train
+  --force                train every run of the grid from scratch, deleting existing runs (finished,
+                         diverged, unfinished or damaged) first
   -h, --help             this text
+
+Each option may be given once, and each list value once.
+
+${EXIT_HELP}
 
 Presets:
 ${presetTable()}
@@ -76,34 +112,69 @@ function num(flag: string, value: string | undefined, check: (v: number) => bool
   return v;
 }
 
+/**
+ * A decimal integer in [min, max]. Digits only: `Number` would also take 1e3 or 0x10, and round
+ * values past 2^53 to a neighbour (two different seeds, one run).
+ */
+function int(flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER, note = ""): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (!/^[0-9]+$/.test(value) || v < min || v > max) {
+    const allowed = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer ${min} ... ${max}`;
+    throw new UsageError(`--${flag} ${value} is invalid; allowed: ${allowed}${note}`);
+  }
+  return v;
+}
+
+const seedValue = (flag: string, value: string) => int(flag, value, 0, MAX_SEED)!;
+
+/** A comma-separated list; a value given twice (by equality of the parsed values) is refused. */
 function list<T>(flag: string, value: string | undefined, parse: (s: string) => T): T[] | undefined {
   if (value === undefined) return undefined;
   const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (items.length === 0) throw new UsageError(`--${flag} is empty; give a comma-separated list`);
-  return items.map(parse);
+  const parsed = items.map(parse);
+  parsed.forEach((v, i) => {
+    const first = parsed.indexOf(v);
+    if (first < i) throw new UsageError(`--${flag} lists the same value twice (${items[first]} and ${items[i]}); give each value once`);
+  });
+  return parsed;
 }
 
-const isInt = (v: number) => Number.isInteger(v) && v >= 0;
-const isPosInt = (v: number) => Number.isInteger(v) && v > 0;
-
 type Values = Record<string, string | boolean | undefined>;
+type Token = { kind: string; name?: string; value?: string };
 
 function parse(argv: string[], extra: Record<string, { type: "string" | "boolean" }>): { values: Values } {
+  let parsed: { values: Values; tokens?: Token[] };
   try {
-    const { values } = parseArgs({ args: argv, options: { ...COMMON, ...extra }, strict: true, allowPositionals: false });
-    return { values: values as Values };
+    parsed = parseArgs({ args: argv, options: { ...COMMON, ...extra }, strict: true, allowPositionals: false, tokens: true }) as typeof parsed;
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^Unknown option/, "unknown option"));
+  }
+  refuseRepeats(parsed.tokens ?? []);
+  return { values: parsed.values };
+}
+
+/** parseArgs keeps the last of repeated options; a repeat is far more often a slip than intended. */
+function refuseRepeats(tokens: Token[]): void {
+  const seen = new Map<string, string | undefined>();
+  for (const t of tokens) {
+    if (t.kind !== "option" || t.name === undefined || t.name === "help") continue;
+    if (seen.has(t.name)) {
+      const values = t.value === undefined ? "" : ` (${seen.get(t.name)} and ${t.value})`;
+      throw new UsageError(`--${t.name} is given twice${values}; give it once`);
+    }
+    seen.set(t.name, t.value);
   }
 }
 
 function overridesFrom(values: Values): Partial<ExperimentConfig> {
   const o: Partial<ExperimentConfig> = {};
-  const epochs = num("epochs", values.epochs as string | undefined, isPosInt, "an integer >= 1");
+  const epochs = int("epochs", values.epochs as string | undefined, 1);
   if (epochs !== undefined) o.epochs = epochs;
-  const limit = num("train-limit", values["train-limit"] as string | undefined, isInt, "an integer >= 0 (0 = all)");
+  const limit = int("train-limit", values["train-limit"] as string | undefined, 0, undefined, " (0 = all)");
   if (limit !== undefined) o.trainLimit = limit;
-  const batch = num("batch-size", values["batch-size"] as string | undefined, isPosInt, "an integer >= 1");
+  const batch = int("batch-size", values["batch-size"] as string | undefined, 1);
   if (batch !== undefined) o.batchSize = batch;
   if (values["gradient-stats"]) o.gradientStats = true;
   return o;
@@ -111,8 +182,14 @@ function overridesFrom(values: Values): Partial<ExperimentConfig> {
 
 function requirePreset(value: string | undefined, help: string): string {
   if (value === undefined) throw new UsageError(`--preset is required\n\n${help}`);
-  if (!(value in PRESETS)) throw new UsageError(`--preset ${value} is unknown; known presets: ${PRESET_NAMES.join(", ")}`);
+  if (!isPresetName(value)) throw new UsageError(`--preset ${value} is unknown; known presets: ${PRESET_NAMES.join(", ")}`);
   return value;
+}
+
+function runsDirFlag(values: Values): string | undefined {
+  const dir = values["runs-dir"] as string | undefined;
+  if (dir !== undefined && dir.trim() === "") throw new UsageError("--runs-dir is empty; give a directory");
+  return dir;
 }
 
 function optimizerName(value: string): OptimizerName {
@@ -138,26 +215,27 @@ function buildConfig(preset: string, optimizer: OptimizerName, values: Values, s
 }
 
 /** Parses `npm run train` arguments into a config (throws UsageError). */
-export function parseTrainArgs(argv: string[]): { config?: ExperimentConfig; help?: string; resume: boolean; runsDir?: string } {
+export function parseTrainArgs(argv: string[]): { config?: ExperimentConfig; help?: string; resume: boolean; force: boolean; runsDir?: string } {
   const { values } = parse(argv, { optimizer: { type: "string" }, partial: { type: "string" }, seed: { type: "string" }, resume: { type: "boolean" } });
-  if (values.help) return { help: TRAIN_HELP, resume: false };
+  if (values.help) return { help: TRAIN_HELP, resume: false, force: false };
   const preset = requirePreset(values.preset as string | undefined, TRAIN_HELP);
   if (values.optimizer === undefined) throw new UsageError(`--optimizer is required; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`);
   const optimizer = optimizerName(values.optimizer as string);
-  const seed = num("seed", values.seed as string | undefined, isInt, "an integer >= 0") ?? 0;
+  const seed = int("seed", values.seed as string | undefined, 0, MAX_SEED) ?? 0;
   const partial = num("partial", values.partial as string | undefined, (v) => v >= 0 && v <= 0.5, "0 <= p <= 0.5");
+  if (values.resume && values.force) throw new UsageError("--resume and --force exclude each other: --resume continues the stored run, --force deletes it and starts over");
   const config = buildConfig(preset, optimizer, values, seed, partial);
-  return { config, resume: Boolean(values.resume), runsDir: values["runs-dir"] as string | undefined };
+  return { config, resume: Boolean(values.resume), force: Boolean(values.force), runsDir: runsDirFlag(values) };
 }
 
 /** Parses `npm run sweep` arguments into the grid of configs (throws UsageError). */
-export function parseSweepArgs(argv: string[]): { configs?: ExperimentConfig[]; help?: string; runsDir?: string } {
+export function parseSweepArgs(argv: string[]): { configs?: ExperimentConfig[]; help?: string; force: boolean; runsDir?: string } {
   const { values } = parse(argv, { optimizers: { type: "string" }, partials: { type: "string" }, seeds: { type: "string" } });
-  if (values.help) return { help: SWEEP_HELP };
+  if (values.help) return { help: SWEEP_HELP, force: false };
   const preset = requirePreset(values.preset as string | undefined, SWEEP_HELP);
   const optimizers = list("optimizers", values.optimizers as string | undefined, optimizerName) ?? PAPER_OPTIMIZERS;
   const partials = list("partials", values.partials as string | undefined, (s) => num("partials", s, (v) => v >= 0 && v <= 0.5, "0 <= p <= 0.5")!);
-  const seeds = list("seeds", values.seeds as string | undefined, (s) => num("seeds", s, isInt, "integers >= 0")!) ?? [0];
+  const seeds = list("seeds", values.seeds as string | undefined, (s) => seedValue("seeds", s)) ?? [0];
   const configs: ExperimentConfig[] = [];
   for (const seed of seeds) {
     for (const optimizer of optimizers) {
@@ -165,65 +243,95 @@ export function parseSweepArgs(argv: string[]): { configs?: ExperimentConfig[]; 
       for (const p of ps) configs.push(buildConfig(preset, optimizer, values, seed, p));
     }
   }
-  return { configs, runsDir: values["runs-dir"] as string | undefined };
+  return { configs, force: Boolean(values.force), runsDir: runsDirFlag(values) };
 }
 
-async function main(kind: "train" | "sweep", argv: string[]): Promise<number> {
-  let configs: ExperimentConfig[];
-  let runsDir: string | undefined;
-  let resume = true;
+/** What a command line asks for: the configs to run and the options of every run. */
+interface Command {
+  configs: ExperimentConfig[];
+  options: RunOptions;
+}
+
+/** Parses and checks a command line (throws UsageError or RunsDirError); a string is the help text. */
+function commandFrom(kind: "train" | "sweep", argv: string[]): Command | string {
+  if (kind === "train") {
+    const { help, config, resume, force, runsDir } = parseTrainArgs(argv);
+    return help ?? { configs: [config!], options: { runsDir: checkedRunsDir(runsDir), resume, force } };
+  }
+  const { help, configs, force, runsDir } = parseSweepArgs(argv);
+  // A sweep always resumes what it finds unfinished.
+  return help ?? { configs: configs!, options: { runsDir: checkedRunsDir(runsDir), resume: true, force } };
+}
+
+function checkedRunsDir(flag: string | undefined): string {
   try {
-    if (kind === "train") {
-      const parsed = parseTrainArgs(argv);
-      if (parsed.help) {
-        process.stdout.write(parsed.help);
-        return 0;
-      }
-      configs = [parsed.config!];
-      runsDir = parsed.runsDir;
-      resume = parsed.resume;
-    } else {
-      const parsed = parseSweepArgs(argv);
-      if (parsed.help) {
-        process.stdout.write(parsed.help);
-        return 0;
-      }
-      configs = parsed.configs!;
-      runsDir = parsed.runsDir;
-    }
+    return assertRunsDir(resolveRunsDir(flag));
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`error: ${e.message}\n(see --help)\n`);
-      return 2;
-    }
-    throw e;
+    if (!(e instanceof RunsDirError)) throw e;
+    const from = flag !== undefined ? "--runs-dir" : process.env.PADAM_RUNS !== undefined ? "$PADAM_RUNS" : "the default runs directory";
+    throw new RunsDirError(`${e.message} (from ${from})`);
   }
-  const results: RunResult[] = [];
-  for (const [i, config] of configs.entries()) {
-    if (configs.length > 1) process.stderr.write(`[${i + 1}/${configs.length}] `);
-    try {
-      const r = await runExperiment(config, { runsDir, resume });
-      if (r.skipped) process.stderr.write(`run ${r.runId}: already ${r.status}, skipped\n`);
-      results.push(r);
-    } catch (e) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      return kind === "train" ? 1 : 1;
-    }
-  }
+}
+
+/** Where the commands write: results to `out`, messages to `err` (tests pass collectors). */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const STD_IO: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+function reportRun(r: RunResult, io: CliIo): void {
+  if (r.skipped) io.err(`run ${r.runId}: already ${r.status}, skipped (--force trains it again)\n`);
+  if (r.status === "diverged") io.err(`run ${r.runId} diverged: ${r.reason ?? "no reason recorded"}\n`);
+}
+
+function summary(results: RunResult[], io: CliIo): void {
   for (const r of results) {
     const last = [...r.metrics].reverse().find((m) => m.split !== "train");
     const score = last ? (last.ppl !== undefined ? `${last.split} ppl ${last.ppl.toFixed(2)}` : `${last.split} acc ${(100 * (last.acc ?? 0)).toFixed(2)}%`) : "no metrics";
-    process.stdout.write(`${r.status.padEnd(8)} ${score.padEnd(22)} ${r.dir}\n`);
+    io.out(`${r.status.padEnd(8)} ${score.padEnd(22)} ${r.dir}\n`);
   }
-  return 0;
+  const diverged = results.filter((r) => r.status === "diverged").length;
+  if (diverged > 0) io.err(`${diverged} of ${results.length} run(s) diverged (exit code ${EXIT.diverged})\n`);
+}
+
+/** Runs `npm run train` / `npm run sweep` with `argv`; resolves to the exit code (`EXIT`). */
+export async function runCli(kind: "train" | "sweep", argv: string[], io: CliIo = STD_IO): Promise<number> {
+  let command: Command | string;
+  try {
+    command = commandFrom(kind, argv);
+  } catch (e) {
+    if (!(e instanceof UsageError || e instanceof RunsDirError)) throw e;
+    io.err(`error: ${e.message}\n(see --help)\n`);
+    return EXIT.usage;
+  }
+  if (typeof command === "string") {
+    io.out(command);
+    return EXIT.ok;
+  }
+  const { configs, options } = command;
+  const results: RunResult[] = [];
+  for (const [i, config] of configs.entries()) {
+    if (configs.length > 1) io.err(`[${i + 1}/${configs.length}] `);
+    try {
+      results.push(await runExperiment(config, options));
+    } catch (e) {
+      io.err(`error: ${(e as Error).message}\n`);
+      return EXIT.error;
+    }
+    reportRun(results[results.length - 1], io);
+  }
+  summary(results, io);
+  return results.some((r) => r.status === "diverged") ? EXIT.diverged : EXIT.ok;
 }
 
 export function cliMain(kind: "train" | "sweep"): void {
-  main(kind, process.argv.slice(2)).then(
+  runCli(kind, process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
       process.stderr.write(`error: ${(e as Error).stack ?? e}\n`);
-      process.exit(1);
+      process.exit(EXIT.error);
     },
   );
 }
