@@ -10,7 +10,7 @@ import { DataDirOptions, DatasetName, candidateFolders, locateDataset } from "./
 /** A need: any one of `anyOf` will do; `fetch` is the data set `npm run data` downloads for it. */
 export interface DataNeed {
   label: string;
-  anyOf: DatasetName[];
+  anyOf: readonly DatasetName[];
   fetch: DatasetName;
 }
 
