@@ -30,7 +30,7 @@ function entry(overrides: Partial<ManifestEntry> = {}): ManifestEntry {
     ],
     download: [
       { url: `${base}/a.txt`, file: "a.txt", md5: md5(Buffer.from(A)) },
-      { url: `${base}/pack.tgz`, file: "pack.tgz", unpack: { members: ["./pack/b.txt"] } },
+      { url: `${base}/pack.tgz`, file: "pack.tgz", unpack: { members: ["*pack/b.txt"] } },
     ],
     howToGet: "run `npm run data -- toy`",
     ...overrides,
@@ -70,7 +70,7 @@ test("checkArchive accepts the expected md5 and refuses anything else, naming th
   assert.throws(() => checkArchive(bytes.subarray(1), md5(bytes), "a.tgz"), /a\.tgz: md5 [0-9a-f]{32}, expected [0-9a-f]{32}; the download is corrupt or incomplete, nothing was installed/);
 });
 
-test("install: downloads with progress, checks, unpacks only the wanted member, verifies and installs", async () => {
+test("install: downloads with progress, checks, unpacks the wanted member of an archive, verifies and installs", async () => {
   const root = path.join(work, "fresh");
   const s = sink();
   const at = await installDataset(entry(), { root, existing: undefined, sink: s });

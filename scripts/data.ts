@@ -166,7 +166,8 @@ async function stage(entry: ManifestEntry, tmp: string, sink: ProgressSink, root
     await fetchToFile(d.url, file, sink, root);
     checkArchive(new Uint8Array(fs.readFileSync(file)), d.md5, d.file);
     if (d.unpack) {
-      execFileSync("tar", ["-xzf", file, "-C", fetched, ...(d.unpack.members ?? [])]);
+      const members = d.unpack.members ?? [];
+      execFileSync("tar", ["-xzf", file, "-C", fetched, ...(members.length > 0 ? ["--wildcards", ...members] : [])]);
       fs.rmSync(file);
     }
   }

@@ -32,7 +32,8 @@ export interface ManifestFile {
 
 /**
  * One file to download. `md5` (when published) is checked before anything is unpacked; a
- * `.tar.gz` with `unpack` is extracted (only `members` when given) and the manifest files are
+ * `.tar.gz` with `unpack` is extracted (only `members` when given: GNU tar wildcards, so a
+ * leading `./` in the archive does not matter) and the manifest files are
  * then picked from it by name, so every data set is verified file by file before it is installed.
  */
 export interface DownloadItem {
@@ -117,7 +118,7 @@ export const MANIFEST: Record<DatasetName, ManifestEntry> = {
       {
         url: "http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz",
         file: "simple-examples.tgz",
-        unpack: { members: ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"].map((f) => `./simple-examples/data/${f}`) },
+        unpack: { members: ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"].map((f) => `*simple-examples/data/${f}`) },
       },
     ],
     howToGet: "run `npm run data -- ptb` (needs internet)",
