@@ -1,4 +1,8 @@
-/** Analyses of trained runs for the notebooks: effective step sizes, run state from checkpoints, phase summaries, grids. */
+/**
+ * Analyses of trained runs for the notebooks: run statistics and decisions (`statistics`), result
+ * tables and claims, the spread over seeds, effective step sizes, run state from checkpoints,
+ * phase summaries, grids.
+ */
 export {
   effectiveSteps, padamBiasFactor, secondMoments, appliedSteps, byLayer, summarizeSteps,
   type EffectiveStepOptions, type WeightMoments, type StepSummary,
@@ -11,3 +15,10 @@ export {
 export { phaseSummary, epochSeries, gridMatrix, markEpochs, type PhaseSummary } from "./run_phases";
 export { GAP_PROTOCOL, protocolConfig, type Protocol } from "./protocols";
 export * from "./results_index";
+export {
+  ALPHA, CONFIDENCE, MIN_SEEDS, ACCURACY_MARGIN, PERPLEXITY_MARGIN_FRACTION, FULL_TEST_SET_SIZE,
+  runNumbers, testSetSize, groupBy, seedStat, binomialSe, welchDf, difference, testDifference, testEquivalence,
+  testNonInferiority, logLogSlope,
+  type RunNumbers, type SeedStat, type VarianceTerm, type Difference, type Verdict, type Decision, type DecisionOptions,
+} from "./statistics";
+export { spreadFigure, seedRows, experimentName } from "./seed_spread";

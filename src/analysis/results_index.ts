@@ -3,10 +3,9 @@
  * here so the notebooks can import them from one file).
  */
 export {
-  runNumbers, collectExperiments, gridRecords, describeOverrides, paperReference, formatStat, comparisonRows,
-  experimentCaption, compareStats, checkClaims,
-  type RunRecord, type Stat, type RunNumbers, type StatKey, type RunGroup, type Experiment, type PaperReference,
-  type Verdict, type ClaimCheck,
+  collectExperiments, gridRecords, describeOverrides, paperReference, formatStat, comparisonRows,
+  experimentCaption, checkClaims,
+  type RunRecord, type Stat, type StatKey, type RunGroup, type Experiment, type PaperReference, type ClaimCheck,
 } from "./results_table";
 export {
   buildImageFolder, ensureImageFolder, encodePng, pngDataUrl, modelCost, stageShapes, trainingTimeEstimate,

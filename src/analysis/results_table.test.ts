@@ -9,9 +9,10 @@ import { listRuns, RunDir, runId } from "../experiment/store";
 import type { MetricLine } from "../experiment/store";
 import type { OptimizerName } from "../optim/registry";
 import {
-  checkClaims, collectExperiments, comparisonRows, compareStats, describeOverrides, formatStat, paperReference, runNumbers,
-  type RunRecord,
+  checkClaims, collectExperiments, comparisonRows, describeOverrides, formatStat, paperReference, type RunRecord,
 } from "./results_table";
+import { seedRows, spreadFigure } from "./seed_spread";
+import { runNumbers, seedStat } from "./statistics";
 
 /** A fake finished run whose test accuracy goes from `early` to `final` (fractions). */
 function run(preset: string, optimizer: OptimizerName, seed: number, early: number, final: number, overrides: Record<string, unknown> = {}, status: "finished" | "diverged" | "running" = "finished"): RunRecord {
@@ -22,7 +23,7 @@ function run(preset: string, optimizer: OptimizerName, seed: number, early: numb
     { epoch: 1, step: 20, split: "train", loss: 1, acc: final - 0.1, lr: 0.01, wallMs: 2000 },
     { epoch: 1, step: 20, split: "test", loss: 0.9, acc: final, top5Acc: 0.95, lr: 0.01, wallMs: 2500 },
   ];
-  return { id: runId(config), config, status: { status }, metrics };
+  return { id: runId(config, "cpu"), config, status: { status }, metrics };
 }
 
 describe("runNumbers", () => {
@@ -68,6 +69,11 @@ describe("collectExperiments", () => {
     assert.deepEqual(sgd.seeds, [0, 1]);
     assert.ok(Math.abs(sgd.stats.finalTestAcc!.mean - 52) < 1e-9);
     assert.ok(Math.abs(sgd.stats.finalTestAcc!.std - Math.sqrt(8)) < 1e-9);
+    assert.deepEqual(sgd.stats.finalTestAcc!.values.map(Math.round), [50, 54], "every seed's value is kept");
+    assert.deepEqual(sgd.stats.finalTestAcc!.seeds, [0, 1]);
+    // The preset tests on 1,000 images: 100 · sqrt(0.52 · 0.48 / 1000) = 1.580 points.
+    assert.ok(Math.abs(sgd.stats.finalTestAcc!.testSe! - 1.580) < 1e-3);
+    assert.equal(sgd.stats.finalTrainLoss!.testSe, undefined, "no binomial error on a loss");
     assert.equal(main.groups[1].diverged, 1);
     assert.equal(main.groups[1].stats.finalTestAcc, undefined);
     const longer = exps.find((e) => e.variant === "epochs 3")!;
@@ -77,10 +83,29 @@ describe("collectExperiments", () => {
     assert.deepEqual(collectExperiments([]), []);
   });
 
-  test("an optimizer override is its own group, labelled", () => {
+  test("an optimizer override is its own group, and its label names the variant", () => {
     const exps = collectExperiments([run("cifar10-resnet20", "adam", 0, 0.3, 0.5), run("cifar10-resnet20", "adam", 0, 0.1, 0.1, { optimizerOptions: { learningRate: 0.1 } })]);
     assert.equal(exps.length, 1);
     assert.deepEqual(exps[0].groups.map((g) => g.optimizerVariant).sort(), ["", "lr 0.1"]);
+    assert.deepEqual(exps[0].groups.map((g) => g.label).sort(), ["Adam (lr 0.001)", "Adam (lr 0.1)"]);
+  });
+  test("a seed run twice (the same config on two backends) counts once", () => {
+    const a = run("cifar10-resnet20", "sgd", 0, 0.3, 0.5);
+    const [exp] = collectExperiments([a, { ...a, id: runId(a.config, "wasm") }, run("cifar10-resnet20", "sgd", 1, 0.3, 0.6)]);
+    assert.deepEqual(exp.groups[0].seeds, [0, 1]);
+    assert.equal(exp.groups[0].repeatedSeeds, 1);
+    assert.equal(exp.groups[0].stats.finalTestAcc!.n, 2);
+    assert.equal(comparisonRows(exp)[0].note, "1 repeated seeds left out");
+  });
+  test("labels are unique without a preset too, and Padam keeps its p", () => {
+    const custom = (o: OptimizerName, lr: number, seed: number) => {
+      const r = run("fmnist-cnn", o, seed, 0.5, 0.8, { optimizerOptions: { learningRate: lr } });
+      const { preset: _p, ...config } = r.config;
+      return { ...r, config };
+    };
+    const [exp] = collectExperiments([custom("adam", 0.001, 0), custom("adam", 0.1, 0), custom("padam", 0.1, 0), custom("padam", 0.01, 0), custom("sgd", 0.1, 0)]);
+    assert.equal(exp.scale, "custom");
+    assert.deepEqual(exp.groups.map((g) => g.label).sort(), ["Adam (lr 0.001)", "Adam (lr 0.1)", "Padam (p = 1/8, lr 0.01)", "Padam (p = 1/8, lr 0.1)", "SGD-M"]);
   });
 
   test("reads runs written to a runs directory", () => {
@@ -126,41 +151,131 @@ describe("paperReference and comparisonRows", () => {
     const rows = comparisonRows(exp);
     assert.equal(rows.length, 7);
     assert.equal(rows[0].optimizer, "SGD-M");
-    assert.equal(rows[0]["measured test accuracy (%)"], "91.00 ± 1.41");
+    // Seeds 90 and 92: mean 91, s/√2 = 1, t_{0.975,1} = 12.706: [78.29, 103.71].
+    assert.equal(rows[0]["measured test accuracy (%)"], "91.00 [78.29, 103.71]");
+    assert.equal(rows[0]["every seed"], "90.00, 92.00");
+    assert.equal(rows[0]["test-set SE"], "0.29 (n = 10000)", "100 · sqrt(0.91 · 0.09 / 10000) = 0.286");
     assert.equal(rows[0]["paper (CIFAR-10 ResNet-18)"], PAPER_CIFAR10_ACCURACY.resnet18.sgd);
     assert.equal(rows[1].optimizer, "Padam (p = 1/8)");
     assert.equal(rows.filter((r) => r["measured test accuracy (%)"] === "not run").length, 5);
   });
 });
 
+/** Runs of one optimizer with these final (and early) test accuracies in percent, seeds 0, 1, … */
+function seeds(preset: string, o: OptimizerName, finals: number[], earlies: number[] = finals.map(() => 50)): RunRecord[] {
+  return finals.map((f, i) => run(preset, o, i, earlies[i] / 100, f / 100));
+}
+
 describe("claims", () => {
-  test("compareStats uses margin plus combined spread", () => {
-    assert.equal(compareStats({ mean: 10, std: 0, n: 1 }, { mean: 9, std: 0, n: 1 }, true, 0.5).verdict, "supported");
-    assert.equal(compareStats({ mean: 10, std: 1, n: 3 }, { mean: 9, std: 1, n: 3 }, true, 0.5).verdict, "inconclusive");
-    assert.equal(compareStats({ mean: 8, std: 0, n: 1 }, { mean: 9, std: 0, n: 1 }, true, 0.5).verdict, "not supported");
-    assert.equal(compareStats({ mean: 60, std: 0, n: 1 }, { mean: 70, std: 0, n: 1 }, false, 1).verdict, "supported", "lower perplexity is better");
-  });
-  test("verdicts follow the measurements", () => {
-    const [exp] = collectExperiments([
-      run("cifar10-resnet20", "sgd", 0, 0.30, 0.60),
-      run("cifar10-resnet20", "padam", 0, 0.40, 0.602),
-      run("cifar10-resnet20", "adam", 0, 0.45, 0.50),
+  // CIFAR-10 ResNet-18 preset: 10,000 test images, so each mean carries its binomial SE, e.g.
+  // 100 · sqrt(0.932 · 0.068 / 10^4) = 0.2518 at 93.2 %. Three seeds with s = 0.2 give s²/n = 0.01333.
+  const P = "cifar10-resnet18";
+  const verdicts = (runs: RunRecord[], opts = {}) => Object.fromEntries(checkClaims(collectExperiments(runs)[0], opts).map((c) => [c.claim, c]));
+
+  test("a paper-like outcome: tie with SGD-M, clear wins over Adam, AMSGrad with one seed, Padam slow early", () => {
+    const c = verdicts([
+      ...seeds(P, "sgd", [93.1, 93.3, 93.5]),
+      ...seeds(P, "padam", [93.0, 93.2, 93.4], [60, 61, 62]),
+      ...seeds(P, "adam", [91.0, 91.2, 91.4], [70, 71, 72]),
+      ...seeds(P, "amsgrad", [91.5]),
     ]);
-    const checks = checkClaims(exp);
-    const v = (prefix: string) => checks.find((c) => c.claim.startsWith(prefix))!.verdict;
-    assert.equal(v("Padam ≈ SGD-M"), "supported");
-    assert.equal(v("Padam better than Adam"), "supported");
-    assert.equal(v("Padam better than AMSGrad"), "not measured");
-    assert.equal(v("SGD-M better than Adam"), "supported");
-    assert.equal(v("Padam fast early"), "supported");
-    const [bad] = collectExperiments([run("cifar10-resnet20", "sgd", 0, 0.5, 0.7), run("cifar10-resnet20", "padam", 0, 0.3, 0.5)]);
-    const b = checkClaims(bad);
-    assert.equal(b.find((c) => c.claim.startsWith("Padam ≈ SGD-M"))!.verdict, "not supported");
-    assert.equal(b.find((c) => c.claim.startsWith("Padam fast early"))!.verdict, "not supported");
+    // Padam − SGD-M = −0.1; se² = 2 · 0.01333 + 0.2518² + 0.2500² = 0.1526, se = 0.3906, ν ≈ 131,
+    // 90 % interval −0.1 ± 1.657 · 0.3906 = [−0.75, +0.55], inside ±1.
+    const tie = c["Padam ≈ SGD-M at the end"];
+    assert.equal(tie.verdict, "supported");
+    assert.equal(tie.interval, "90 % [-0.75, +0.55]");
+    assert.match(tie.test, /equivalence within ±1\.00 points/);
+    // Padam − Adam = 2.0; se² = 0.02667 + 0.2518² + 100² · 0.912 · 0.088 / 10^4 = 0.1703, se = 0.4127,
+    // ν ≈ 163, 95 % interval 2 ± 1.975 · 0.4127 = [+1.19, +2.81].
+    assert.equal(c["Padam better than Adam at the end"].verdict, "supported");
+    assert.equal(c["Padam better than Adam at the end"].interval, "95 % [+1.19, +2.81]");
+    assert.equal(c["SGD-M better than Adam at the end (the gap)"].verdict, "supported");
+    const ams = c["Padam better than AMSGrad at the end"];
+    assert.equal(ams.verdict, "inconclusive");
+    assert.match(ams.reason, /too few seeds \(3 and 1; at least 3 each/);
+    assert.equal(ams.interval, "");
+    // Early: Padam 61 vs Adam 71 after the first epoch: 10 points behind, far beyond the 1-point margin.
+    const early = c["Padam as fast as Adam early (after the first epoch)"];
+    assert.equal(early.verdict, "contradicted");
+    assert.match(early.measured, /Padam \(p = 1\/8\) 61\.00 .* vs Adam 71\.00 .*: -10\.00 points higher/);
   });
-  test("formatStat", () => {
-    assert.equal(formatStat({ mean: 1.234, std: 0.5, n: 2 }), "1.23 ± 0.50");
-    assert.equal(formatStat({ mean: 1.234, std: 0, n: 1 }, 1), "1.2");
+
+  test("a clear loss is contradicted: no gap, and Padam far from SGD-M", () => {
+    const c = verdicts([...seeds(P, "sgd", [89.0, 89.2, 89.4]), ...seeds(P, "padam", [80.0, 80.5, 81.0]), ...seeds(P, "adam", [91.0, 91.2, 91.4])]);
+    // SGD-M − Adam = −2.0; se² = 0.02667 + 0.3104² + 0.2833² = 0.2033, 95 % interval −2 ± 1.97 · 0.451 = [−2.89, −1.11].
+    assert.equal(c["SGD-M better than Adam at the end (the gap)"].verdict, "contradicted");
+    assert.equal(c["SGD-M better than Adam at the end (the gap)"].interval, "95 % [-2.89, -1.11]");
+    assert.equal(c["Padam ≈ SGD-M at the end"].verdict, "contradicted");
+    assert.equal(c["Padam better than Adam at the end"].verdict, "contradicted");
+    assert.equal(c["Padam better than AMSGrad at the end"].verdict, "not measured");
+  });
+
+  test("too few seeds: every claim inconclusive with the reason, whatever the means", () => {
+    const c = verdicts([...seeds(P, "sgd", [93, 93.1]), ...seeds(P, "padam", [80, 80.1]), ...seeds(P, "adam", [60, 60.1])]);
+    for (const claim of ["Padam ≈ SGD-M at the end", "Padam better than Adam at the end", "SGD-M better than Adam at the end (the gap)"]) {
+      assert.equal(c[claim].verdict, "inconclusive", claim);
+      assert.match(c[claim].reason, /too few seeds \(2 and 2/);
+    }
+    assert.equal(verdicts([...seeds(P, "padam", [80, 80.1]), ...seeds(P, "adam", [60, 60.1])], { minSeeds: 2 })["Padam better than Adam at the end"].verdict, "supported");
+  });
+
+  test("the test set's noise decides a small gap on a small test set", () => {
+    // 1,000 test images (the resnet20 preset): Padam 82 vs Adam 80 with identical seeds, a 2-point gap;
+    // se² = 100² (0.82 · 0.18 + 0.8 · 0.2) / 1000 = 3.076, interval 2 ± 1.96 · 1.754 = [−1.44, +5.44].
+    const runs = [...seeds("cifar10-resnet20", "padam", [82, 82, 82]), ...seeds("cifar10-resnet20", "adam", [80, 80, 80])];
+    assert.equal(verdicts(runs)["Padam better than Adam at the end"].verdict, "inconclusive");
+    assert.equal(verdicts(runs)["Padam better than Adam at the end"].interval, "95 % [-1.44, +5.44]");
+    assert.equal(verdicts(runs, { testSetNoise: "none" })["Padam better than Adam at the end"].verdict, "supported", "on this test set alone the seeds agree");
+    assert.throws(() => verdicts(runs, { testSetNoise: "paired" }), /testSetNoise = "paired" is invalid/);
+  });
+
+  test("perplexity: lower is better and the margin is 2 % of the reference", () => {
+    const lm = (o: OptimizerName, ppls: number[]) => ppls.map((ppl, seed): RunRecord => {
+      const config = presetConfig("ptb-lstm-small", o, { seed });
+      const metrics: MetricLine[] = ["train", "valid", "test"].map((split) => ({ epoch: 0, step: 5, split: split as MetricLine["split"], loss: Math.log(ppl), ppl, lr: 1, wallMs: 1 }));
+      return { id: runId(config, "cpu"), config, status: { status: "finished" }, metrics };
+    });
+    const c = verdicts([...lm("sgd", [100, 101, 102]), ...lm("padam", [100.2, 101.2, 102.2]), ...lm("adam", [110, 111, 112])]);
+    // Padam − Adam in the better direction: 111 − 101.2 = 9.8, se = sqrt(2/3) = 0.816, ν = 4: [+7.53, +12.07].
+    assert.equal(c["Padam better than Adam at the end"].verdict, "supported");
+    assert.equal(c["Padam better than Adam at the end"].interval, "95 % [+7.53, +12.07]");
+    // Padam ≈ SGD-M: −0.2 ± 2.132 · 0.816 = [−1.94, +1.54] inside ±2.02 (2 % of 101).
+    assert.equal(c["Padam ≈ SGD-M at the end"].verdict, "supported");
+    assert.match(c["Padam ≈ SGD-M at the end"].test, /±2\.02 perplexity/);
+  });
+
+  test("formatStat: mean and 95 % interval, one seed without", () => {
+    assert.equal(formatStat(seedStat([1, 2, 3])), "2.00 [-0.48, 4.48]");
+    assert.equal(formatStat(seedStat([1.234]), 1), "1.2");
     assert.equal(formatStat(undefined), "");
+  });
+});
+
+describe("spread over seeds", () => {
+  // The defect seen in 08: Adam at lr 0.1 and at lr 1e-3 drawn as one stacked "Adam" bar, and
+  // zero-height error bars on one-seed settings.
+  const exps = collectExperiments([
+    ...seeds("cifar10-resnet20", "adam", [77, 78, 79]),
+    run("cifar10-resnet20", "adam", 0, 0.1, 0.1, { optimizerOptions: { learningRate: 0.1 } }),
+    ...seeds("cifar10-resnet20", "sgd", [80, 82]),
+  ]);
+  test("one bar per setting, labelled with the variant; no error bar for one seed; a dot per seed", () => {
+    const fig = spreadFigure(exps);
+    const [bars, dots] = fig.data;
+    assert.deepEqual(bars.x, ["SGD-M", "Adam (lr 0.001)", "Adam (lr 0.1)"]);
+    assert.equal(new Set(bars.x as string[]).size, (bars.x as string[]).length, "no two settings share a bar");
+    const err = (bars.error_y as { array: (number | null)[] }).array;
+    // SGD-M [80, 82]: half width 12.706 · 1 = 12.71; Adam [77, 78, 79]: 4.303 · 0.5774 = 2.48.
+    assert.ok(Math.abs(err[0]! - 12.706) < 1e-3 && Math.abs(err[1]! - 2.484) < 1e-3);
+    assert.equal(err[2], null, "one seed: no error bar rather than a zero-height one");
+    assert.equal((dots.y as number[]).length, 6);
+    assert.equal(dots.offsetgroup, bars.offsetgroup);
+    assert.equal(fig.layout.scattermode, "group");
+    assert.throws(() => spreadFigure([]), /no experiment has the statistic "finalTestAcc"/);
+  });
+  test("seedRows lists every seed", () => {
+    const rows = seedRows(exps[0]);
+    assert.equal(rows[1]["every seed"], "77.00 (seed 0), 78.00 (seed 1), 79.00 (seed 2)");
+    assert.equal(rows[2]["95 % interval"], "");
   });
 });

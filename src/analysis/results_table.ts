@@ -1,22 +1,27 @@
 /**
  * Measured results against the paper's tables: runs (from `listRuns()` or a `runGrid` result)
  * grouped into experiments (a preset with one setting of everything but the optimizer and the
- * seed) and, within an experiment, into optimizer groups whose seeds give a mean ± sample standard
- * deviation; side-by-side rows "measured vs paper" (docs/paper-notes.md §7.1); and the paper's
- * qualitative claims (Padam ≈ SGD-M > Adam/AMSGrad in generalization, Padam fast early) checked
- * against the measurements with the spread over seeds taken into account.
+ * seed) and, within an experiment, into optimizer groups with the mean over seeds, its 95 %
+ * interval and every seed's value; side-by-side rows "measured vs paper" (the paper's tables,
+ * Chen et al., arXiv:1806.06763); and the paper's claims (Padam ≈ SGD-M, both better than
+ * Adam/AMSGrad at the end; Padam as fast as Adam early) each decided two-sided, with its interval,
+ * by the tests of `./statistics`.
  *
  * Used by notebooks 04-cifar10, 05-imagenet, 06-ptb-lstm and 08-summary.
  */
 import { createHash } from "node:crypto";
 import { canonicalJson, type ExperimentConfig } from "../experiment/config";
-import { fraction, meanStd, runLabel } from "../experiment/grid";
+import { runLabel } from "../experiment/grid";
 import {
   PAPER_CIFAR10_ACCURACY, PAPER_IMAGENET_ACCURACY, PAPER_PTB_PERPLEXITY, PAPER_TABLE_OPTIMIZERS,
 } from "../experiment/paper_results";
 import { PRESETS, presetConfig } from "../experiment/presets";
 import type { MetricLine, StatusFile } from "../experiment/store";
 import type { OptimizerName } from "../optim/registry";
+import {
+  ACCURACY_MARGIN, PERPLEXITY_MARGIN_FRACTION, groupBy, runNumbers, seedStat, testDifference, testEquivalence,
+  testNonInferiority, testSetSize, type Decision, type RunNumbers, type SeedStat, type Verdict,
+} from "./statistics";
 
 /** One run as `listRuns()` returns it. */
 export interface RunRecord {
@@ -26,60 +31,17 @@ export interface RunRecord {
   metrics: MetricLine[];
 }
 
-/** What a summary statistic is: its mean, sample standard deviation and number of seeds. */
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
-}
+/** A statistic over the seeds of one optimizer setting (see {@link SeedStat}). */
+export type Stat = SeedStat;
 
-/** Per-run numbers that the tables use (accuracies in percent). */
-export interface RunNumbers {
-  epochs: number;
-  finalTestAcc?: number;
-  bestTestAcc?: number;
-  finalTop5Acc?: number;
-  finalTestPpl?: number;
-  finalValidPpl?: number;
-  finalTrainLoss?: number;
-  /** After the first epoch: test accuracy (%) or validation perplexity. */
-  earlyTestAcc?: number;
-  earlyValidPpl?: number;
-  earlyTrainLoss?: number;
-  /** Wall-clock seconds of the run (as recorded; not reproducible). */
-  wallSeconds?: number;
-}
-
-export type StatKey = Exclude<keyof RunNumbers, "epochs">;
+/** The per-run numbers that become statistics over seeds ({@link RunNumbers} less the counts). */
+export type StatKey = Exclude<keyof RunNumbers, "epochs" | "decayEpoch">;
 const STAT_KEYS: StatKey[] = [
   "finalTestAcc", "bestTestAcc", "finalTop5Acc", "finalTestPpl", "finalValidPpl", "finalTrainLoss",
-  "earlyTestAcc", "earlyValidPpl", "earlyTrainLoss", "wallSeconds",
+  "earlyTestAcc", "earlyValidPpl", "earlyTrainLoss", "preDecayTestAcc", "decayGain", "wallSeconds",
 ];
-
-/** The numbers of one run from its metrics lines. */
-export function runNumbers(metrics: readonly MetricLine[]): RunNumbers {
-  const split = (s: MetricLine["split"]) => metrics.filter((m) => m.split === s);
-  const last = <T>(xs: T[]): T | undefined => xs[xs.length - 1];
-  const pct = (v?: number) => (v === undefined ? undefined : 100 * v);
-  const [train, test, valid] = [split("train"), split("test"), split("valid")];
-  const accs = test.filter((m) => m.acc !== undefined).map((m) => 100 * (m.acc as number));
-  const firstEpoch = train[0]?.epoch;
-  const at = (lines: MetricLine[]) => lines.find((m) => m.epoch === firstEpoch);
-  const wall = metrics.length ? Math.max(...metrics.map((m) => m.wallMs)) / 1000 : undefined;
-  return {
-    epochs: train.length,
-    finalTestAcc: pct(last(test)?.acc),
-    bestTestAcc: accs.length ? Math.max(...accs) : undefined,
-    finalTop5Acc: pct(last(test)?.top5Acc),
-    finalTestPpl: last(test)?.ppl,
-    finalValidPpl: last(valid)?.ppl,
-    finalTrainLoss: last(train)?.loss,
-    earlyTestAcc: firstEpoch === undefined ? undefined : pct(at(test)?.acc),
-    earlyValidPpl: firstEpoch === undefined ? undefined : at(valid)?.ppl,
-    earlyTrainLoss: at(train)?.loss,
-    wallSeconds: wall,
-  };
-}
+/** Accuracies measured on the test set, which carry its binomial standard error. */
+const TEST_ACCURACY_KEYS: ReadonlySet<StatKey> = new Set(["finalTestAcc", "bestTestAcc", "finalTop5Acc", "earlyTestAcc", "preDecayTestAcc"]);
 
 /** Runs of one optimizer setting within an experiment, over seeds. */
 export interface RunGroup {
@@ -87,17 +49,30 @@ export interface RunGroup {
   key: string;
   optimizer: OptimizerName;
   partial?: number;
-  /** Legend label ("Padam (p = 1/8)", "SGD-M", …). */
+  /**
+   * Legend label, unique within the experiment: the optimizer's label plus every optimizer
+   * option that differs between its groups ("Adam (lr 0.1)" beside "Adam (lr 0.001)").
+   */
   label: string;
   /** Optimizer options that differ from the preset's (e.g. "lr 0.01"); "" when none. */
   optimizerVariant: string;
+  /** The setting's optimizer options as configured. */
+  optimizerOptions: Record<string, unknown>;
   /** Seeds of the finished runs, ascending. */
   seeds: number[];
-  /** Finished runs (diverged and unfinished runs are counted, not averaged). */
+  /** Finished runs, one per seed (diverged and unfinished runs are counted, not averaged). */
   runs: RunRecord[];
   diverged: number;
   unfinished: number;
-  /** Statistics over the finished runs (absent where no run has the number). */
+  /**
+   * Finished runs left out because another finished run has the same seed (the same config on
+   * another backend): a seed counts once, as the first run by id.
+   */
+  repeatedSeeds: number;
+  /**
+   * Statistics over the finished runs, every seed's value kept (absent where no run has the
+   * number); test-set accuracies carry the binomial standard error of the run's test set.
+   */
   stats: Partial<Record<StatKey, Stat>>;
   epochs: number;
 }
@@ -121,11 +96,12 @@ function presetOf(config: ExperimentConfig): string {
   return config.preset ?? `${config.model}-${config.dataset}`;
 }
 
+const showValue = (v: unknown) => (v === undefined ? "unset" : typeof v === "object" ? canonicalJson(v) : String(v));
+
 /** Fields of `a` that differ from `b` (top level), as "name value" parts. */
 function differences(a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]): string[] {
   const keys = Array.from(new Set([...Object.keys(a), ...Object.keys(b)])).filter((k) => !skip.includes(k)).sort();
-  const show = (v: unknown) => (v === undefined ? "unset" : typeof v === "object" ? canonicalJson(v) : String(v));
-  return keys.filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).map((k) => `${k} ${show(a[k])}`);
+  return keys.filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).map((k) => `${k} ${showValue(a[k])}`);
 }
 
 const OPTION_NAMES: Record<string, string> = { learningRate: "lr", weightDecay: "wd", partial: "p" };
@@ -153,66 +129,86 @@ const optimizerRank = (o: string) => {
   return i < 0 ? PAPER_TABLE_OPTIMIZERS.length : i;
 };
 
+function newExperiment(key: string, preset: string, config: ExperimentConfig): Experiment {
+  const variant = describeOverrides(config).experiment;
+  const base = PRESETS[preset]?.scale;
+  const scale = base === undefined ? "custom" : base === "paper" && variant !== "" ? "reduced" : base;
+  return { key, preset, variant, scale, lstmLayers: lstmLayersOf(config), groups: [] };
+}
+
+/** Statistics over seeds of every per-run number that at least one run has. */
+function groupStats(runs: readonly RunRecord[]): Partial<Record<StatKey, Stat>> {
+  const numbers = runs.map((r) => runNumbers(r.metrics));
+  const stats: Partial<Record<StatKey, Stat>> = {};
+  for (const key of STAT_KEYS) {
+    const have = numbers.map((n, i) => ({ v: n[key], seed: runs[i].config.seed })).filter((x): x is { v: number; seed: number } => x.v !== undefined && Number.isFinite(x.v));
+    if (!have.length) continue;
+    const size = TEST_ACCURACY_KEYS.has(key) ? testSetSize(runs[0].config) : undefined;
+    stats[key] = seedStat(have.map((x) => x.v), { seeds: have.map((x) => x.seed), testSetSize: size });
+  }
+  return stats;
+}
+
+/** One optimizer setting's group from its runs (all seeds, any status). */
+function newGroup(key: string, runs: readonly RunRecord[]): RunGroup {
+  const config = runs[0].config;
+  const p = config.optimizerOptions.partial;
+  const done = runs.filter((r) => r.status?.status === "finished").sort((a, b) => a.config.seed - b.config.seed || a.id.localeCompare(b.id));
+  const finished = done.filter((r, i) => i === 0 || r.config.seed !== done[i - 1].config.seed);
+  const diverged = runs.filter((r) => r.status?.status === "diverged").length;
+  return {
+    key, optimizer: config.optimizer, partial: config.optimizer === "padam" && typeof p === "number" ? p : undefined,
+    label: runLabel(config), optimizerVariant: describeOverrides(config).optimizer, optimizerOptions: config.optimizerOptions,
+    seeds: finished.map((r) => r.config.seed), runs: finished, diverged, unfinished: runs.length - done.length - diverged,
+    repeatedSeeds: done.length - finished.length,
+    stats: groupStats(finished), epochs: Math.max(0, ...finished.map((r) => runNumbers(r.metrics).epochs)),
+  };
+}
+
 /**
- * Groups runs into experiments and optimizer groups. `presets` keeps only those presets (in
- * that order; otherwise paper presets first, then CPU scale, then smoke).
+ * Makes labels unique within an experiment: groups that share an optimizer label get every
+ * optimizer option whose value differs between them added ("Adam (lr 0.1)"), so that two
+ * settings of one optimizer are never drawn as one bar or one line.
+ */
+function distinguishLabels(groups: readonly RunGroup[]): void {
+  for (const same of groupBy(groups, (g) => g.label)) {
+    if (same.items.length < 2) continue;
+    const options = same.items.map((g) => g.optimizerOptions);
+    const keys = Array.from(new Set(options.flatMap((o) => Object.keys(o)))).sort();
+    const differing = keys.filter((k) => new Set(options.map((o) => canonicalJson(o[k] ?? null))).size > 1);
+    same.items.forEach((g, i) => {
+      const parts = differing.map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(options[i][k])}`).join(", ");
+      if (parts) g.label = g.label.endsWith(")") ? `${g.label.slice(0, -1)}, ${parts})` : `${g.label} (${parts})`;
+    });
+  }
+}
+
+/**
+ * Groups runs (as `listRuns()` returns them, or {@link gridRecords} of a `runGrid` result) into
+ * experiments (one preset and one setting of everything but optimizer and seed) and, within
+ * each, optimizer groups with statistics over seeds. `presets` keeps only those presets (in that
+ * order; otherwise paper presets first, then CPU scale, then smoke). Grouping is by
+ * {@link groupBy} (danfojs-node) on hashes of the config less the seed (and less the optimizer
+ * for the experiment).
  */
 export function collectExperiments(runs: readonly RunRecord[], opts: { presets?: string[] } = {}): Experiment[] {
-  const experiments = new Map<string, Experiment>();
-  const groups = new Map<string, RunGroup>();
-  for (const run of runs) {
-    const preset = presetOf(run.config);
-    if (opts.presets && !opts.presets.includes(preset)) continue;
-    const { seed: _seed, optimizer: _o, optimizerOptions: _oo, ...rest } = run.config;
-    const expKey = `${preset}|${hash(rest)}`;
-    let exp = experiments.get(expKey);
-    if (!exp) {
-      const overrides = describeOverrides(run.config);
-      exp = {
-        key: expKey, preset, variant: overrides.experiment,
-        scale: PRESETS[preset] === undefined ? "custom" : PRESETS[preset].scale === "paper" && overrides.experiment !== "" ? "reduced" : PRESETS[preset].scale,
-        lstmLayers: lstmLayersOf(run.config), groups: [],
-      };
-      experiments.set(expKey, exp);
-    }
-    const { seed: _s, ...noSeed } = run.config;
-    const groupKey = hash(noSeed);
-    let group = groups.get(groupKey);
-    if (!group) {
-      const p = run.config.optimizerOptions.partial;
-      group = {
-        key: groupKey, optimizer: run.config.optimizer, partial: run.config.optimizer === "padam" && typeof p === "number" ? p : undefined,
-        label: runLabel(run.config), optimizerVariant: describeOverrides(run.config).optimizer,
-        seeds: [], runs: [], diverged: 0, unfinished: 0, stats: {}, epochs: 0,
-      };
-      groups.set(groupKey, group);
-      exp.groups.push(group);
-    }
-    const status = run.status?.status;
-    if (status === "finished") group.runs.push(run);
-    else if (status === "diverged") group.diverged++;
-    else group.unfinished++;
-  }
-  for (const group of groups.values()) {
-    group.runs.sort((a, b) => a.config.seed - b.config.seed);
-    group.seeds = group.runs.map((r) => r.config.seed);
-    const numbers = group.runs.map((r) => runNumbers(r.metrics));
-    group.epochs = numbers.length ? Math.max(...numbers.map((n) => n.epochs)) : 0;
-    for (const key of STAT_KEYS) {
-      const values = numbers.map((n) => n[key]).filter((v): v is number => v !== undefined && Number.isFinite(v));
-      if (values.length) group.stats[key] = meanStd(values);
-    }
-  }
+  const kept = runs.filter((r) => !opts.presets || opts.presets.includes(presetOf(r.config)));
+  const experimentKey = (r: RunRecord) => {
+    const { seed: _s, optimizer: _o, optimizerOptions: _oo, ...rest } = r.config;
+    return `${presetOf(r.config)}|${hash(rest)}`;
+  };
+  const out = groupBy(kept, experimentKey).map(({ key, items }) => {
+    const exp = newExperiment(key, presetOf(items[0].config), items[0].config);
+    exp.groups = groupBy(items, (r) => hash({ ...r.config, seed: undefined })).map((g) => newGroup(g.key, g.items));
+    distinguishLabels(exp.groups);
+    exp.groups.sort((a, b) => optimizerRank(a.optimizer) - optimizerRank(b.optimizer) || (b.partial ?? 0) - (a.partial ?? 0) || a.label.localeCompare(b.label));
+    return exp;
+  });
   const scaleRank = { paper: 0, reduced: 1, cpu: 2, smoke: 3, custom: 4 };
-  const out = Array.from(experiments.values());
-  for (const exp of out) {
-    exp.groups.sort((a, b) => optimizerRank(a.optimizer) - optimizerRank(b.optimizer) || (b.partial ?? 0) - (a.partial ?? 0) || a.label.localeCompare(b.label) || a.optimizerVariant.localeCompare(b.optimizerVariant));
-  }
-  out.sort((a, b) => {
+  return out.sort((a, b) => {
     if (opts.presets) return opts.presets.indexOf(a.preset) - opts.presets.indexOf(b.preset) || a.variant.localeCompare(b.variant);
     return scaleRank[a.scale] - scaleRank[b.scale] || a.preset.localeCompare(b.preset) || a.variant.localeCompare(b.variant);
   });
-  return out;
 }
 
 /** Runs from a `runGrid` result, in the shape `collectExperiments` takes. */
@@ -267,44 +263,62 @@ export function paperReference(exp: Pick<Experiment, "preset" | "lstmLayers"> & 
   }
 }
 
-/** "93.71 ± 0.12" (n > 1) or "93.71" (one seed); "" when absent. */
+/** "93.71 [93.20, 94.22]" (mean [95 % interval], n > 1) or "93.71" (one seed); "" when absent. */
 export function formatStat(s: Stat | undefined, digits = 2): string {
   if (!s) return "";
-  return s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+  const mean = s.mean.toFixed(digits);
+  return s.n > 1 ? `${mean} [${s.ci[0].toFixed(digits)}, ${s.ci[1].toFixed(digits)}]` : mean;
+}
+
+/** The statistic an experiment's tables and claims use: the paper's, else test perplexity or accuracy. */
+function mainStat(exp: Experiment): StatKey {
+  return paperReference(exp)?.stat ?? (exp.groups.some((g) => g.stats.finalTestPpl) ? "finalTestPpl" : "finalTestAcc");
+}
+
+/** The measured cells of one group: mean [95 % interval], every seed, the test set's SE. */
+function measuredCells(g: RunGroup, stat: StatKey, measuredName: string, digits: number): Record<string, string | number> {
+  const s = g.stats[stat];
+  return {
+    [measuredName]: formatStat(s, digits) || (g.diverged ? "diverged" : "unfinished"),
+    "every seed": s ? s.values.map((v) => v.toFixed(digits)).join(", ") : "",
+    "test-set SE": s?.testSe !== undefined ? `${s.testSe.toFixed(digits)} (n = ${s.testSetSize})` : "",
+  };
 }
 
 /**
- * Side-by-side rows for one experiment: one row per optimizer group in the paper's column order,
- * plus a row for every paper optimizer that was not measured (measured cell "not run").
+ * Side-by-side rows for one experiment: one row per optimizer group in the paper's column order
+ * (label, seeds, epochs, measured mean [95 % interval over seeds], every seed's value, the test
+ * set's binomial SE, the paper's number), plus a row for every paper optimizer that was not
+ * measured (measured cell "not run").
  */
 export function comparisonRows(exp: Experiment, opts: { digits?: number } = {}): Record<string, string | number>[] {
   const ref = paperReference(exp);
   const digits = opts.digits ?? 2;
-  const stat: StatKey = ref?.stat ?? (exp.groups.some((g) => g.stats.finalTestPpl) ? "finalTestPpl" : "finalTestAcc");
+  const stat = mainStat(exp);
   const measuredName = `measured ${ref?.unit ?? (stat === "finalTestPpl" ? "test perplexity" : "test accuracy (%)")}`;
   const paperName = ref ? `paper (${ref.name}${ref.sameProtocol ? "" : ", paper scale"})` : "paper";
   const rows: Record<string, string | number>[] = exp.groups.map((g) => {
     const row: Record<string, string | number> = {
-      optimizer: g.label + (g.optimizerVariant ? ` [${g.optimizerVariant}]` : ""),
+      optimizer: g.label,
       seeds: g.seeds.length ? g.seeds.join(",") : "none finished",
       epochs: g.epochs,
-      [measuredName]: formatStat(g.stats[stat], digits) || (g.diverged ? "diverged" : "unfinished"),
+      ...measuredCells(g, stat, measuredName, digits),
     };
     if (ref?.top5) row["measured top-5 (%)"] = formatStat(g.stats.finalTop5Acc, digits);
     if (ref) row[paperName] = ref.row[g.optimizer] ?? "";
     if (ref?.top5) row["paper top-5"] = ref.top5[g.optimizer] ?? "";
-    if (g.diverged || g.unfinished) row.note = [g.diverged ? `${g.diverged} diverged` : "", g.unfinished ? `${g.unfinished} unfinished` : ""].filter(Boolean).join(", ");
+    const notes = [[g.diverged, "diverged"], [g.unfinished, "unfinished"], [g.repeatedSeeds, "repeated seeds left out"]] as const;
+    if (notes.some(([k]) => k > 0)) row.note = notes.filter(([k]) => k > 0).map(([k, what]) => `${k} ${what}`).join(", ");
     return row;
   });
-  if (ref) {
-    for (const o of PAPER_TABLE_OPTIMIZERS) {
-      if (exp.groups.some((g) => g.optimizer === o)) continue;
-      const row: Record<string, string | number> = { optimizer: o === "padam" ? "Padam (p = 1/8)" : labelOf(o), seeds: "", epochs: "", [measuredName]: "not run" };
-      if (ref.top5) row["measured top-5 (%)"] = "";
-      row[paperName] = ref.row[o] ?? "";
-      if (ref.top5) row["paper top-5"] = ref.top5[o] ?? "";
-      rows.push(row);
-    }
+  if (!ref) return rows;
+  for (const o of PAPER_TABLE_OPTIMIZERS) {
+    if (exp.groups.some((g) => g.optimizer === o)) continue;
+    const row: Record<string, string | number> = { optimizer: o === "padam" ? "Padam (p = 1/8)" : labelOf(o), seeds: "", epochs: "", [measuredName]: "not run", "every seed": "", "test-set SE": "" };
+    if (ref.top5) row["measured top-5 (%)"] = "";
+    row[paperName] = ref.row[o] ?? "";
+    if (ref.top5) row["paper top-5"] = ref.top5[o] ?? "";
+    rows.push(row);
   }
   return rows;
 }
@@ -326,15 +340,50 @@ export function experimentCaption(exp: Experiment): string {
   return `${exp.preset}${data} · ${scale}${exp.variant ? ` · ${exp.variant}` : ""}`;
 }
 
-export type Verdict = "supported" | "not supported" | "inconclusive" | "not measured";
+export type { Verdict };
 
-export type ClaimCheck = {
+/** One claim of the paper decided on one experiment. */
+export interface ClaimCheck {
   claim: string;
+  /** The test and its margin, in words. */
+  test: string;
   /** What the paper reports for it (its own table or text). */
   paper: string;
+  /** Both sides (mean [95 % interval], seeds) and the difference of the means. */
   measured: string;
+  /** The interval the verdict is read from ("90 % [-0.45, +0.25]"); "" when not decided. */
+  interval: string;
   verdict: Verdict;
-};
+  /** Why this verdict: where the interval lies, or what is missing. */
+  reason: string;
+}
+
+/** One of the paper's claims: "a vs b" on the final or the early value, by one test. */
+interface ClaimSpec {
+  claim: string;
+  a: OptimizerName;
+  b: OptimizerName;
+  when: "final" | "early";
+  test: Decision["test"];
+  paper?: string;
+}
+
+/**
+ * The paper's claims (Chen et al. §1, §5): Padam generalizes as well as SGD-M (equivalence within
+ * the margin), better than Adam and AMSGrad, SGD-M better than Adam (the gap Padam closes), and
+ * Padam converges as fast as Adam early in training (non-inferiority of Padam's accuracy, or
+ * perplexity, after the first epoch: faster also counts).
+ */
+const CLAIMS: readonly ClaimSpec[] = [
+  { claim: "Padam ≈ SGD-M at the end", a: "padam", b: "sgd", when: "final", test: "equivalence" },
+  { claim: "Padam better than Adam at the end", a: "padam", b: "adam", when: "final", test: "difference" },
+  { claim: "Padam better than AMSGrad at the end", a: "padam", b: "amsgrad", when: "final", test: "difference" },
+  { claim: "SGD-M better than Adam at the end (the gap)", a: "sgd", b: "adam", when: "final", test: "difference" },
+  {
+    claim: "Padam as fast as Adam early (after the first epoch)", a: "padam", b: "adam", when: "early", test: "non-inferiority",
+    paper: "text and figures: Padam converges as fast as Adam early in training (no table number)",
+  },
+];
 
 /** The group of the paper's default setting of an optimizer (Padam: p = 1/8 if present). */
 function pick(exp: Experiment, o: OptimizerName): RunGroup | undefined {
@@ -342,77 +391,86 @@ function pick(exp: Experiment, o: OptimizerName): RunGroup | undefined {
   return gs.find((g) => g.partial === 0.125) ?? gs[0];
 }
 
-/**
- * Compares a − b (in the "better" direction) with the spread: "supported" when the difference
- * exceeds `margin` plus the combined standard deviation sqrt(σa² + σb²); "not supported" when it
- * is below −(that); "inconclusive" in between. With one seed per side σ = 0, so only `margin`
- * separates a real difference from noise (the notebooks say so).
- */
-export function compareStats(a: Stat, b: Stat, higherIsBetter: boolean, margin: number): { diff: number; spread: number; verdict: Verdict } {
-  const diff = higherIsBetter ? a.mean - b.mean : b.mean - a.mean;
-  const spread = Math.sqrt(a.std ** 2 + b.std ** 2);
-  const verdict: Verdict = diff > margin + spread ? "supported" : diff < -(margin + spread) ? "not supported" : "inconclusive";
-  return { diff, spread, verdict };
+/** What one experiment's claims are decided on. */
+interface ClaimContext {
+  exp: Experiment;
+  ref?: PaperReference;
+  higherIsBetter: boolean;
+  final: StatKey;
+  early: StatKey;
+  unit: string;
+  margin?: number;
+  minSeeds?: number;
+  testSetNoise: "independent" | "none";
+}
+
+const signed = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(2);
+
+function paperDiff(ctx: ClaimContext, a: OptimizerName, b: OptimizerName): string {
+  const [pa, pb] = [ctx.ref?.row[a], ctx.ref?.row[b]];
+  if (pa === undefined || pb === undefined) return "";
+  return `${ctx.ref!.name}: ${signed(ctx.higherIsBetter ? pa - pb : pb - pa)} ${ctx.unit} (${pa} vs ${pb})`;
+}
+
+/** The test in words; `margin` undefined for a difference, or when no reference value sets it. */
+function testText(spec: ClaimSpec, ctx: ClaimContext, margin?: number): string {
+  if (spec.test === "difference") return "difference ≠ 0: 95 % Welch interval";
+  const m = margin !== undefined ? `${margin.toFixed(2)} ${ctx.unit}` : ctx.higherIsBetter ? `${ACCURACY_MARGIN} ${ctx.unit}` : `${100 * PERPLEXITY_MARGIN_FRACTION} % of the reference`;
+  if (spec.test === "equivalence") return `equivalence within ±${m}: TOST, 90 % interval`;
+  return `not worse by more than ${m}: 95 % interval`;
+}
+
+/** The margin of a claim: the caller's, else 1 accuracy point or 2 % of the reference's perplexity. */
+function marginOf(ctx: ClaimContext, reference: Stat): number {
+  return ctx.margin ?? (ctx.higherIsBetter ? ACCURACY_MARGIN : PERPLEXITY_MARGIN_FRACTION * reference.mean);
+}
+
+function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
+  const paper = spec.paper ?? paperDiff(ctx, spec.a, spec.b);
+  const [ga, gb] = [pick(ctx.exp, spec.a), pick(ctx.exp, spec.b)];
+  const key = spec.when === "final" ? ctx.final : ctx.early;
+  const [sa, sb] = [ga?.stats[key], gb?.stats[key]];
+  const base = { claim: spec.claim, paper, interval: "" };
+  if (!ga || !gb || !sa || !sb) {
+    const who = [!sa ? labelOf(spec.a) : "", !sb ? labelOf(spec.b) : ""].filter(Boolean).join(" or ");
+    return { ...base, test: testText(spec, ctx, ctx.margin), measured: `no finished ${who} run`, verdict: "not measured", reason: `no ${key} value of ${who}` };
+  }
+  const margin = spec.test === "difference" ? undefined : marginOf(ctx, sb);
+  const o = { higherIsBetter: ctx.higherIsBetter, minSeeds: ctx.minSeeds };
+  const [ta, tb] = ctx.testSetNoise === "none" ? [{ ...sa, testSe: undefined }, { ...sb, testSe: undefined }] : [sa, sb];
+  const d = spec.test === "difference" ? testDifference(ta, tb, o) : spec.test === "equivalence" ? testEquivalence(ta, tb, margin!, o) : testNonInferiority(ta, tb, margin!, o);
+  const diff = ctx.higherIsBetter ? sa.mean - sb.mean : sb.mean - sa.mean;
+  const side = (g: RunGroup, s: Stat) => `${g.label} ${formatStat(s)} (${s.n} seed${s.n === 1 ? "" : "s"})`;
+  return {
+    ...base, test: testText(spec, ctx, margin),
+    measured: `${side(ga, sa)} vs ${side(gb, sb)}: ${signed(diff)} ${ctx.unit} ${ctx.higherIsBetter ? "higher" : "lower"}`,
+    interval: Number.isNaN(d.ci[0]) ? "" : `${Math.round(100 * d.level)} % [${signed(d.ci[0])}, ${signed(d.ci[1])}]`,
+    verdict: d.verdict, reason: d.reason,
+  };
 }
 
 /**
- * The paper's qualitative claims checked on one experiment:
- * 1. Padam ≈ SGD-M at the end (|Δ| within `tie` + spread);
- * 2. Padam better than Adam and than AMSGrad at the end (generalization);
- * 3. SGD-M better than Adam/AMSGrad (the generalization gap the paper starts from);
- * 4. Padam fast early: ahead of SGD-M after the first epoch.
- * `tie` and `margin` are in the statistic's units (default 0.5 points of accuracy, 2 % of the
- * perplexity).
+ * The paper's claims decided on one experiment, each two-sided: supported, contradicted or
+ * inconclusive, with the interval it was read from and the reason (see {@link CLAIMS} and the
+ * tests of `./statistics`); "not measured" where an optimizer has no finished run. Final values
+ * are the paper's statistic (test accuracy or perplexity), early values those after the first
+ * epoch (test accuracy or validation perplexity). Intervals combine the seed-to-seed spread
+ * (Welch) with the test set's binomial error (`testSetNoise` "independent", the default: both
+ * settings' test errors counted as independent, an upper bound, since they are scored on the
+ * same images and a paired bound needs per-example predictions, which runs do not store; "none":
+ * seed noise only, for a statement about this test set alone). `margin` (statistic units)
+ * replaces the default {@link ACCURACY_MARGIN} / {@link PERPLEXITY_MARGIN_FRACTION}; `minSeeds`
+ * the default {@link MIN_SEEDS}: fewer seeds on either side give "inconclusive" with that reason.
  */
-export function checkClaims(exp: Experiment, opts: { tie?: number; margin?: number } = {}): ClaimCheck[] {
+export function checkClaims(exp: Experiment, opts: { margin?: number; minSeeds?: number; testSetNoise?: "independent" | "none" } = {}): ClaimCheck[] {
+  const noise = opts.testSetNoise ?? "independent";
+  if (noise !== "independent" && noise !== "none") throw new Error(`checkClaims: testSetNoise = ${JSON.stringify(noise)} is invalid; allowed: "independent", "none"`);
   const ref = paperReference(exp);
-  const ppl = ref ? !ref.higherIsBetter : exp.groups.some((g) => g.stats.finalTestPpl);
-  const stat: StatKey = ref?.stat ?? (ppl ? "finalTestPpl" : "finalTestAcc");
-  const early: StatKey = ppl ? "earlyValidPpl" : "earlyTestAcc";
-  const higher = !ppl;
-  const scaleOf = (s?: Stat) => (ppl && s ? s.mean * 0.02 : 0.5);
-  const [padam, sgd, adam, ams] = (["padam", "sgd", "adam", "amsgrad"] as OptimizerName[]).map((o) => pick(exp, o));
-  const unit = ppl ? "perplexity" : "points";
-  const fmt = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(2);
-  const paperDiff = (a: OptimizerName, b: OptimizerName) => {
-    const [pa, pb] = [ref?.row[a], ref?.row[b]];
-    if (pa === undefined || pb === undefined) return "";
-    return `${ref!.name}: ${fmt(higher ? pa - pb : pb - pa)} ${unit} (${pa} vs ${pb})`;
+  const final = mainStat(exp);
+  const ppl = final === "finalTestPpl";
+  const ctx: ClaimContext = {
+    exp, ref, higherIsBetter: !ppl, final, early: ppl ? "earlyValidPpl" : "earlyTestAcc", unit: ppl ? "perplexity" : "points",
+    margin: opts.margin, minSeeds: opts.minSeeds, testSetNoise: noise,
   };
-  const out: ClaimCheck[] = [];
-  const missing = (claim: string, paper: string, who: string) => out.push({ claim, paper, measured: `no finished ${who} run`, verdict: "not measured" });
-  const groupOf: Partial<Record<OptimizerName, RunGroup>> = { padam, sgd, adam, amsgrad: ams };
-  const better = (claim: string, oa: OptimizerName, ob: OptimizerName, key: StatKey, paper: string) => {
-    const [a, b] = [groupOf[oa], groupOf[ob]];
-    const [sa, sb] = [a?.stats[key], b?.stats[key]];
-    if (!a || !b || !sa || !sb) return missing(claim, paper, [!sa ? labelOf(oa) : "", !sb ? labelOf(ob) : ""].filter(Boolean).join(" or "));
-    const margin = opts.margin ?? scaleOf(sb);
-    const c = compareStats(sa, sb, higher, margin);
-    out.push({
-      claim, paper,
-      measured: `${a.label} ${formatStat(sa)} vs ${b.label} ${formatStat(sb)}: ${fmt(c.diff)} ${unit} better (spread ${c.spread.toFixed(2)}, margin ${margin.toFixed(2)}, seeds ${sa.n}/${sb.n})`,
-      verdict: c.verdict,
-    });
-  };
-  // 1. Padam ≈ SGD-M.
-  const claim1 = "Padam ≈ SGD-M at the end";
-  const [sp, ss] = [padam?.stats[stat], sgd?.stats[stat]];
-  if (!padam || !sgd || !sp || !ss) missing(claim1, paperDiff("padam", "sgd"), !padam || !sp ? "Padam" : "SGD-M");
-  else {
-    const tie = opts.tie ?? scaleOf(ss);
-    const c = compareStats(sp, ss, higher, 0);
-    const verdict: Verdict = Math.abs(c.diff) <= tie + c.spread ? "supported" : c.diff > 0 ? "supported" : "not supported";
-    out.push({
-      claim: claim1, paper: paperDiff("padam", "sgd"),
-      measured: `Padam ${formatStat(sp)} vs SGD-M ${formatStat(ss)}: ${fmt(c.diff)} ${unit} (tie within ${tie.toFixed(2)} + spread ${c.spread.toFixed(2)}; Padam ahead also counts)`,
-      verdict,
-    });
-  }
-  // 2. and 3.
-  better("Padam better than Adam at the end", "padam", "adam", stat, paperDiff("padam", "adam"));
-  better("Padam better than AMSGrad at the end", "padam", "amsgrad", stat, paperDiff("padam", "amsgrad"));
-  better("SGD-M better than Adam at the end (the gap)", "sgd", "adam", stat, paperDiff("sgd", "adam"));
-  // 4. Early progress (the paper's figures; no table number).
-  better(`Padam fast early: ahead of SGD-M after the first epoch (${ppl ? "validation perplexity" : "test accuracy"})`, "padam", "sgd", early, "figures: Padam's loss falls about as fast as Adam's early");
-  return out;
+  return CLAIMS.map((spec) => decideClaim(spec, ctx));
 }

@@ -7,54 +7,14 @@
  */
 import type { Figure, LineSeries } from "../notebook/plotly";
 import type { MetricLine } from "../experiment/store";
+import { runNumbers, type RunNumbers } from "./statistics";
 
-export interface PhaseSummary {
-  label: string;
-  /** Epochs with metrics. */
-  epochs: number;
-  /** Test accuracy (%) and train loss after epoch `earlyEpoch` (0-based). */
-  earlyTestAcc?: number;
-  earlyTrainLoss?: number;
-  /** First epoch (0-based) trained with a smaller learning rate than epoch 0; absent without a decay. */
-  decayEpoch?: number;
-  /** Test accuracy (%) after the last epoch before the decay. */
-  preDecayTestAcc?: number;
-  finalTestAcc?: number;
-  bestTestAcc?: number;
-  finalTrainLoss?: number;
-  /** finalTestAcc − preDecayTestAcc, in points: what the decay bought. */
-  decayGain?: number;
-}
+/** One run's phase numbers ({@link RunNumbers}) under a label. */
+export type PhaseSummary = { label: string } & RunNumbers;
 
-const pct = (v: number | undefined) => (v === undefined ? undefined : 100 * v);
-
-/** Summarizes one run; `earlyEpoch` defaults to 0 (after the first epoch). */
+/** Summarizes one run (see {@link runNumbers}); `earlyEpoch` defaults to 0 (after the first epoch). */
 export function phaseSummary(label: string, metrics: readonly MetricLine[], opts: { earlyEpoch?: number } = {}): PhaseSummary {
-  const early = opts.earlyEpoch ?? 0;
-  if (!Number.isInteger(early) || early < 0) throw new Error(`phaseSummary: earlyEpoch = ${early} is invalid; allowed: an integer >= 0`);
-  const train = metrics.filter((m) => m.split === "train");
-  const test = metrics.filter((m) => m.split === "test");
-  const at = (lines: readonly MetricLine[], epoch: number) => lines.find((m) => m.epoch === epoch);
-  const lr0 = train[0]?.lr;
-  const decayLine = lr0 === undefined ? undefined : train.find((m) => m.lr < lr0 * (1 - 1e-9));
-  const decayEpoch = decayLine?.epoch;
-  const pre = decayEpoch === undefined ? undefined : at(test, decayEpoch - 1);
-  const last = test[test.length - 1];
-  const finalTestAcc = pct(last?.acc);
-  const preDecayTestAcc = pct(pre?.acc);
-  const accs = test.filter((m) => m.acc !== undefined).map((m) => 100 * (m.acc as number));
-  return {
-    label,
-    epochs: train.length,
-    earlyTestAcc: pct(at(test, early)?.acc),
-    earlyTrainLoss: at(train, early)?.loss,
-    decayEpoch,
-    preDecayTestAcc,
-    finalTestAcc,
-    bestTestAcc: accs.length ? Math.max(...accs) : undefined,
-    finalTrainLoss: train[train.length - 1]?.loss,
-    decayGain: finalTestAcc !== undefined && preDecayTestAcc !== undefined ? finalTestAcc - preDecayTestAcc : undefined,
-  };
+  return { label, ...runNumbers(metrics, opts) };
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fraction, meanStd, runGrid, runLabel, summarize, type LiveSink } from "./grid";
+import { fraction, runGrid, runLabel, summarize, type LiveSink } from "./grid";
 import { presetConfig } from "./presets";
 import type { MetricLine } from "./store";
 
@@ -14,11 +14,6 @@ describe("grid helpers", () => {
     assert.equal(fraction(0.3), "0.3");
     assert.equal(runLabel(presetConfig("fmnist-cnn", "padam")), "Padam (p = 1/8)");
     assert.equal(runLabel(presetConfig("fmnist-cnn", "sgd"), { lr: true }), "SGD-M lr 0.1");
-  });
-
-  test("meanStd uses the sample standard deviation", () => {
-    assert.deepEqual(meanStd([1, 2, 3]), { mean: 2, std: 1, n: 3 });
-    assert.deepEqual(meanStd([5]), { mean: 5, std: 0, n: 1 });
   });
 
   test("runGrid trains each config once, feeds the live sink, and reuses finished runs", async () => {

@@ -3,6 +3,7 @@
  * finished runs back as summary rows. Finished runs are reused from the runs directory, so a
  * notebook re-executed with the same settings draws its plots without retraining.
  */
+import { runNumbers, type RunNumbers } from "../analysis/statistics";
 import { OPTIMIZERS } from "../optim/registry";
 import type { ExperimentConfig } from "./config";
 import { runExperiment, type RunResult } from "./runner";
@@ -63,48 +64,10 @@ export async function runGrid(configs: ExperimentConfig[], options: GridOptions 
   return out;
 }
 
-export interface RunSummary {
-  label: string;
-  optimizer: string;
-  status: string;
-  epochs: number;
-  /** Final and best test top-1 accuracy in percent (classification). */
-  finalTestAcc?: number;
-  bestTestAcc?: number;
-  finalTop5Acc?: number;
-  /** Final training loss (as the run measured it). */
-  finalTrainLoss?: number;
-  /** Final validation / test perplexity (language models). */
-  finalValidPpl?: number;
-  finalTestPpl?: number;
-  seed: number;
-}
+/** One summary row of a run: who it is, its status, and its numbers ({@link RunNumbers}). */
+export type RunSummary = { label: string; optimizer: string; status: string; seed: number } & RunNumbers;
 
-/** One summary row per run, from its metrics. */
+/** One summary row per run, from its metrics (the numbers are `runNumbers` of `analysis/statistics`). */
 export function summarize(label: string, config: ExperimentConfig, result: Pick<RunResult, "status" | "metrics">): RunSummary {
-  const split = (s: MetricLine["split"]) => result.metrics.filter((m) => m.split === s);
-  const last = <T>(xs: T[]) => xs[xs.length - 1];
-  const test = split("test");
-  const pct = (v?: number) => (v === undefined ? undefined : 100 * v);
-  return {
-    label,
-    optimizer: config.optimizer,
-    status: result.status,
-    epochs: split("train").length,
-    finalTestAcc: pct(last(test)?.acc),
-    bestTestAcc: test.some((m) => m.acc !== undefined) ? Math.max(...test.map((m) => 100 * (m.acc ?? 0))) : undefined,
-    finalTop5Acc: pct(last(test)?.top5Acc),
-    finalTrainLoss: last(split("train"))?.loss,
-    finalValidPpl: last(split("valid"))?.ppl,
-    finalTestPpl: last(test)?.ppl,
-    seed: config.seed,
-  };
-}
-
-/** Mean and sample standard deviation (0 for a single value). */
-export function meanStd(values: number[]): { mean: number; std: number; n: number } {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
+  return { label, optimizer: config.optimizer, status: result.status, seed: config.seed, ...runNumbers(result.metrics) };
 }

@@ -6,5 +6,5 @@ export { listRuns, resolveRunsDir, runId, RunDir, type MetricLine, type RunStatu
 export { loadTaskData } from "./data";
 export type { Batch, TaskData } from "./task";
 export { PAPER_OPTIMIZERS } from "./cli";
-export { runGrid, runLabel, fraction, summarize, meanStd, type GridOptions, type LiveSink, type RunSummary } from "./grid";
+export { runGrid, runLabel, fraction, summarize, type GridOptions, type LiveSink, type RunSummary } from "./grid";
 export { PAPER_SOURCE, PAPER_TABLE_OPTIMIZERS, PAPER_CIFAR10_ACCURACY, PAPER_IMAGENET_ACCURACY, PAPER_PTB_PERPLEXITY } from "./paper_results";

@@ -15,6 +15,7 @@
  * Used by the experiment runner (optional recording) and notebooks/03-convergence-theory.ipynb.
  */
 import * as tf from "@tensorflow/tfjs";
+import { logLogSlope } from "../analysis/statistics";
 
 /** Options of `createGradientStats`. */
 export interface GradientStatsConfig {
@@ -129,28 +130,6 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const lo = Math.floor(h);
   const hi = Math.min(n - 1, lo + 1);
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-
-/** Least-squares slope of log y on log t over points with y > 0; NaN with fewer than 2 points. */
-export function logLogSlope(t: number[], y: number[]): number {
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let k = 0; k < t.length; k++) {
-    if (t[k] > 0 && y[k] > 0) {
-      xs.push(Math.log(t[k]));
-      ys.push(Math.log(y[k]));
-    }
-  }
-  if (xs.length < 2) return NaN;
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let k = 0; k < xs.length; k++) {
-    sxy += (xs[k] - mx) * (ys[k] - my);
-    sxx += (xs[k] - mx) * (xs[k] - mx);
-  }
-  return sxx > 0 ? sxy / sxx : NaN;
 }
 
 /**

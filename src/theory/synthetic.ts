@@ -24,6 +24,7 @@
  */
 import { BoundResult, convergenceBound } from "./bounds";
 import { seededRandom } from "../util/random";
+import { logLogSlope } from "../analysis/statistics";
 
 /** Max of |phi'(u)| = 3 sqrt(3) / 8. */
 export const PHI_PRIME_MAX = (3 * Math.sqrt(3)) / 8;
@@ -278,20 +279,6 @@ function meanStdErr(xs: number[]): { mean: number; se: number } {
   return { mean, se: Math.sqrt(varr / n) };
 }
 
-function slope(xs: number[], ys: number[]): number {
-  const lx = xs.map(Math.log);
-  const ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
-  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let k = 0; k < lx.length; k++) {
-    sxy += (lx[k] - mx) * (ly[k] - my);
-    sxx += (lx[k] - mx) * (lx[k] - mx);
-  }
-  return sxx > 0 ? sxy / sxx : NaN;
-}
-
 /**
  * Runs Algorithm 1 on the synthetic problem for each horizon T and compares the measured
  * E||grad f(x_out)||^2 with the bound. `onProgress(done, total)` is called after each horizon.
@@ -359,7 +346,7 @@ export function syntheticCheck(
     config: cfg,
     problem: { d, L: problem.L, Ginf: problem.Ginf, deltaF: problem.deltaF, noise: problem.config.noise, scaleDecay: problem.config.scaleDecay },
     rows,
-    measuredSlope: rows.length > 1 ? slope(Ts, rows.map((r) => r.expectedMean)) : NaN,
-    boundSlope: rows.length > 1 ? slope(Ts, rows.map((r) => r.bound.total)) : NaN,
+    measuredSlope: rows.length > 1 ? logLogSlope(Ts, rows.map((r) => r.expectedMean)) : NaN,
+    boundSlope: rows.length > 1 ? logLogSlope(Ts, rows.map((r) => r.bound.total)) : NaN,
   };
 }
