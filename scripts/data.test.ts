@@ -148,6 +148,8 @@ test("usage errors exit with code 2 and name the problem", async () => {
   assert.equal(parseArgs(["--fast", "ptb"]), "unknown option --fast");
   assert.equal(parseArgs(["cifar10-jpeg"]), 'unknown data set "cifar10-jpeg"', "no download exists for the JPEG copy");
   assert.deepEqual(parseArgs(["--into", "/x", "ptb", "cifar10"]), { action: "fetch", names: ["ptb", "cifar10"], into: "/x" });
+  assert.deepEqual(parseArgs(["--workbook"]), { action: "workbook", names: [] });
+  assert.equal(parseArgs(["--workbook", "ptb"]), "--workbook takes no further arguments, got ptb");
   const quiet = console.error;
   console.error = () => undefined;
   try {

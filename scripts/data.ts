@@ -5,6 +5,8 @@
  * first, then the damaged one is moved aside (`<folder>.damaged-<time>`, never deleted).
  * `npm run data -- --list`: where each data set is found (or that it is missing).
  * `npm run data -- --verify <name>...`: check the found copies against the manifest.
+ * `npm run data -- --workbook`: fetch whatever the notebooks need that no data root holds yet
+ * (`scripts/setup.sh` runs it); a data set that cannot be fetched is one line, not an error.
  *
  * Exit status: 0 done, 1 the work failed (offline, bad checksum, ...), 2 usage error.
  * Archives are unpacked with the system `tar` (present on every POSIX machine the project
@@ -17,10 +19,11 @@ import { SingleBar, Presets } from "cli-progress";
 import {
   DATASET_NAMES, DatasetName, DownloadItem, MANIFEST, ManifestEntry, REPO_ROOT, candidateFolders, findFile, locateDataset, md5, verifyBytes,
 } from "../src/datasets/manifest";
+import { DATA_NEEDS, dataAvailable, type DataNeedName } from "../src/datasets/availability";
 
 const DOWNLOADABLE = DATASET_NAMES.filter((n) => MANIFEST[n].download);
 
-const USAGE = `usage: npm run data -- [--into <dir>] <name>... | --list | --verify <name>...
+const USAGE = `usage: npm run data -- [--into <dir>] <name>... | --workbook | --list | --verify <name>...
 names: ${DOWNLOADABLE.join(", ")}`;
 
 /** Default download root: `<repo>/data` (data roots in PADAM_DATA may be read-only). */
@@ -246,8 +249,34 @@ export async function installDataset(entry: ManifestEntry, opts: InstallOptions 
   }
 }
 
+/** What the notebooks need (CIFAR-10 for 04/05, PTB for 06, Fashion-MNIST for the rest). */
+export const WORKBOOK_NEEDS: DataNeedName[] = ["fashion-mnist", "cifar10", "ptb"];
+
+/**
+ * Fetches each workbook need that no data root satisfies. Returns one line per need; a fetch
+ * that fails (offline, bad checksum) is reported in its line and the others still run.
+ */
+export async function fetchWorkbookData(opts: InstallOptions = {}): Promise<{ lines: string[]; missing: DataNeedName[] }> {
+  const lines: string[] = [];
+  const missing: DataNeedName[] = [];
+  for (const need of WORKBOOK_NEEDS) {
+    const { label, fetch } = DATA_NEEDS[need];
+    if (dataAvailable(need)) {
+      lines.push(`${label}: present`);
+      continue;
+    }
+    try {
+      lines.push(`${label}: installed at ${await installDataset(MANIFEST[fetch], opts)}`);
+    } catch (e) {
+      missing.push(need);
+      lines.push(`${label}: not fetched: ${(e as Error).message}`);
+    }
+  }
+  return { lines, missing };
+}
+
 interface Parsed {
-  action: "list" | "verify" | "fetch" | "help";
+  action: "list" | "verify" | "fetch" | "help" | "workbook";
   names: DatasetName[];
   into?: string;
 }
@@ -257,6 +286,7 @@ export function parseArgs(argv: string[]): Parsed | string {
   if (argv.includes("--help") || argv.includes("-h")) return { action: "help", names: [] };
   if (argv.length === 0) return "no data set named";
   if (argv[0] === "--list") return argv.length === 1 ? { action: "list", names: [] } : `--list takes no further arguments, got ${argv.slice(1).join(" ")}`;
+  if (argv[0] === "--workbook") return argv.length === 1 ? { action: "workbook", names: [] } : `--workbook takes no further arguments, got ${argv.slice(1).join(" ")}`;
   const verify = argv[0] === "--verify";
   let into: string | undefined;
   const names: DatasetName[] = [];
@@ -288,6 +318,12 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.action === "list") {
     listLines().forEach((l) => console.log(l));
     return 0;
+  }
+  if (parsed.action === "workbook") {
+    const { lines, missing } = await fetchWorkbookData();
+    lines.forEach((l) => console.log(l));
+    if (missing.length > 0) console.log(`the notebooks that need ${missing.join(", ")} will say so and render the rest`);
+    return missing.length > 0 ? 1 : 0;
   }
   try {
     for (const n of parsed.names) {

@@ -28,3 +28,11 @@ npm ci --no-audit --no-fund
 
 echo "setup: registering the tslab kernel in .jupyter/"
 npm run --silent kernel -- --prefix
+
+# Data the notebooks need beyond Debian's Fashion-MNIST (CIFAR-10 for 04/05, PTB for 06): fetched
+# with checksums and progress when online and not already in a data root (PADAM_DATA, data/).
+# Offline this prints one line per data set and setup continues; those notebooks say so.
+if [ "${PADAM_SKIP_DATA:-0}" != "1" ]; then
+  echo "setup: data sets"
+  npm run --silent data -- --workbook || true
+fi
