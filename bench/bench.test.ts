@@ -1,23 +1,31 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { compareRows, formatRow, parseArgs, parseRows, roundValue, timed, torchReferencePath } from "./harness";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { compareRows, formatRow, memoryCheck, parseArgs, parseRows, roundValue, SYSTEM_PYTHON, timed, timedInterleaved, torchReferencePath } from "./harness";
 import { prepareWorkload, WORKLOAD_NAMES, WorkloadScale } from "./workloads";
 import { initBackend } from "../src/backend";
 
 describe("parseArgs", () => {
   test("defaults and every flag", () => {
     const d = parseArgs([], WORKLOAD_NAMES, 2);
-    assert.deepEqual(d, { json: false, compare: false, seconds: 3, only: [], torchThreads: [1, 2], help: false });
+    assert.deepEqual(d, { json: false, compare: false, seconds: 3, only: [], torchThreads: [1, 2], rounds: 1, memory: false, steps: 1000, help: false });
     assert.deepEqual(parseArgs([], WORKLOAD_NAMES, 1).torchThreads, [1]);
     const a = parseArgs(
-      ["--json", "--compare", "--seconds", "0.5", "--only", "fmnist-cnn,ptb-lstm2", "--backend", "cpu", "--threads", "2", "--torch-threads", "1,4"],
+      ["--json", "--compare", "--seconds", "0.5", "--only", "fmnist-cnn,ptb-lstm-small", "--backend", "cpu", "--threads", "2", "--torch-threads", "1,4",
+        "--rounds", "2", "--memory", "--steps", "50"],
       WORKLOAD_NAMES, 2,
     );
-    assert.deepEqual(a, { json: true, compare: true, seconds: 0.5, only: ["fmnist-cnn", "ptb-lstm2"], backend: "cpu", threads: 2, torchThreads: [1, 4], help: false });
+    assert.deepEqual(a, {
+      json: true, compare: true, seconds: 0.5, only: ["fmnist-cnn", "ptb-lstm-small"], backend: "cpu", threads: 2, torchThreads: [1, 4],
+      rounds: 2, memory: true, steps: 50, help: false,
+    });
   });
   test("bad input names the flag, the value and what is allowed", () => {
-    assert.throws(() => parseArgs(["--only", "mnist"], WORKLOAD_NAMES, 2), /--only: unknown workload "mnist"; allowed: fmnist-cnn, cifar-resnet18, ptb-lstm2, optimizer-step/);
+    assert.throws(() => parseArgs(["--only", "mnist"], WORKLOAD_NAMES, 2), /--only: unknown workload "mnist"; allowed: fmnist-cnn, cifar-resnet20, ptb-lstm-small, cifar-resnet18, optimizer-step/);
+    assert.throws(() => parseArgs(["--steps", "0"], WORKLOAD_NAMES, 2), /--steps = "0" must be a positive integer/);
+    assert.throws(() => parseArgs(["--rounds", "1.5"], WORKLOAD_NAMES, 2), /--rounds = "1.5" must be a positive integer/);
     assert.throws(() => parseArgs(["--seconds", "-1"], WORKLOAD_NAMES, 2), /--seconds = "-1" must be a positive number/);
     assert.throws(() => parseArgs(["--backend", "webgl"], WORKLOAD_NAMES, 2), /--backend = "webgl"; allowed: tensorflow, wasm, cpu/);
     assert.throws(() => parseArgs(["--torch-threads", "0"], WORKLOAD_NAMES, 2), /--torch-threads = "0"/);
@@ -62,22 +70,67 @@ describe("timing and rows", () => {
     assert.equal(c.length, 1, "workloads without a reference row are not compared");
     assert.deepEqual(c[0], { workload: "a", unit: "samples/s", tfjs: 30, tfjsEngine: "tfjs-wasm", pytorch: 60, pytorchThreads: 2, ratio: 0.5 });
   });
-  test("the reference script is looked up beside the repository unless overridden", () => {
-    const saved = process.env.PADAM_TORCH_REFERENCE;
-    delete process.env.PADAM_TORCH_REFERENCE;
-    try {
-      assert.equal(torchReferencePath("/x/main"), "/x/shared/bench/torch_reference.py");
-      process.env.PADAM_TORCH_REFERENCE = "/elsewhere/ref.py";
-      assert.equal(torchReferencePath("/x/main"), "/elsewhere/ref.py");
-    } finally {
-      if (saved === undefined) delete process.env.PADAM_TORCH_REFERENCE;
-      else process.env.PADAM_TORCH_REFERENCE = saved;
-    }
+  test("timedInterleaved: steps in turns, each at least `seconds` and 3 steps", () => {
+    let clock = 0;
+    const order: string[] = [];
+    const rates = timedInterleaved([() => { order.push("a"); clock += 0.125; }, () => { order.push("b"); clock += 0.5; }], 1.5, 3, () => clock);
+    // warm-up a, b; then rounds of 0.5 s slices: a runs 4 steps, b 1 step per round, 3 rounds
+    assert.deepEqual(order.slice(0, 8), ["a", "b", "a", "a", "a", "a", "b", "a"]);
+    assert.equal(order.length, 2 + 3 * 5);
+    assert.deepEqual(rates, [8, 2]);
   });
 });
 
+describe("memoryCheck", () => {
+  const read = (rss: () => number, tensors: () => number) => ({ rss, tensors });
+  test("a step that keeps one tensor, or 100 kB of memory, per step fails over 1,000 steps; a clean one passes", () => {
+    let tensors = 10;
+    let rss = 500 * 2 ** 20;
+    const clean = memoryCheck(() => undefined, 1000, read(() => rss, () => tensors));
+    assert.equal(clean.ok, true);
+    assert.equal(clean.rssAllowance, 32 * 2 ** 20 + 10 * 2 ** 20);
+    const leaky = memoryCheck(() => { tensors++; }, 1000, read(() => rss, () => tensors));
+    assert.equal(leaky.ok, false);
+    assert.equal(leaky.tensorsEnd - leaky.tensorsStart, 1000);
+    const growing = memoryCheck(() => { rss += 100 * 1024; }, 1000, read(() => rss, () => tensors));
+    assert.equal(growing.ok, false); // +97.7 MB > 32 MB + 2 % of ~502 MB
+    assert.equal(growing.rssPeak, growing.rssEnd);
+  });
+});
+
+describe("PyTorch counterparts", () => {
+  test("live in the repository", () => {
+    assert.equal(torchReferencePath("/x/main"), path.join("/x/main", "bench", "torch_reference.py"));
+  });
+  const torch = spawnSync(SYSTEM_PYTHON, ["-c", "import torch"]).status === 0;
+  test(
+    "cover every workload and build networks with the tfjs parameter counts",
+    { skip: torch ? false : `needs ${SYSTEM_PYTHON} with torch (apt-get install python3-torch; a benchmark reference only)` },
+    () => {
+      const script = torchReferencePath(path.resolve(__dirname, ".."));
+      // One Python process (importing torch takes seconds): the workload names and parameter counts.
+      const probe = [
+        `import sys, json; sys.path.insert(0, ${JSON.stringify(path.dirname(script))}); import torch_reference as t`,
+        "n = lambda m: sum(p.numel() for p in m.parameters())",
+        "print(json.dumps({'workloads': list(t.WORKLOADS), 'fmnist': n(t.fmnist_cnn()), 'resnet20': n(t.resnet20()), 'resnet18': n(t.resnet18()), 'lstm': n(t.LstmLm())}))",
+      ].join("\n");
+      const r = spawnSync(SYSTEM_PYTHON, ["-c", probe], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      const got = JSON.parse(r.stdout) as { workloads: string[]; fmnist: number; resnet20: number; resnet18: number; lstm: number };
+      for (const w of WORKLOAD_NAMES) assert.ok(got.workloads.includes(w), `torch_reference.py lacks ${w}`);
+      // The parameter counts the tfjs models document (src/models), so the networks are the same.
+      assert.equal(got.fmnist, 225034);
+      assert.equal(got.resnet20, 269722);
+      assert.equal(got.resnet18, 11173962);
+      // 10000·200 + 2·(4·200·200 + 4·200·200 + 8·200) + (200·10000 + 10000): PyTorch's LSTM keeps
+      // two bias vectors per layer where tfjs keeps one (2·800 values, the same function).
+      assert.equal(got.lstm, 4_653_200);
+    },
+  );
+});
+
 describe("workloads (tiny sizes)", () => {
-  const tiny: WorkloadScale = { fmnistBatch: 2, resnetBatch: 2, lstmBatch: 2, lstmSteps: 3, lstmVocab: 50 };
+  const tiny: WorkloadScale = { fmnistBatch: 2, resnet20Batch: 2, resnetBatch: 2, lstmBatch: 2, lstmSteps: 3, lstmVocab: 50 };
   test("every workload steps on wasm without leaking tensors per step or after dispose", async () => {
     await initBackend({ backend: "wasm", quiet: true });
     for (const name of WORKLOAD_NAMES) {
@@ -96,6 +149,6 @@ describe("workloads (tiny sizes)", () => {
       assert.ok(tf.memory().numTensors - before <= prepared.length, `${name}: ${tf.memory().numTensors - before} tensors left`);
     }
     assert.deepEqual(prepareWorkload("optimizer-step", tiny).map((p) => { p.dispose(); return p.name; }),
-      ["optimizer-step", "optimizer-step:padam", "optimizer-step:tf.train.adam"]);
+      ["optimizer-step", "optimizer-step:adam", "optimizer-step:padam", "optimizer-step:tf.train.adam"]);
   });
 });

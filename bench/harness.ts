@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** One result row: the format of `shared/bench/torch_reference.py`. */
+/** One result row: the format `bench/torch_reference.py` prints too. */
 export interface ResultRow {
   workload: string;
   engine: string;
@@ -26,18 +26,31 @@ export interface BenchArgs {
   threads?: number;
   /** PyTorch thread counts to run with --compare (best one is the reference). */
   torchThreads: number[];
+  /** Alternations of tfjs and PyTorch per workload with --compare (each side's best counts). */
+  rounds: number;
+  /** --memory: run `steps` steps per workload and check that memory does not grow. */
+  memory: boolean;
+  steps: number;
   help: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [--json] [--compare] [--seconds S] [--only NAME[,NAME...]]
                          [--backend tensorflow|wasm|cpu] [--threads N] [--torch-threads N[,N...]]
+                         [--rounds R] [--memory [--steps N]]
 
-Training throughput of the four workloads of shared/bench/torch_reference.py on TensorFlow.js.
+Training throughput of the workloads of bench/workloads.ts on TensorFlow.js.
   --json           one JSON object per line: {"workload","engine","threads","unit","value"}
-  --compare        also run the PyTorch reference (/usr/bin/python3 with torch) in the same run,
-                   per workload right after the tfjs measurement, and print tfjs/PyTorch ratios
+  --compare        also run the PyTorch counterparts (bench/torch_reference.py with /usr/bin/python3
+                   and Debian's python3-torch) in the same run, per workload alternating with the
+                   tfjs measurement, and print tfjs/PyTorch ratios
+  --rounds R       with --compare: R alternations tfjs, PyTorch per workload; each side's best
+                   round counts (default 1)
   --seconds S      timed seconds per workload after one warm-up step (default 3, as the reference)
-  --only LIST      comma-separated subset of: fmnist-cnn, cifar-resnet18, ptb-lstm2, optimizer-step
+  --only LIST      comma-separated subset of: fmnist-cnn, cifar-resnet20, ptb-lstm-small,
+                   cifar-resnet18, optimizer-step
+  --memory         instead of speed: run --steps steps of each workload and check that neither the
+                   live tensors nor the resident set grow (exit 1 when one does)
+  --steps N        steps per workload for --memory (default 1000)
   --backend B      TensorFlow.js backend (default: PADAM_BACKEND or automatic)
   --threads N      tfjs threads (wasm backend; default PADAM_THREADS or 1)
   --torch-threads  PyTorch thread counts for --compare (default: 1 and the number of cores);
@@ -50,7 +63,15 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
     seconds: 3,
     only: [],
     torchThreads: [...new Set([1, cores])],
+    rounds: 1,
+    memory: false,
+    steps: 1000,
     help: false,
+  };
+  const positiveInt = (flag: string, v: string): number => {
+    const n = Number(v);
+    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${flag} = ${JSON.stringify(v)} must be a positive integer`);
+    return n;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -62,6 +83,9 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
     if (a === "--json") args.json = true;
     else if (a === "--compare") args.compare = true;
     else if (a === "--help" || a === "-h") args.help = true;
+    else if (a === "--memory") args.memory = true;
+    else if (a === "--rounds") args.rounds = positiveInt(a, value());
+    else if (a === "--steps") args.steps = positiveInt(a, value());
     else if (a === "--seconds") {
       const v = value();
       const s = Number(v);
@@ -79,10 +103,7 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
       }
       args.backend = v;
     } else if (a === "--threads") {
-      const v = value();
-      const n = Number(v);
-      if (!(Number.isInteger(n) && n >= 1)) throw new Error(`--threads = ${JSON.stringify(v)} must be a positive integer`);
-      args.threads = n;
+      args.threads = positiveInt(a, value());
     } else if (a === "--torch-threads") {
       const v = value();
       const list = v.split(",").map(Number);
@@ -109,6 +130,68 @@ export function timed(step: () => void, seconds: number, now: () => number = () 
     const elapsed = now() - start;
     if (elapsed >= seconds && n >= 3) return n / elapsed;
   }
+}
+
+/**
+ * Steps per second of several steps measured in turns (one warm-up step each, then rounds in
+ * which each runs for about `seconds / rounds`), so that a machine whose load changes during the
+ * run affects all of them alike: the ratios between them are what this is for. Each gets at
+ * least `seconds` and 3 steps in total.
+ */
+export function timedInterleaved(steps: (() => void)[], seconds: number, rounds = 5, now: () => number = () => performance.now() / 1000): number[] {
+  for (const step of steps) step();
+  const n = steps.map(() => 0);
+  const spent = steps.map(() => 0);
+  const slice = seconds / rounds;
+  while (steps.some((_, i) => spent[i] < seconds || n[i] < 3)) {
+    steps.forEach((step, i) => {
+      const start = now();
+      let k = 0;
+      do {
+        step();
+        k++;
+      } while (now() - start < slice && spent[i] + now() - start < seconds);
+      spent[i] += now() - start;
+      n[i] += k;
+    });
+  }
+  return n.map((k, i) => k / spent[i]);
+}
+
+/** What `memoryCheck` found over `steps` steps after the warm-up. */
+export interface MemoryReport {
+  steps: number;
+  /** Resident set after the warm-up and at the end, and its peak (bytes). */
+  rssStart: number;
+  rssEnd: number;
+  rssPeak: number;
+  /** Live tensors after the warm-up and at the end. */
+  tensorsStart: number;
+  tensorsEnd: number;
+  /** Allowed resident-set growth (bytes): 32 MB plus 2 % of the start (allocator and GC noise). */
+  rssAllowance: number;
+  ok: boolean;
+}
+
+/**
+ * Runs `warmup` steps (allocator pools and JIT settle), then `steps` steps, and checks that the
+ * live tensors did not change and the resident set grew by at most the allowance: a leak of one
+ * tensor or one buffer per step shows in either over 1,000 steps.
+ */
+export function memoryCheck(step: () => void, steps: number, read: { rss: () => number; tensors: () => number }, warmup = 20): MemoryReport {
+  for (let i = 0; i < warmup; i++) step();
+  const rssStart = read.rss();
+  const tensorsStart = read.tensors();
+  let rssPeak = rssStart;
+  for (let i = 0; i < steps; i++) {
+    step();
+    rssPeak = Math.max(rssPeak, read.rss());
+  }
+  const rssEnd = read.rss();
+  const tensorsEnd = read.tensors();
+  const rssAllowance = 32 * 2 ** 20 + 0.02 * rssStart;
+  const ok = tensorsEnd === tensorsStart && rssEnd - rssStart <= rssAllowance;
+  return { steps, rssStart, rssEnd, rssPeak, tensorsStart, tensorsEnd, rssAllowance, ok };
 }
 
 /** Rounds as the reference (2 decimals) but keeps 3 significant digits for slow rows. */
@@ -171,16 +254,16 @@ export function compareRows(tfjs: ResultRow[], torch: ResultRow[]): Comparison[]
   return out;
 }
 
-/** Where the reference script lives: `$PADAM_TORCH_REFERENCE`, else `../shared/bench/` beside the repo. */
+/** The PyTorch counterparts: `bench/torch_reference.py` in the repository. */
 export function torchReferencePath(repoRoot: string): string {
-  return process.env.PADAM_TORCH_REFERENCE ?? path.resolve(repoRoot, "..", "shared", "bench", "torch_reference.py");
+  return path.join(repoRoot, "bench", "torch_reference.py");
 }
 
 export const SYSTEM_PYTHON = "/usr/bin/python3";
 
 /** Why the reference cannot run, or undefined when it can. */
 export function torchUnavailable(script: string, python = SYSTEM_PYTHON): string | undefined {
-  if (!fs.existsSync(script)) return `reference script not found at ${script} (set PADAM_TORCH_REFERENCE)`;
+  if (!fs.existsSync(script)) return `reference script not found at ${script}`;
   if (!fs.existsSync(python)) return `${python} not found`;
   const r = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
   if (r.status !== 0) return `${python} has no torch (on Debian: apt-get install python3-torch)`;

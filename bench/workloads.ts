@@ -1,25 +1,28 @@
 /**
- * The four training-throughput workloads of `shared/bench/torch_reference.py`, built from the
- * project's own models (`src/models`) and optimizers (`src/optim`):
+ * The training-throughput workloads, built from the project's own models (`src/models`) and
+ * optimizers (`src/optim`); `bench/torch_reference.py` builds the same networks in PyTorch.
+ * The first three are the networks the CPU-tier experiments train (presets `fmnist-cnn`,
+ * `cifar10-resnet20`, `ptb-lstm-small`, at their batch sizes); ResNet-18 is the paper's.
  *
  * | workload        | network                                   | batch      | optimizer            | unit      |
  * |-----------------|-------------------------------------------|------------|----------------------|-----------|
  * | fmnist-cnn      | `fmnist-cnn` (conv32-pool-conv64-pool-128-10) | 64     | AMSGrad, lr 1e-3     | samples/s |
- * | cifar-resnet18  | CIFAR ResNet-18 (`resnet18`)              | 32         | SGD momentum 0.9, lr 0.1 | samples/s |
- * | ptb-lstm2       | LSTM LM `ptb-lstm-small` (10000x200, 2xLSTM200, dense 10000) | 20x35 | SGD lr 1 | tokens/s |
+ * | cifar-resnet20  | CIFAR ResNet-20 (`resnet20`, option-A shortcuts) | 128 | SGD momentum 0.9, lr 0.1 | samples/s |
+ * | ptb-lstm-small  | LSTM LM `ptb-lstm-small` (10000x200, 2xLSTM200, dense 10000) | 20x35 | SGD lr 1 | tokens/s |
+ * | cifar-resnet18  | CIFAR ResNet-18 (`resnet18`, the paper's)  | 32         | SGD momentum 0.9, lr 0.1 | samples/s |
  * | optimizer-step  | one AMSGrad update of ResNet-18's trainable set (11.2M values), gradients given | – | AMSGrad | steps/s |
  *
  * Every training step is forward + softmax cross-entropy + backward + update on fixed random
  * inputs (as the reference does), and ends by reading the loss back, so the time includes all
- * work. The `optimizer-step` workload also times Padam and `tf.train.adam` on the same
- * parameter set (extra result rows `optimizer-step:padam` and `optimizer-step:tf.train.adam`).
+ * work. The `optimizer-step` workload also times Adam, Padam (p = 1/8) and `tf.train.adam` on
+ * the same parameter set (rows `optimizer-step:adam`, `:padam`, `:tf.train.adam`), interleaved.
  */
 import * as tf from "@tensorflow/tfjs";
 import { buildModel, LSTM_PRESETS, softmaxCrossEntropyFromLogits } from "../src/models";
 import { createOptimizer } from "../src/optim";
 import { randInt, seededRandom } from "../src/util/random";
 
-export const WORKLOAD_NAMES = ["fmnist-cnn", "cifar-resnet18", "ptb-lstm2", "optimizer-step"] as const;
+export const WORKLOAD_NAMES = ["fmnist-cnn", "cifar-resnet20", "ptb-lstm-small", "cifar-resnet18", "optimizer-step"] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
 /** One prepared benchmark: call `step()` repeatedly, then `dispose()`. */
@@ -36,6 +39,7 @@ export interface Prepared {
 /** Sizes that tests shrink; the defaults are the reference's. */
 export interface WorkloadScale {
   fmnistBatch: number;
+  resnet20Batch: number;
   resnetBatch: number;
   lstmBatch: number;
   lstmSteps: number;
@@ -43,9 +47,10 @@ export interface WorkloadScale {
 }
 
 export const REFERENCE_SCALE: Readonly<WorkloadScale> = Object.freeze({
-  fmnistBatch: 64, // torch_reference.py bench_classifier(..., 64)
+  fmnistBatch: 64, // preset fmnist-cnn
+  resnet20Batch: 128, // preset cifar10-resnet20
   resnetBatch: 32,
-  lstmBatch: 20, // x = randint(0, 10000, (20, 35))
+  lstmBatch: 20, // preset ptb-lstm-small: batch 20, bptt 35
   lstmSteps: 35,
   lstmVocab: 10000,
 });
@@ -96,9 +101,11 @@ export function prepareWorkload(name: WorkloadName, scale: WorkloadScale = REFER
   switch (name) {
     case "fmnist-cnn":
       return [classifier(name, buildModel("fmnist-cnn", { seed: 0 }), createOptimizer("amsgrad", { learningRate: 1e-3 }), [28, 28, 1], scale.fmnistBatch, 10)];
+    case "cifar-resnet20":
+      return [classifier(name, buildModel("resnet20", { seed: 0 }), createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }), [32, 32, 3], scale.resnet20Batch, 10)];
     case "cifar-resnet18":
       return [classifier(name, buildModel("resnet18", { seed: 0 }), createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }), [32, 32, 3], scale.resnetBatch, 10)];
-    case "ptb-lstm2": {
+    case "ptb-lstm-small": {
       const { lstmBatch: b, lstmSteps: t, lstmVocab: v } = scale;
       // Stateless (no fixed batchSize): every batch starts from a zero state, as the reference.
       const model = buildModel("lstm-lm", { ...LSTM_PRESETS["ptb-lstm-small"], vocabSize: v, seqLen: t, batchSize: undefined, seed: 0 });
@@ -114,8 +121,9 @@ export function prepareWorkload(name: WorkloadName, scale: WorkloadScale = REFER
 
 /**
  * One update over a model's trainable parameter set with fixed random gradients, for AMSGrad
- * (the reference's `Adam(amsgrad=True)`), Padam (p = 1/8) and tfjs's built-in Adam. Each gets
- * its own copy of the variables so that their states do not interact.
+ * (PyTorch's `Adam(amsgrad=True)`), Adam, Padam (p = 1/8, with its running max) and tfjs's
+ * built-in Adam, each on the default (fastest) path. Each gets its own copy of the variables so
+ * that their states do not interact.
  */
 function optimizerSteps(modelName: "resnet18" | "fmnist-cnn"): Prepared[] {
   const model = buildModel(modelName, { seed: 0 });
@@ -143,6 +151,7 @@ function optimizerSteps(modelName: "resnet18" | "fmnist-cnn"): Prepared[] {
   };
   return [
     make("optimizer-step", createOptimizer("amsgrad", { learningRate: 1e-3 })),
+    make("optimizer-step:adam", createOptimizer("adam", { learningRate: 1e-3 })),
     make("optimizer-step:padam", createOptimizer("padam", { learningRate: 0.1, partial: 0.125 })),
     make("optimizer-step:tf.train.adam", tf.train.adam(1e-3, 0.9, 0.999, 1e-8)),
   ];

@@ -19,6 +19,12 @@ import { padamCoefficients, PADAM_DEFAULTS } from "../optim/padam";
 import { expectClose } from "../testing/expect_close";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** The module introspection used below (the project's `lib` has no WebAssembly types). */
+const WebAssembly = (globalThis as unknown as {
+  WebAssembly: {
+    Module: { new (bytes: Uint8Array): object; imports(m: object): object[]; exports(m: object): object[] };
+  };
+}).WebAssembly;
 
 /** The clang the artifacts are defined by: Debian 12's (scripts/build-wasm.sh). */
 function clangMajor(): number | undefined {

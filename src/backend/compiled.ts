@@ -27,6 +27,22 @@ type AdaptiveStepFn = (
   l2: number, shrink: number, b1: number, b2: number, a1: number, a2: number, eps: number, step: number, roots: number,
 ) => void;
 
+/**
+ * The parts of the global `WebAssembly` used here (the project's `lib` setting has no DOM
+ * types, where TypeScript declares them).
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+type Memory = WasmMemory;
+
 const ROOTS = new Map<number, number>([[0, -1], [1, 0], [0.5, 1], [0.25, 2], [0.125, 3]]);
 
 /** Whether the compiled pass handles this denominator exponent (it takes square roots only). */
@@ -39,9 +55,9 @@ export function artifactPath(shared: boolean): string {
   return path.join(__dirname, "wasm", shared ? "adaptive_step.shared.wasm" : "adaptive_step.wasm");
 }
 
-const modules = new Map<boolean, WebAssembly.Module>();
+const modules = new Map<boolean, object>();
 
-function compiledModule(shared: boolean): WebAssembly.Module {
+function compiledModule(shared: boolean): object {
   let mod = modules.get(shared);
   if (mod === undefined) {
     mod = new WebAssembly.Module(fs.readFileSync(artifactPath(shared)));
@@ -51,8 +67,8 @@ function compiledModule(shared: boolean): WebAssembly.Module {
 }
 
 /** Instantiates the module on `memory` (one instance per memory). */
-const instances = new WeakMap<WebAssembly.Memory, AdaptiveStepFn>();
-function stepFunctionFor(memory: WebAssembly.Memory): AdaptiveStepFn {
+const instances = new WeakMap<Memory, AdaptiveStepFn>();
+function stepFunctionFor(memory: Memory): AdaptiveStepFn {
   let fn = instances.get(memory);
   if (fn === undefined) {
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
@@ -79,7 +95,7 @@ function call(fn: AdaptiveStepFn, n: number, p: Pointers, c: AdaptiveCoefficient
 }
 
 interface WasmBackend {
-  wasm: { asm: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+  wasm: { asm: { memory?: Memory }; wasmMemory?: Memory };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -103,8 +119,8 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
 }
 
 /** A memory of the module's own, grown to hold the arrays of the largest step so far. */
-let ownMemory: WebAssembly.Memory | undefined;
-function scratch(bytes: number): WebAssembly.Memory {
+let ownMemory: Memory | undefined;
+function scratch(bytes: number): Memory {
   const pages = Math.ceil(bytes / 65536);
   if (ownMemory === undefined) ownMemory = new WebAssembly.Memory({ initial: Math.max(pages, 1) });
   const have = ownMemory.buffer.byteLength / 65536;
