@@ -141,7 +141,9 @@ function groupStats(runs: readonly RunRecord[]): Partial<Record<StatKey, Stat>> 
   const numbers = runs.map((r) => runNumbers(r.metrics));
   const stats: Partial<Record<StatKey, Stat>> = {};
   for (const key of STAT_KEYS) {
-    const have = numbers.map((n, i) => ({ v: n[key], seed: runs[i].config.seed })).filter((x): x is { v: number; seed: number } => x.v !== undefined && Number.isFinite(x.v));
+    const have = numbers
+      .map((n, i) => ({ v: n[key], seed: runs[i].config.seed }))
+      .filter((x): x is { v: number; seed: number } => x.v !== undefined && Number.isFinite(x.v));
     if (!have.length) continue;
     const size = TEST_ACCURACY_KEYS.has(key) ? testSetSize(runs[0].config) : undefined;
     stats[key] = seedStat(have.map((x) => x.v), { seeds: have.map((x) => x.seed), testSetSize: size });
@@ -201,7 +203,8 @@ export function collectExperiments(runs: readonly RunRecord[], opts: { presets?:
     const exp = newExperiment(key, presetOf(items[0].config), items[0].config);
     exp.groups = groupBy(items, (r) => hash({ ...r.config, seed: undefined })).map((g) => newGroup(g.key, g.items));
     distinguishLabels(exp.groups);
-    exp.groups.sort((a, b) => optimizerRank(a.optimizer) - optimizerRank(b.optimizer) || (b.partial ?? 0) - (a.partial ?? 0) || a.label.localeCompare(b.label));
+    exp.groups.sort((a, b) =>
+      optimizerRank(a.optimizer) - optimizerRank(b.optimizer) || (b.partial ?? 0) - (a.partial ?? 0) || a.label.localeCompare(b.label));
     return exp;
   });
   const scaleRank = { paper: 0, reduced: 1, cpu: 2, smoke: 3, custom: 4 };
@@ -314,7 +317,9 @@ export function comparisonRows(exp: Experiment, opts: { digits?: number } = {}):
   if (!ref) return rows;
   for (const o of PAPER_TABLE_OPTIMIZERS) {
     if (exp.groups.some((g) => g.optimizer === o)) continue;
-    const row: Record<string, string | number> = { optimizer: o === "padam" ? "Padam (p = 1/8)" : labelOf(o), seeds: "", epochs: "", [measuredName]: "not run", "every seed": "", "test-set SE": "" };
+    const row: Record<string, string | number> = {
+      optimizer: o === "padam" ? "Padam (p = 1/8)" : labelOf(o), seeds: "", epochs: "", [measuredName]: "not run", "every seed": "", "test-set SE": "",
+    };
     if (ref.top5) row["measured top-5 (%)"] = "";
     row[paperName] = ref.row[o] ?? "";
     if (ref.top5) row["paper top-5"] = ref.top5[o] ?? "";
@@ -372,7 +377,9 @@ interface ClaimSpec {
  * The paper's claims (Chen et al. §1, §5): Padam generalizes as well as SGD-M (equivalence within
  * the margin), better than Adam and AMSGrad, SGD-M better than Adam (the gap Padam closes), and
  * Padam converges as fast as Adam early in training (non-inferiority of Padam's accuracy, or
- * perplexity, after the first epoch: faster also counts).
+ * perplexity, after the first epoch: faster also counts). The equivalence claim is about a tie:
+ * Padam ahead of SGD-M by more than the margin contradicts it too (the measured text says which
+ * side).
  */
 const CLAIMS: readonly ClaimSpec[] = [
   { claim: "Padam ≈ SGD-M at the end", a: "padam", b: "sgd", when: "final", test: "equivalence" },
@@ -415,7 +422,8 @@ function paperDiff(ctx: ClaimContext, a: OptimizerName, b: OptimizerName): strin
 /** The test in words; `margin` undefined for a difference, or when no reference value sets it. */
 function testText(spec: ClaimSpec, ctx: ClaimContext, margin?: number): string {
   if (spec.test === "difference") return "difference ≠ 0: 95 % Welch interval";
-  const m = margin !== undefined ? `${margin.toFixed(2)} ${ctx.unit}` : ctx.higherIsBetter ? `${ACCURACY_MARGIN} ${ctx.unit}` : `${100 * PERPLEXITY_MARGIN_FRACTION} % of the reference`;
+  const byDefault = ctx.higherIsBetter ? `${ACCURACY_MARGIN} ${ctx.unit}` : `${100 * PERPLEXITY_MARGIN_FRACTION} % of the reference`;
+  const m = margin !== undefined ? `${margin.toFixed(2)} ${ctx.unit}` : byDefault;
   if (spec.test === "equivalence") return `equivalence within ±${m}: TOST, 90 % interval`;
   return `not worse by more than ${m}: 95 % interval`;
 }
@@ -423,6 +431,14 @@ function testText(spec: ClaimSpec, ctx: ClaimContext, margin?: number): string {
 /** The margin of a claim: the caller's, else 1 accuracy point or 2 % of the reference's perplexity. */
 function marginOf(ctx: ClaimContext, reference: Stat): number {
   return ctx.margin ?? (ctx.higherIsBetter ? ACCURACY_MARGIN : PERPLEXITY_MARGIN_FRACTION * reference.mean);
+}
+
+/** The claim's test on a and b (seed noise only when the context says so). */
+function runTest(spec: ClaimSpec, ctx: ClaimContext, a: Stat, b: Stat, margin: number | undefined): Decision {
+  const o = { higherIsBetter: ctx.higherIsBetter, minSeeds: ctx.minSeeds };
+  const [ta, tb] = ctx.testSetNoise === "none" ? [{ ...a, testSe: undefined }, { ...b, testSe: undefined }] : [a, b];
+  if (spec.test === "difference") return testDifference(ta, tb, o);
+  return spec.test === "equivalence" ? testEquivalence(ta, tb, margin!, o) : testNonInferiority(ta, tb, margin!, o);
 }
 
 function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
@@ -433,12 +449,11 @@ function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
   const base = { claim: spec.claim, paper, interval: "" };
   if (!ga || !gb || !sa || !sb) {
     const who = [!sa ? labelOf(spec.a) : "", !sb ? labelOf(spec.b) : ""].filter(Boolean).join(" or ");
-    return { ...base, test: testText(spec, ctx, ctx.margin), measured: `no finished ${who} run`, verdict: "not measured", reason: `no ${key} value of ${who}` };
+    const measured = `no finished ${who} run`;
+    return { ...base, test: testText(spec, ctx, ctx.margin), measured, verdict: "not measured", reason: `no ${key} value of ${who}` };
   }
   const margin = spec.test === "difference" ? undefined : marginOf(ctx, sb);
-  const o = { higherIsBetter: ctx.higherIsBetter, minSeeds: ctx.minSeeds };
-  const [ta, tb] = ctx.testSetNoise === "none" ? [{ ...sa, testSe: undefined }, { ...sb, testSe: undefined }] : [sa, sb];
-  const d = spec.test === "difference" ? testDifference(ta, tb, o) : spec.test === "equivalence" ? testEquivalence(ta, tb, margin!, o) : testNonInferiority(ta, tb, margin!, o);
+  const d = runTest(spec, ctx, sa, sb, margin);
   const diff = ctx.higherIsBetter ? sa.mean - sb.mean : sb.mean - sa.mean;
   const side = (g: RunGroup, s: Stat) => `${g.label} ${formatStat(s)} (${s.n} seed${s.n === 1 ? "" : "s"})`;
   return {
@@ -447,6 +462,16 @@ function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
     interval: Number.isNaN(d.ci[0]) ? "" : `${Math.round(100 * d.level)} % [${signed(d.ci[0])}, ${signed(d.ci[1])}]`,
     verdict: d.verdict, reason: d.reason,
   };
+}
+
+/** Options of {@link checkClaims}. */
+export interface ClaimOptions {
+  /** Equivalence / non-inferiority margin in the statistic's units (default: see {@link checkClaims}). */
+  margin?: number;
+  /** Fewest seeds per side (default {@link MIN_SEEDS}). */
+  minSeeds?: number;
+  /** How the test set's binomial error enters a difference (default "independent"). */
+  testSetNoise?: "independent" | "none";
 }
 
 /**
@@ -462,9 +487,11 @@ function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
  * replaces the default {@link ACCURACY_MARGIN} / {@link PERPLEXITY_MARGIN_FRACTION}; `minSeeds`
  * the default {@link MIN_SEEDS}: fewer seeds on either side give "inconclusive" with that reason.
  */
-export function checkClaims(exp: Experiment, opts: { margin?: number; minSeeds?: number; testSetNoise?: "independent" | "none" } = {}): ClaimCheck[] {
+export function checkClaims(exp: Experiment, opts: ClaimOptions = {}): ClaimCheck[] {
   const noise = opts.testSetNoise ?? "independent";
-  if (noise !== "independent" && noise !== "none") throw new Error(`checkClaims: testSetNoise = ${JSON.stringify(noise)} is invalid; allowed: "independent", "none"`);
+  if (noise !== "independent" && noise !== "none") {
+    throw new Error(`checkClaims: testSetNoise = ${JSON.stringify(noise)} is invalid; allowed: "independent", "none"`);
+  }
   const ref = paperReference(exp);
   const final = mainStat(exp);
   const ppl = final === "finalTestPpl";

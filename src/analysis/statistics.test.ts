@@ -117,6 +117,12 @@ describe("decisions on constructed cases", () => {
     assert.equal(eq.verdict, "contradicted");
     close(eq.ci[0], 3.259, 1e-3, "lower end");
   });
+  test("TOST p-value: 0.05 when the 90 % interval ends exactly at the margin", () => {
+    // 5 + t_{0.95,4} · 0.8165 = 5 + 2.132 · 0.8165 = 6.741: the upper one-sided test sits at its 5 % point.
+    const eq = testEquivalence(win, loss, 5 + 2.132 * Math.sqrt(2 / 3));
+    close(eq.p, 0.05, 1e-3, "TOST p");
+    close(eq.ci[1], eq.margin!, 1e-3, "upper end at the margin");
+  });
   test("a wide interval crossing the margin is inconclusive", () => {
     // 0.5 ± 2.132 · 0.8165 = [−1.24, 2.24].
     assert.equal(testEquivalence(seedStat([80, 81, 82]), seedStat([79.5, 80.5, 81.5]), ACCURACY_MARGIN).verdict, "inconclusive");
@@ -155,6 +161,8 @@ describe("groupBy", () => {
     assert.deepEqual(groupBy(items, (i) => i.k).map((g) => [g.key, g.items.map((i) => i.v)]), [["b", [1, 3]], ["a", [2]], ["c|x", [4]]]);
     assert.deepEqual(groupBy([], () => "x"), []);
     assert.deepEqual(groupBy([7], () => "only"), [{ key: "only", items: [7] }]);
+    const odd = ["0123", "123", "1e3", "1000", "true", "", "NaN", "a,b", "123"];
+    assert.deepEqual(groupBy(odd, (x) => x).map((g) => g.items.length), [1, 2, 1, 1, 1, 1, 1, 1], "number-like keys stay apart");
   });
 });
 

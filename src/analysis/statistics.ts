@@ -164,8 +164,13 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): { key
   const { DataFrame } = require("danfojs-node") as typeof import("danfojs-node");
   const keys = items.map(key);
   const frame = new DataFrame({ key: keys, row: items.map((_, i) => i) });
-  const groups = frame.groupby(["key"]).colDict as Record<string, { row: number[] }>;
-  return Array.from(new Set(keys), (k) => ({ key: k, items: groups[k].row.map((i) => items[i]) }));
+  const groups = frame.groupby(["key"]).colDict as Record<string, { row: number[] } | undefined>;
+  return Array.from(new Set(keys), (k) => {
+    const rows = groups[k]?.row;
+    // danfo keys its groups by the key's string form; a key it rewrote would be lost silently.
+    if (!rows) throw new Error(`groupBy: danfo lost the group ${JSON.stringify(k)}; keys must be plain strings`);
+    return { key: k, items: rows.map((i) => items[i]) };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,7 +294,8 @@ export function difference(a: SeedStat, b: SeedStat, opts: { higherIsBetter?: bo
   const terms = [...meanTerms(a), ...meanTerms(b)];
   const se = Math.sqrt(terms.reduce((s, t) => s + t.variance, 0));
   const df = welchDf(terms);
-  if (se === 0) return { diff, se, df, t: diff === 0 ? 0 : Math.sign(diff) * Infinity, p: diff === 0 ? 1 : 0, level, ci: [diff, diff] };
+  // No noise at all (identical seeds, no test-set term): the difference is exact.
+  if (se === 0) return { diff, se, df, t: diff === 0 ? 0 : Math.sign(diff) * Infinity, p: Number(diff === 0), level, ci: [diff, diff] };
   const t = diff / se;
   const half = tQuantile((1 + level) / 2, df) * se;
   return { diff, se, df, t, p: 2 * tCdf(-Math.abs(t), df), level, ci: [diff - half, diff + half] };
@@ -300,6 +306,8 @@ export function difference(a: SeedStat, b: SeedStat, opts: { higherIsBetter?: bo
 // ---------------------------------------------------------------------------------------------
 
 export type Verdict = "supported" | "contradicted" | "inconclusive" | "not measured";
+/** The verdicts a test can reach ("not measured" is the caller's, when a side has no runs). */
+type Decided = Exclude<Verdict, "not measured">;
 
 /** A decided comparison of two settings. */
 export interface Decision {
@@ -338,7 +346,19 @@ function tooFewSeeds(a: SeedStat, b: SeedStat, test: Decision["test"], opts: Dec
 }
 
 function checkMargin(margin: number, what: string): void {
-  if (!(margin > 0 && Number.isFinite(margin))) throw new Error(`${what}: margin = ${margin} is invalid; allowed: a finite number > 0 (in the statistic's units)`);
+  if (!(margin > 0 && Number.isFinite(margin))) {
+    throw new Error(`${what}: margin = ${margin} is invalid; allowed: a finite number > 0 (in the statistic's units)`);
+  }
+}
+
+/** A decision from a computed difference: the verdict, where the interval lies (words) and the test's p. */
+function decision(d: Difference, test: Decision["test"], verdict: Verdict, where: string, p: number, margin?: number): Decision {
+  return { verdict, test, diff: d.diff, ci: d.ci, level: d.level, p, df: d.df, margin, reason: `${interval(d.ci, d.level)} ${where}` };
+}
+
+/** One-sided p-value of "the difference is at most −margin" (its upper tail beyond −margin). */
+function pAbove(d: Difference, margin: number): number {
+  return d.se === 0 ? Number(d.diff <= -margin) : 1 - tCdf((d.diff + margin) / d.se, d.df);
 }
 
 /**
@@ -351,8 +371,7 @@ export function testDifference(a: SeedStat, b: SeedStat, opts: DecisionOptions =
   const d = difference(a, b, { higherIsBetter: opts.higherIsBetter, level: CONFIDENCE });
   const [lo, hi] = d.ci;
   const verdict: Verdict = lo > 0 ? "supported" : hi < 0 ? "contradicted" : "inconclusive";
-  const where = lo > 0 ? "lies above 0" : hi < 0 ? "lies below 0" : "contains 0";
-  return { verdict, test: "difference", diff: d.diff, ci: d.ci, level: d.level, p: d.p, df: d.df, reason: `${interval(d.ci, d.level)} ${where}` };
+  return decision(d, "difference", verdict, lo > 0 ? "lies above 0" : hi < 0 ? "lies below 0" : "contains 0", d.p);
 }
 
 /**
@@ -367,10 +386,11 @@ export function testEquivalence(a: SeedStat, b: SeedStat, margin: number, opts: 
   if (few) return few;
   const d = difference(a, b, { higherIsBetter: opts.higherIsBetter, level: 1 - 2 * ALPHA });
   const [lo, hi] = d.ci;
-  const p = d.se === 0 ? (Math.abs(d.diff) < margin ? 0 : 1) : Math.max(1 - tCdf((d.diff + margin) / d.se, d.df), tCdf((d.diff - margin) / d.se, d.df));
-  const verdict: Verdict = lo > -margin && hi < margin ? "supported" : lo > margin || hi < -margin ? "contradicted" : "inconclusive";
-  const where = verdict === "supported" ? "lies within" : verdict === "contradicted" ? "lies outside" : "crosses";
-  return { verdict, test: "equivalence", diff: d.diff, ci: d.ci, level: d.level, p, df: d.df, margin, reason: `${interval(d.ci, d.level)} ${where} ±${margin.toFixed(2)}` };
+  // The upper test is the lower one mirrored: "diff ≥ margin" is "−diff ≤ −margin".
+  const p = Math.max(pAbove(d, margin), pAbove({ ...d, diff: -d.diff }, margin));
+  const verdict: Decided = lo > -margin && hi < margin ? "supported" : lo > margin || hi < -margin ? "contradicted" : "inconclusive";
+  const where = { supported: "lies within", contradicted: "lies outside", inconclusive: "crosses" }[verdict];
+  return decision(d, "equivalence", verdict, `${where} ±${margin.toFixed(2)}`, p, margin);
 }
 
 /**
@@ -385,10 +405,9 @@ export function testNonInferiority(a: SeedStat, b: SeedStat, margin: number, opt
   if (few) return few;
   const d = difference(a, b, { higherIsBetter: opts.higherIsBetter, level: CONFIDENCE });
   const [lo, hi] = d.ci;
-  const verdict: Verdict = lo > -margin ? "supported" : hi < -margin ? "contradicted" : "inconclusive";
-  const where = verdict === "supported" ? "lies above" : verdict === "contradicted" ? "lies below" : "contains";
-  const p = d.se === 0 ? (d.diff > -margin ? 0 : 1) : 1 - tCdf((d.diff + margin) / d.se, d.df);
-  return { verdict, test: "non-inferiority", diff: d.diff, ci: d.ci, level: d.level, p, df: d.df, margin, reason: `${interval(d.ci, d.level)} ${where} −${margin.toFixed(2)}` };
+  const verdict: Decided = lo > -margin ? "supported" : hi < -margin ? "contradicted" : "inconclusive";
+  const where = { supported: "lies above", contradicted: "lies below", inconclusive: "contains" }[verdict];
+  return decision(d, "non-inferiority", verdict, `${where} −${margin.toFixed(2)}`, pAbove(d, margin), margin);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,7 +421,10 @@ export function testNonInferiority(a: SeedStat, b: SeedStat, margin: number, opt
  */
 export function logLogSlope(x: readonly number[], y: readonly number[]): number {
   if (x.length !== y.length) throw new Error(`logLogSlope: ${x.length} x values but ${y.length} y values; they must match`);
-  const pts = x.map((xi, k) => [xi, y[k]]).filter(([xi, yi]) => xi > 0 && yi > 0).map(([xi, yi]) => [Math.log(xi), Math.log(yi)]);
+  const pts = x
+    .map((xi, k) => [xi, y[k]])
+    .filter(([xi, yi]) => xi > 0 && yi > 0)
+    .map(([xi, yi]) => [Math.log(xi), Math.log(yi)]);
   if (pts.length < 2) return NaN;
   const mx = pts.reduce((a, p) => a + p[0], 0) / pts.length;
   const my = pts.reduce((a, p) => a + p[1], 0) / pts.length;
