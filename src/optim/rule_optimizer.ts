@@ -275,9 +275,9 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    this.checkRestoredWeights(weightValues); // before anything is assigned
     const rest = await this.extractIterations(weightValues);
     const restored = new Map<string, VariableState>();
-    const expected = new Set<string>(this.rule.slots(this.hyperparameters));
     for (const { name, tensor } of rest) {
       if (name === LR_KEY) {
         this.lr = decodeFloat64(await tensor.data());
@@ -286,22 +286,66 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
       const cut = name.lastIndexOf("/");
       const variable = name.slice(0, cut);
       const key = name.slice(cut + 1);
-      if (cut <= 0 || (key !== STEP_KEY && !expected.has(key))) {
-        throw new Error(`${this.optimizerName}.setWeights: unexpected weight "${name}"; expected "<variable>/${STEP_KEY}" or "<variable>/<slot>" with slot in {${[...expected].join(", ")}}`);
-      }
       let st = restored.get(variable);
       if (st == null) restored.set(variable, (st = { t: 0, slots: {} }));
       if (key === STEP_KEY) st.t = (await tensor.data())[0];
       else st.slots[key] = tf.tidy(() => tensor.clone().variable(false));
     }
     for (const [variable, st] of restored) {
-      const missing = [...expected].filter((s) => st.slots[s] == null);
-      if (missing.length > 0) {
-        throw new Error(`${this.optimizerName}.setWeights: variable "${variable}" lacks slot(s) ${missing.join(", ")}`);
-      }
       this.disposeState(this.state.get(variable));
       this.state.set(variable, st);
     }
+  }
+
+  /**
+   * Checks state given to `setWeights` against what this optimizer keeps: "iter" (a scalar)
+   * first, then "lr" and, per variable, its step count (a scalar) and every slot of the rule with
+   * the variable's shape and dtype. The variable must be registered, under its name or, for a
+   * model loaded where that name was taken, as `<name>_<n>` (see adoptRestoredState).
+   */
+  private checkRestoredWeights(weightValues: NamedTensor[]): void {
+    const [first, ...rest] = weightValues;
+    if (first?.name !== "iter" || first.tensor.rank !== 0) {
+      throw new Error(`${this.optimizerName}.setWeights: the first weight must be the iteration count "iter" (shape []), got ${first ? `"${first.name}" with shape [${first.tensor.shape}]` : "no weights"}`);
+    }
+    const expected = new Set<string>(this.rule.slots(this.hyperparameters));
+    const given = new Map<string, Set<string>>(); // variable ("" for lr) -> keys seen
+    for (const { name, tensor } of rest) {
+      const cut = name.lastIndexOf("/");
+      const [variable, key] = name === LR_KEY ? ["", LR_KEY] : [name.slice(0, cut), name.slice(cut + 1)];
+      if (name !== LR_KEY && (cut <= 0 || (key !== STEP_KEY && !expected.has(key)))) {
+        throw new Error(`${this.optimizerName}.setWeights: unexpected weight "${name}"; expected "${LR_KEY}", "<variable>/${STEP_KEY}" or "<variable>/<slot>" with slot in {${[...expected].join(", ")}}`);
+      }
+      const keys = given.get(variable) ?? new Set<string>();
+      if (keys.has(key)) throw new Error(`${this.optimizerName}.setWeights: weight "${name}" is given twice`);
+      given.set(variable, keys.add(key));
+      this.checkRestoredShape(name, tensor, expected.has(key) ? variable : undefined);
+    }
+    for (const [variable, keys] of given) {
+      const missing = variable === "" ? [] : [...expected].filter((s) => !keys.has(s));
+      if (missing.length > 0) throw new Error(`${this.optimizerName}.setWeights: variable "${variable}" lacks slot(s) ${missing.join(", ")}`);
+    }
+  }
+
+  /** A slot must match its variable's shape and dtype; lr is two int32 halves, a step count a scalar. */
+  private checkRestoredShape(name: string, tensor: tf.Tensor, slotOf?: string): void {
+    const target = slotOf === undefined ? undefined : this.restoreTarget(slotOf, tensor.shape);
+    if (slotOf !== undefined && target === undefined) {
+      throw new Error(`${this.optimizerName}.setWeights: weight "${name}" belongs to no registered variable (neither "${slotOf}" nor "${slotOf}_<n>" exists)`);
+    }
+    const shape = target?.shape ?? (name === LR_KEY ? [2] : []);
+    const dtype = target?.dtype ?? "int32";
+    if (!tf.util.arraysEqual(tensor.shape, shape) || tensor.dtype !== dtype) {
+      throw new Error(`${this.optimizerName}.setWeights: weight "${name}" has shape [${tensor.shape}] (${tensor.dtype}); expected [${shape}] (${dtype})${target ? `, as variable "${target.name}"` : ""}`);
+    }
+  }
+
+  /** The registered variable restored state named `variable` will belong to (preferring one of `shape`). */
+  private restoreTarget(variable: string, shape: number[]): tf.Variable | undefined {
+    const registered = tf.engine().registeredVariables;
+    if (registered[variable] != null) return registered[variable];
+    const renamed = Object.keys(registered).filter((n) => n.startsWith(`${variable}_`) && /^\d+$/.test(n.slice(variable.length + 1)));
+    return renamed.map((n) => registered[n]).find((v) => tf.util.arraysEqual(v.shape, shape)) ?? registered[renamed[0]];
   }
 
   /** Rebuilds an optimizer from `getConfig()` output (tfjs-layers adds a `customObjects` key on load). */
