@@ -208,6 +208,7 @@ describe("claims", () => {
     assert.equal(c["Padam ≈ SGD-M at the end"].verdict, "contradicted");
     assert.equal(c["Padam better than Adam at the end"].verdict, "contradicted");
     assert.equal(c["Padam better than AMSGrad at the end"].verdict, "not measured");
+    assert.equal(c["Padam better than AMSGrad at the end"].reason, "no final test accuracy of AMSGrad");
   });
 
   test("too few seeds: every claim inconclusive with the reason, whatever the means", () => {

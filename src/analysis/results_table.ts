@@ -450,7 +450,8 @@ function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
   if (!ga || !gb || !sa || !sb) {
     const who = [!sa ? labelOf(spec.a) : "", !sb ? labelOf(spec.b) : ""].filter(Boolean).join(" or ");
     const measured = `no finished ${who} run`;
-    return { ...base, test: testText(spec, ctx, ctx.margin), measured, verdict: "not measured", reason: `no ${key} value of ${who}` };
+    const what = `${spec.when === "final" ? "final" : "first-epoch"} ${key.endsWith("Ppl") ? "perplexity" : "test accuracy"}`;
+    return { ...base, test: testText(spec, ctx, ctx.margin), measured, verdict: "not measured", reason: `no ${what} of ${who}` };
   }
   const margin = spec.test === "difference" ? undefined : marginOf(ctx, sb);
   const d = runTest(spec, ctx, sa, sb, margin);
