@@ -152,14 +152,20 @@ export async function showFigure(fig: Figure, opts: ShowFigureOptions = {}): Pro
   });
 }
 
+/** Pixels between an axis' tick labels and its title. */
+export const AXIS_TITLE_STANDOFF = 12;
+
 /** Shared layout defaults. */
 export function baseLayout(opts: { title?: string; xTitle?: string; yTitle?: string; height?: number }): Record<string, unknown> {
   return {
     title: { text: opts.title ?? "" },
     height: opts.height ?? DEFAULT_HEIGHT,
     margin: { l: 64, r: 24, t: opts.title ? 56 : 24, b: 56 },
-    xaxis: { title: { text: opts.xTitle ?? "" }, zeroline: false },
-    yaxis: { title: { text: opts.yTitle ?? "" }, zeroline: false },
+    // automargin with a set standoff: plotly.js grows the margin to fit the tick labels and puts
+    // the title that far beyond them, so a title never sits on long tick labels (category labels
+    // such as "p = 1/16" are wider than the 64 px margin; without a standoff the title stays put).
+    xaxis: { title: { text: opts.xTitle ?? "", standoff: AXIS_TITLE_STANDOFF }, zeroline: false, automargin: true },
+    yaxis: { title: { text: opts.yTitle ?? "", standoff: AXIS_TITLE_STANDOFF }, zeroline: false, automargin: true },
     hovermode: "closest",
     legend: { orientation: "v" },
   };
