@@ -88,6 +88,8 @@ describe("collectExperiments", () => {
     assert.equal(exps.length, 1);
     assert.deepEqual(exps[0].groups.map((g) => g.optimizerVariant).sort(), ["", "lr 0.1"]);
     assert.deepEqual(exps[0].groups.map((g) => g.label).sort(), ["Adam (lr 0.001)", "Adam (lr 0.1)"]);
+    const [alone] = collectExperiments([run("cifar10-resnet20", "adam", 0, 0.1, 0.1, { optimizerOptions: { learningRate: 0.1 } })]);
+    assert.equal(alone.groups[0].label, "Adam (lr 0.1)", "a non-default setting is named even without a sibling");
   });
   test("a seed run twice (the same config on two backends) counts once", () => {
     const a = run("cifar10-resnet20", "sgd", 0, 0.3, 0.5);

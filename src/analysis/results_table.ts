@@ -98,22 +98,32 @@ function presetOf(config: ExperimentConfig): string {
 
 const showValue = (v: unknown) => (v === undefined ? "unset" : typeof v === "object" ? canonicalJson(v) : String(v));
 
+/** Fields (top level, sorted) whose values differ between `a` and `b`, less `skip`. */
+function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>, skip: readonly string[] = []): string[] {
+  const keys = Array.from(new Set([...Object.keys(a), ...Object.keys(b)])).filter((k) => !skip.includes(k)).sort();
+  return keys.filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null));
+}
+
 /** Fields of `a` that differ from `b` (top level), as "name value" parts. */
 function differences(a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]): string[] {
-  const keys = Array.from(new Set([...Object.keys(a), ...Object.keys(b)])).filter((k) => !skip.includes(k)).sort();
-  return keys.filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).map((k) => `${k} ${showValue(a[k])}`);
+  return differingKeys(a, b, skip).map((k) => `${k} ${showValue(a[k])}`);
 }
 
 const OPTION_NAMES: Record<string, string> = { learningRate: "lr", weightDecay: "wd", partial: "p" };
+
+/** Optimizer options of `config` that differ from its preset's (Padam's p aside: its label shows it). */
+function optimizerOverrideKeys(config: Pick<ExperimentConfig, "preset" | "optimizer" | "optimizerOptions">): string[] {
+  if (config.preset === undefined || PRESETS[config.preset] === undefined) return [];
+  const base = presetConfig(config.preset, config.optimizer);
+  return differingKeys(config.optimizerOptions, base.optimizerOptions, config.optimizer === "padam" ? ["partial"] : []);
+}
 
 /** What a config changes relative to its preset: the experiment part and the optimizer part. */
 export function describeOverrides(config: ExperimentConfig): { experiment: string; optimizer: string } {
   if (config.preset === undefined || PRESETS[config.preset] === undefined) return { experiment: "custom config", optimizer: "" };
   const base = presetConfig(config.preset, config.optimizer);
   const experiment = differences(config as unknown as Record<string, unknown>, base as unknown as Record<string, unknown>, ["seed", "optimizer", "optimizerOptions"]).join(", ");
-  const optimizer = differences(config.optimizerOptions, base.optimizerOptions, config.optimizer === "padam" ? ["partial"] : [])
-    .map((d) => d.replace(/^(\w+)/, (k) => OPTION_NAMES[k] ?? k))
-    .join(", ");
+  const optimizer = optimizerOverrideKeys(config).map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(config.optimizerOptions[k])}`).join(", ");
   return { experiment, optimizer };
 }
 
@@ -168,20 +178,21 @@ function newGroup(key: string, runs: readonly RunRecord[]): RunGroup {
 }
 
 /**
- * Makes labels unique within an experiment: groups that share an optimizer label get every
- * optimizer option whose value differs between them added ("Adam (lr 0.1)"), so that two
- * settings of one optimizer are never drawn as one bar or one line.
+ * Adds the variant to the labels of an experiment's groups: every optimizer option that differs
+ * between groups of one optimizer label, or from the preset ("Adam (lr 0.1)" beside
+ * "Adam (lr 0.001)"; "Padam (p = 1/8, lr 0.01)"), so that two settings of one optimizer are never
+ * drawn as one bar or one line and a non-default setting never passes for the default.
  */
-function distinguishLabels(groups: readonly RunGroup[]): void {
-  for (const same of groupBy(groups, (g) => g.label)) {
-    if (same.items.length < 2) continue;
+function distinguishLabels(exp: Experiment): void {
+  for (const same of groupBy(exp.groups, (g) => g.label)) {
     const options = same.items.map((g) => g.optimizerOptions);
-    const keys = Array.from(new Set(options.flatMap((o) => Object.keys(o)))).sort();
-    const differing = keys.filter((k) => new Set(options.map((o) => canonicalJson(o[k] ?? null))).size > 1);
-    same.items.forEach((g, i) => {
-      const parts = differing.map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(options[i][k])}`).join(", ");
+    const keys = Array.from(new Set(options.flatMap((o) => Object.keys(o))));
+    const amongThem = keys.filter((k) => new Set(options.map((o) => canonicalJson(o[k] ?? null))).size > 1);
+    for (const g of same.items) {
+      const shown = new Set([...amongThem, ...optimizerOverrideKeys({ preset: exp.preset, optimizer: g.optimizer, optimizerOptions: g.optimizerOptions })]);
+      const parts = [...shown].sort().map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(g.optimizerOptions[k])}`).join(", ");
       if (parts) g.label = g.label.endsWith(")") ? `${g.label.slice(0, -1)}, ${parts})` : `${g.label} (${parts})`;
-    });
+    }
   }
 }
 
@@ -202,7 +213,7 @@ export function collectExperiments(runs: readonly RunRecord[], opts: { presets?:
   const out = groupBy(kept, experimentKey).map(({ key, items }) => {
     const exp = newExperiment(key, presetOf(items[0].config), items[0].config);
     exp.groups = groupBy(items, (r) => hash({ ...r.config, seed: undefined })).map((g) => newGroup(g.key, g.items));
-    distinguishLabels(exp.groups);
+    distinguishLabels(exp);
     exp.groups.sort((a, b) =>
       optimizerRank(a.optimizer) - optimizerRank(b.optimizer) || (b.partial ?? 0) - (a.partial ?? 0) || a.label.localeCompare(b.label));
     return exp;
