@@ -21,7 +21,7 @@ export class UsageError extends Error {}
 export const EXIT = {
   /** Every run finished (now or before). */
   ok: 0,
-  /** A run stopped with an error (the message says which and why). */
+  /** A run failed, or its stored records were refused (the message says which and why). */
   error: 1,
   /** Bad command line or runs directory: nothing was trained or written. */
   usage: 2,
@@ -31,7 +31,7 @@ export const EXIT = {
 
 const EXIT_HELP = `Exit codes:
   ${EXIT.ok}  every run finished (or was already finished)
-  ${EXIT.error}  a run stopped with an error (message on stderr)
+  ${EXIT.error}  a run failed, or its stored records were refused (the message says why and what to do)
   ${EXIT.usage}  bad options or an unusable runs directory; nothing was trained or written
   ${EXIT.diverged}  a run diverged (non-finite training loss; the reason is printed)`;
 
