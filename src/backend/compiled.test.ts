@@ -112,6 +112,23 @@ describe("compiled pass", () => {
     });
   }
 
+  test("in place only when nothing else shares the buffers: a clone taken before the step keeps its values", async () => {
+    await initBackend({ backend: "wasm", quiet: true });
+    const opt = createOptimizer("amsgrad", { learningRate: 0.1, fused: "compiled" });
+    const x = tf.variable(tf.tensor1d([1, 1, 1, 1, 1]));
+    const step = () => tf.tidy(() => opt.applyGradients({ [x.name]: tf.fill([5], 0.5) }));
+    step(); // first step: in place
+    const before = x.clone(); // shares x's buffer (reference count 2)
+    step(); // must allocate new outputs, leaving `before` as it was
+    const ref = referenceTrajectory("amsgrad", { learningRate: 0.1 }, [1, 1, 1, 1, 1], 2, () => [0.5, 0.5, 0.5, 0.5, 0.5]);
+    expectClose(before.dataSync(), ref[0], 1e-6, 0, "clone after step 1");
+    expectClose(x.dataSync(), ref[1], 1e-6, 0, "x after step 2");
+    step(); // x's new buffer is its own again: in place
+    expectClose(before.dataSync(), ref[0], 1e-6, 0, "clone after step 3");
+    tf.dispose([before, x]);
+    opt.dispose();
+  });
+
   test("on copies: one Padam step, hand-worked (x = 1, g = 0.5, p = 1/8, lr = 0.1)", () => {
     const c = padamCoefficients({ ...PADAM_DEFAULTS, partial: 0.125 }, { t: 1, lr: 0.1, initialLr: 0.1 });
     const n = 6; // one SIMD block and a scalar tail

@@ -98,6 +98,14 @@ interface WasmBackend {
   wasm: { asm: { memory?: Memory }; wasmMemory?: Memory };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  refCount(dataId: object): number;
+}
+
+/** The tfjs wasm module's memory: the threaded build keeps its (shared) memory on the module, the plain build exports it. */
+function heapOf(b: WasmBackend): Memory {
+  const memory = b.wasm.wasmMemory ?? b.wasm.asm.memory;
+  if (memory === undefined) throw new Error("compiled adaptive step: the tfjs wasm module exposes no memory");
+  return memory;
 }
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
@@ -106,9 +114,7 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackend;
   const c = attrs as unknown as AdaptiveCoefficients;
   const { x, g, m, v, vMax } = inputs as Record<string, tf.TensorInfo>;
-  // The threaded build keeps its (shared) memory on the module, the plain build exports it.
-  const memory = b.wasm.wasmMemory ?? b.wasm.asm.memory;
-  if (memory === undefined) throw new Error("compiled adaptive step: the tfjs wasm module exposes no memory");
+  const memory = heapOf(b);
   const outs = [x, m, v, ...(c.amsgrad ? [vMax] : [])].map((t) => b.makeOutput(t.shape, "float32"));
   const at = (t: tf.TensorInfo | undefined) => (t === undefined ? 0 : b.dataIdMap.get(t.dataId).memoryOffset);
   call(stepFunctionFor(memory), tf.util.sizeFromShape(x.shape), {
@@ -116,6 +122,28 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
     xOut: at(outs[0]), mOut: at(outs[1]), vOut: at(outs[2]), vMaxOut: at(outs[3]),
   }, c);
   return outs;
+}
+
+/**
+ * The step written straight into the buffers of x and the slots on the `wasm` backend, when no
+ * other tensor shares them (reference count 1: a clone or `tf.identity` of a variable shares
+ * its buffer until then): no allocation, no engine node, and 4 arrays fewer touched than
+ * writing fresh outputs. Returns false, having changed nothing, when it does not apply (other
+ * backend, shared buffers); the caller then runs the kernel, which allocates outputs.
+ */
+export function compiledStepInPlace(
+  x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, vMax: tf.Tensor | undefined, c: AdaptiveCoefficients,
+): boolean {
+  if (tf.getBackend() !== "wasm") return false;
+  const b = tf.backend() as unknown as WasmBackend;
+  const state = c.amsgrad ? [x, m, v, vMax] : [x, m, v];
+  if (state.some((t) => t === undefined || b.refCount(t.dataId) !== 1)) return false;
+  const at = (t: tf.Tensor | undefined) => (t === undefined ? 0 : b.dataIdMap.get(t.dataId).memoryOffset);
+  const [px, pm, pv, pMax] = [at(x), at(m), at(v), c.amsgrad ? at(vMax) : 0];
+  call(stepFunctionFor(heapOf(b)), x.size, {
+    x: px, g: at(g), m: pm, v: pv, vMax: pMax, xOut: px, mOut: pm, vOut: pv, vMaxOut: pMax,
+  }, c);
+  return true;
 }
 
 /** A memory of the module's own, grown to hold the arrays of the largest step so far. */

@@ -18,7 +18,9 @@ import * as tf from "@tensorflow/tfjs";
 import { type Ops, tensorOps } from "./ops";
 import { FUSED_ADAPTIVE_KERNEL, fusedKernelAvailable } from "./fused";
 import type { AdaptiveCoefficients } from "./moments";
-import { COMPILED_ADAPTIVE_KERNEL, compiledExponentSupported, compiledKernelAvailable, registerCompiledKernels } from "../backend/compiled";
+import {
+  COMPILED_ADAPTIVE_KERNEL, compiledExponentSupported, compiledKernelAvailable, compiledStepInPlace, registerCompiledKernels,
+} from "../backend/compiled";
 
 registerCompiledKernels();
 
@@ -224,6 +226,7 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   /** The same update through one kernel (compiled or JS): one pass instead of one kernel per operation. */
   private kernelStep(kernel: string, x: tf.Variable, g: tf.Tensor, st: VariableState, c: AdaptiveCoefficients): void {
     const { m, v, vMax } = st.slots;
+    if (kernel === COMPILED_ADAPTIVE_KERNEL && compiledStepInPlace(x, g, m, v, vMax, c)) return;
     const inputs: tf.NamedTensorMap = vMax ? { x, g, m, v, vMax } : { x, g, m, v };
     const outs = tf.engine().runKernel(kernel, inputs, c as unknown as tf.NamedAttrMap) as tf.Tensor[];
     x.assign(outs[0]);

@@ -11,7 +11,8 @@
  *     d  = (sqrt(v̂) + ε)^(1/2^k)            k = roots: 0 → e = 1, 1 → 1/2, 2 → 1/4, 3 → 1/8
  *     x  = x·shrink − step·m/d              (roots < 0: no denominator, x·shrink − step·m)
  *
- * Inputs and outputs are distinct arrays of n floats at byte offsets into the imported memory.
+ * Arrays of n floats at byte offsets into the imported memory. An output may be its own input
+ * (xo == x, mo == m, ...: the in-place update): each element is read before it is written.
  */
 #include <wasm_simd128.h>
 
