@@ -5,3 +5,6 @@
  */
 export * from "./checks";
 export * from "./a1";
+export * from "./a3";
+export * from "./a5";
+export * from "./a4";
