@@ -12,7 +12,7 @@ import { loadImageFolder } from "./index";
 
 function writePng(file: string, value: number): void {
   const png = new PNG({ width: 2, height: 2 });
-  png.data = Buffer.alloc(16, value).map((v, i) => (i % 4 === 3 ? 255 : v));
+  png.data = Buffer.from(Array.from({ length: 16 }, (_, i) => (i % 4 === 3 ? 255 : value)));
   fs.writeFileSync(file, PNG.sync.write(png));
 }
 

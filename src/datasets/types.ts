@@ -46,12 +46,40 @@ export function balancedSubset(set: ImageSet, limit: number): ImageSet {
       keep.push(i);
     }
   }
+  return select(set, keep);
+}
+
+/** The examples of `set` at `indices`, in that order. */
+function select(set: ImageSet, indices: number[]): ImageSet {
   const per = set.height * set.width * set.channels;
-  const images = set.images instanceof Uint8Array ? new Uint8Array(keep.length * per) : new Float32Array(keep.length * per);
-  const labels = new Int32Array(keep.length);
-  keep.forEach((src, dst) => {
+  const images = set.images instanceof Uint8Array ? new Uint8Array(indices.length * per) : new Float32Array(indices.length * per);
+  const labels = new Int32Array(indices.length);
+  indices.forEach((src, dst) => {
     images.set(set.images.subarray(src * per, (src + 1) * per), dst * per);
     labels[dst] = set.labels[src];
   });
-  return { ...set, images, labels, count: keep.length };
+  return { ...set, images, labels, count: indices.length };
+}
+
+/**
+ * Splits `set` into a training part and a held-out part of `count` examples: the last
+ * ⌊count/K⌋ examples of each of the K classes in stored order, plus one more for the first
+ * count mod K classes. Deterministic (no seed), so every run holds out the same examples.
+ */
+export function holdOut(set: ImageSet, count: number): { train: ImageSet; held: ImageSet } {
+  if (!Number.isInteger(count) || count < 1 || count >= set.count) {
+    throw new Error(`hold-out count must be an integer in [1, ${set.count - 1}] for a set of ${set.count}, got ${String(count)}`);
+  }
+  const k = set.classNames.length;
+  const quota = Array.from({ length: k }, (_, c) => Math.floor(count / k) + (c < count % k ? 1 : 0));
+  const isHeld = new Uint8Array(set.count);
+  for (let i = set.count - 1; i >= 0; i--) {
+    const c = set.labels[i];
+    if (quota[c] > 0) {
+      quota[c] -= 1;
+      isHeld[i] = 1;
+    }
+  }
+  const pick = (flag: number) => select(set, [...isHeld.keys()].filter((i) => isHeld[i] === flag));
+  return { train: pick(0), held: pick(1) };
 }

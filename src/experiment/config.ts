@@ -4,7 +4,7 @@
  */
 import { isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from "../optim/registry";
 import { validateStepDecay, type StepDecay } from "../optim/schedule";
-import { MODEL_NAMES, type ModelName } from "../models/index";
+import { MAX_SEED, MODEL_NAMES, type ModelName } from "../models/index";
 
 export const EXPERIMENT_DATASETS = ["fashion-mnist", "cifar10", "image-folder", "ptb"] as const;
 export type ExperimentDataset = (typeof EXPERIMENT_DATASETS)[number];
@@ -28,6 +28,13 @@ export interface ExperimentConfig {
   /** Use at most this many training / test examples (class-balanced subsets; 0 or absent = all). */
   trainLimit?: number;
   testLimit?: number;
+  /**
+   * Image data sets: hold out this many further examples of the training split as a validation
+   * split ("valid"), evaluated every epoch beside the test set. Learning rates are chosen on it,
+   * never on the test set. The held-out examples are the last of each class (class-balanced) and
+   * do not depend on the seed, so every run of an experiment validates on the same images.
+   */
+  validLimit?: number;
   /** Paper augmentation (random crop with padding, horizontal flip) on the training set. */
   augment: boolean;
   /** Side of the square input for image-folder data (ImageNet: 224). */
@@ -51,7 +58,7 @@ export interface ExperimentConfig {
 }
 
 const KEYS: readonly (keyof ExperimentConfig)[] = [
-  "preset", "model", "modelConfig", "dataset", "dataRoot", "trainLimit", "testLimit", "augment", "imageSize",
+  "preset", "model", "modelConfig", "dataset", "dataRoot", "trainLimit", "testLimit", "validLimit", "augment", "imageSize",
   "optimizer", "optimizerOptions", "epochs", "batchSize", "testBatchSize", "schedule", "clipNorm", "bptt",
   "trainMetrics", "gradientStats", "seed",
 ];
@@ -80,14 +87,17 @@ export function validateConfig(config: ExperimentConfig): void {
   for (const key of ["epochs", "batchSize", "testBatchSize"] as const) {
     if (!positiveInt(config[key])) throw new Error(`config: ${key} = ${config[key]} is invalid; allowed: an integer >= 1`);
   }
+  if (config.validLimit !== undefined && (!positiveInt(config.validLimit) || config.dataset === "ptb")) {
+    throw new Error(`config: validLimit = ${config.validLimit} is invalid; allowed: an integer >= 1, for image data sets (ptb has its own validation split)`);
+  }
   for (const key of ["trainLimit", "testLimit", "bptt", "imageSize"] as const) {
     const v = config[key];
     if (v !== undefined && !(v === 0 && key.endsWith("Limit")) && !positiveInt(v)) {
       throw new Error(`config: ${key} = ${v} is invalid; allowed: an integer >= 1${key.endsWith("Limit") ? " (or 0 for all)" : ""}`);
     }
   }
-  if (!Number.isInteger(config.seed) || config.seed < 0) {
-    throw new Error(`config: seed = ${config.seed} is invalid; allowed: an integer >= 0`);
+  if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > MAX_SEED) {
+    throw new Error(`config: seed = ${config.seed} is invalid; allowed: an integer in [0, ${MAX_SEED}]`);
   }
   if (config.clipNorm !== undefined && !(config.clipNorm > 0 && Number.isFinite(config.clipNorm))) {
     throw new Error(`config: clipNorm = ${config.clipNorm} is invalid; allowed: a number > 0`);

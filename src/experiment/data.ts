@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import {
-  batchify, bpttBatches, CIFAR10_MEAN, CIFAR10_STD, dataRoots, FASHION_MNIST_MEAN, FASHION_MNIST_STD, IMAGENET_MEAN,
+  batchify, bpttBatches, holdOut, CIFAR10_MEAN, CIFAR10_STD, dataRoots, FASHION_MNIST_MEAN, FASHION_MNIST_STD, IMAGENET_MEAN,
   IMAGENET_STD, imageBatches, loadCifar10, loadFashionMnist, loadImageFolder, loadPtb, mixSeed,
   numBatches, numBpttBatches, randomCropFlip, randomResizedCrop, resizeCenterCrop, type ImageSet, type ImageTransform,
 } from "../datasets/index";
@@ -14,7 +14,7 @@ import type { Batch, TaskData } from "./task";
 
 /** The splits a run of `config` evaluates after every epoch, in the order its metrics list them. */
 export function evalSplitsFor(config: ExperimentConfig): ("test" | "valid")[] {
-  return config.dataset === "ptb" ? ["valid", "test"] : ["test"];
+  return config.dataset === "ptb" || config.validLimit ? ["valid", "test"] : ["test"];
 }
 
 function limitOf(v: number | undefined): number | undefined {
@@ -36,15 +36,17 @@ function imageTask(config: ExperimentConfig, p: ImagePipeline): TaskData {
     (function* (): Generator<Batch> {
       for (const { x, y } of imageBatches(set, { batchSize, mean: p.mean, std: p.std, ...opts })) yield { x, y };
     })();
+  // The loaders read trainLimit + validLimit training images; the validation split is held out of them.
+  const { train, held: valid } = config.validLimit ? holdOut(p.train, config.validLimit) : { train: p.train, held: undefined };
   return {
     kind: "image",
-    numClasses: p.train.classNames.length,
-    describe: p.describe,
-    trainBatchCount: (batchSize) => numBatches(p.train.count, batchSize),
+    numClasses: train.classNames.length,
+    describe: valid ? `${p.describe} (of the training images, ${valid.count} held out for validation)` : p.describe,
+    trainBatchCount: (batchSize) => numBatches(train.count, batchSize),
     // pass 0 trains; pass 1 is the paper's second, evaluation pass over the augmented training set
     trainBatches: (epoch, batchSize, seed, pass) =>
-      batches(p.train, batchSize, { shuffle: true, seed: pass === 0 ? seed : mixSeed(seed, 1000 + pass), epoch, transform: p.trainTransform }),
-    evalBatches: (_split, batchSize) => batches(p.test, batchSize, { shuffle: false, transform: p.testTransform }),
+      batches(train, batchSize, { shuffle: true, seed: pass === 0 ? seed : mixSeed(seed, 1000 + pass), epoch, transform: p.trainTransform }),
+    evalBatches: (split, batchSize) => batches(split === "valid" && valid ? valid : p.test, batchSize, { shuffle: false, transform: p.testTransform }),
     evalSplits: evalSplitsFor(config),
   };
 }
@@ -59,7 +61,9 @@ function resolveFolder(root: string): string {
 }
 
 export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> {
-  const trainLimit = limitOf(config.trainLimit);
+  const limit = limitOf(config.trainLimit);
+  // Validation images are held out of the training images read (imageTask), so read that many more.
+  const trainLimit = limit === undefined ? undefined : limit + (config.validLimit ?? 0);
   const testLimit = limitOf(config.testLimit);
   switch (config.dataset) {
     case "fashion-mnist": {
