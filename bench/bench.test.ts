@@ -13,12 +13,12 @@ describe("parseArgs", () => {
     assert.deepEqual(d, { json: false, compare: false, seconds: 3, only: [], torchThreads: [1, 2], rounds: 1, memory: false, steps: 1000, help: false });
     assert.deepEqual(parseArgs([], WORKLOAD_NAMES, 1).torchThreads, [1]);
     const a = parseArgs(
-      ["--json", "--compare", "--seconds", "0.5", "--only", "fmnist-cnn,ptb-lstm-small", "--backend", "cpu", "--threads", "2", "--torch-threads", "1,4",
+      ["--json", "--compare", "--seconds", "0.5", "--only", "fmnist-cnn,ptb-lstm-small", "--backend", "cpu", "--threads", "1,2", "--torch-threads", "1,4",
         "--rounds", "2", "--memory", "--steps", "50"],
       WORKLOAD_NAMES, 2,
     );
     assert.deepEqual(a, {
-      json: true, compare: true, seconds: 0.5, only: ["fmnist-cnn", "ptb-lstm-small"], backend: "cpu", threads: 2, torchThreads: [1, 4],
+      json: true, compare: true, seconds: 0.5, only: ["fmnist-cnn", "ptb-lstm-small"], backend: "cpu", threads: [1, 2], torchThreads: [1, 4],
       rounds: 2, memory: true, steps: 50, help: false,
     });
   });
@@ -57,8 +57,9 @@ describe("timing and rows", () => {
     const torchOut = 'warning: something\n{"workload": "fmnist-cnn", "engine": "pytorch", "threads": 2, "unit": "samples/s", "value": 50.0}\nnot json {\n';
     assert.deepEqual(parseRows(torchOut), [{ workload: "fmnist-cnn", engine: "pytorch", threads: 2, unit: "samples/s", value: 50 }]);
   });
-  test("compareRows uses the best PyTorch thread setting per workload", () => {
+  test("compareRows pairs the best thread setting of each side per workload", () => {
     const tfjs = [
+      { workload: "a", engine: "tfjs-wasm", threads: 2, unit: "samples/s", value: 24 },
       { workload: "a", engine: "tfjs-wasm", threads: 1, unit: "samples/s", value: 30 },
       { workload: "b", engine: "tfjs-wasm", threads: 1, unit: "steps/s", value: 1 },
     ];
@@ -68,7 +69,7 @@ describe("timing and rows", () => {
     ];
     const c = compareRows(tfjs, torch);
     assert.equal(c.length, 1, "workloads without a reference row are not compared");
-    assert.deepEqual(c[0], { workload: "a", unit: "samples/s", tfjs: 30, tfjsEngine: "tfjs-wasm", pytorch: 60, pytorchThreads: 2, ratio: 0.5 });
+    assert.deepEqual(c[0], { workload: "a", unit: "samples/s", tfjs: 30, tfjsEngine: "tfjs-wasm", tfjsThreads: 1, pytorch: 60, pytorchThreads: 2, ratio: 0.5 });
   });
   test("timedInterleaved: steps in turns, each at least `seconds` and 3 steps", () => {
     let clock = 0;

@@ -95,7 +95,7 @@ function comparisonSummary(comparisons: Comparison[], emitRatio: (c: Comparison,
     const ratio = roundValue(c.ratio);
     emitRatio(c, ratio);
     return (
-      `${c.workload.padEnd(22)} tfjs ${String(c.tfjs).padStart(9)} / PyTorch(${c.pytorchThreads}t) ${String(c.pytorch).padStart(9)} ${c.unit.padEnd(10)} ` +
+      `${c.workload.padEnd(22)} tfjs(${c.tfjsThreads}t) ${String(c.tfjs).padStart(9)} / PyTorch(${c.pytorchThreads}t) ${String(c.pytorch).padStart(9)} ${c.unit.padEnd(10)} ` +
       `ratio ${ratio} (target >= ${RATIO_TARGET}: ${ratio >= RATIO_TARGET ? "met" : "SHORT"})`
     );
   });
@@ -120,7 +120,9 @@ async function main(): Promise<void> {
     return;
   }
   const log = (line: string) => (args.json ? console.error(line) : console.log(line));
-  const info = await initBackend({ backend: args.backend, threads: args.threads, quiet: true });
+  // With --compare both sides run at 1 thread and one per core unless told otherwise, as PyTorch.
+  const threadSettings: (number | undefined)[] = args.threads ?? (args.compare && !args.memory ? [...new Set([1, Math.min(8, cores)])] : [undefined]);
+  let info = await initBackend({ backend: args.backend, threads: threadSettings[0], quiet: true });
   log(formatBackendInfo(info));
   const engine = `tfjs-${info.name}`;
   const emit: Emit = (r) => {
@@ -148,10 +150,16 @@ async function main(): Promise<void> {
     for (let round = 1; round <= (compare ? args.rounds : 1); round++) {
       const of = compare && args.rounds > 1 ? ` (round ${round}/${args.rounds})` : "";
       log(`[bench] ${w}${of}: building and timing (${args.seconds}s after one warm-up step)...`);
-      const prepared = prepareWorkload(w);
-      tfjsRows.push(...measure(prepared, args.seconds, engine, info.threads, emit));
-      prepared.forEach((p) => p.dispose());
-      if (tf.memory().numTensors > 0 && !args.json) log(`[bench] tensors still alive: ${tf.memory().numTensors}`);
+      for (const threads of threadSettings) {
+        if (threadSettings.length > 1) {
+          info = await initBackend({ backend: args.backend, threads, quiet: true });
+          log(`[bench] ${w}${of}: tfjs, ${info.threads} thread${info.threads === 1 ? "" : "s"}...`);
+        }
+        const prepared = prepareWorkload(w);
+        tfjsRows.push(...measure(prepared, args.seconds, engine, info.threads, emit));
+        prepared.forEach((p) => p.dispose());
+        if (tf.memory().numTensors > 0 && !args.json) log(`[bench] tensors still alive: ${tf.memory().numTensors}`);
+      }
       if (!compare) continue;
       for (const t of args.torchThreads) {
         log(`[bench] ${w}${of}: PyTorch, ${t} thread${t === 1 ? "" : "s"}...`);
@@ -168,7 +176,12 @@ async function main(): Promise<void> {
   const ratioRow = (workload: string, engineName: string, threads: number, unit: string, value: number) => {
     if (args.json) console.log(formatRow({ workload, engine: engineName, threads, unit, value }));
   };
-  const summary = padamSummary(tfjsRows, (name, v) => ratioRow(name, engine, info.threads, "step-time ratio", v));
+  // Padam vs Adam within each thread setting (those rows are timed in turns).
+  const summary: string[] = [];
+  for (const threads of new Set(tfjsRows.map((r) => r.threads))) {
+    const lines = padamSummary(tfjsRows.filter((r) => r.threads === threads), (name, v) => ratioRow(name, engine, threads, "step-time ratio", v));
+    summary.push(...lines.map((l) => `[${threads} thread${threads === 1 ? "" : "s"}] ${l}`));
+  }
   if (compare) {
     const speeds = tfjsRows.filter((r) => r.unit !== "MB");
     summary.push(...comparisonSummary(compareRows(speeds, torchRows), (c, v) => ratioRow(c.workload, `${c.tfjsEngine}/pytorch`, c.pytorchThreads, "ratio", v)));

@@ -22,8 +22,8 @@ export interface BenchArgs {
   seconds: number;
   only: string[];
   backend?: "tensorflow" | "wasm" | "cpu";
-  /** tfjs threads (wasm); default: initBackend's default. */
-  threads?: number;
+  /** tfjs thread counts (wasm), each measured in turn; default: initBackend's default. */
+  threads?: number[];
   /** PyTorch thread counts to run with --compare (best one is the reference). */
   torchThreads: number[];
   /** Alternations of tfjs and PyTorch per workload with --compare (each side's best counts). */
@@ -35,7 +35,7 @@ export interface BenchArgs {
 }
 
 export const USAGE = `Usage: npm run bench -- [--json] [--compare] [--seconds S] [--only NAME[,NAME...]]
-                         [--backend tensorflow|wasm|cpu] [--threads N] [--torch-threads N[,N...]]
+                         [--backend tensorflow|wasm|cpu] [--threads N[,N...]] [--torch-threads N[,N...]]
                          [--rounds R] [--memory [--steps N]]
 
 Training throughput of the workloads of bench/workloads.ts on TensorFlow.js.
@@ -52,7 +52,8 @@ Training throughput of the workloads of bench/workloads.ts on TensorFlow.js.
                    live tensors nor the resident set grow (exit 1 when one does)
   --steps N        steps per workload for --memory (default 1000)
   --backend B      TensorFlow.js backend (default: PADAM_BACKEND or automatic)
-  --threads N      tfjs threads (wasm backend; default PADAM_THREADS or 1)
+  --threads LIST   tfjs thread counts (wasm backend), each measured; the best counts (default:
+                   with --compare 1 and the number of cores, else PADAM_THREADS or one per core)
   --torch-threads  PyTorch thread counts for --compare (default: 1 and the number of cores);
                    the best of them is the reference`;
 
@@ -102,15 +103,14 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
         throw new Error(`--backend = ${JSON.stringify(v)}; allowed: tensorflow, wasm, cpu`);
       }
       args.backend = v;
-    } else if (a === "--threads") {
-      args.threads = positiveInt(a, value());
-    } else if (a === "--torch-threads") {
+    } else if (a === "--threads" || a === "--torch-threads") {
       const v = value();
       const list = v.split(",").map(Number);
       if (list.length === 0 || !list.every((n) => Number.isInteger(n) && n >= 1)) {
-        throw new Error(`--torch-threads = ${JSON.stringify(v)} must be positive integers separated by commas`);
+        throw new Error(`${a} = ${JSON.stringify(v)} must be positive integers separated by commas`);
       }
-      args.torchThreads = list;
+      if (a === "--threads") args.threads = list;
+      else args.torchThreads = list;
     } else throw new Error(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
   }
   return args;
@@ -228,16 +228,18 @@ export interface Comparison {
   unit: string;
   tfjs: number;
   tfjsEngine: string;
+  tfjsThreads: number;
   pytorch: number;
   pytorchThreads: number;
   /** tfjs / PyTorch (higher is better for tfjs). */
   ratio: number;
 }
 
-/** Pairs each tfjs row with the best PyTorch row of the same workload (over thread settings). */
+/** Pairs the best tfjs row of each workload with the best PyTorch row (over thread settings). */
 export function compareRows(tfjs: ResultRow[], torch: ResultRow[]): Comparison[] {
   const out: Comparison[] = [];
-  for (const t of tfjs) {
+  const bestTfjs = tfjs.filter((t) => !tfjs.some((o) => o.workload === t.workload && o.value > t.value));
+  for (const t of bestTfjs.filter((r, i) => bestTfjs.findIndex((o) => o.workload === r.workload) === i)) {
     const candidates = torch.filter((r) => r.workload === t.workload);
     if (candidates.length === 0) continue;
     const best = candidates.reduce((a, b) => (b.value > a.value ? b : a));
@@ -246,6 +248,7 @@ export function compareRows(tfjs: ResultRow[], torch: ResultRow[]): Comparison[]
       unit: t.unit,
       tfjs: t.value,
       tfjsEngine: t.engine,
+      tfjsThreads: t.threads,
       pytorch: best.value,
       pytorchThreads: best.threads,
       ratio: best.value > 0 ? t.value / best.value : NaN,

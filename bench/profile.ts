@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   if (!WORKLOAD_NAMES.includes(name)) throw new Error(`workload = ${JSON.stringify(name)}; allowed: ${WORKLOAD_NAMES.join(", ")}`);
   const batch = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
   await initBackend({});
-  const scale = { ...REFERENCE_SCALE, ...(batch ? { fmnistBatch: batch, resnetBatch: batch, lstmBatch: batch } : {}) };
+  const scale = { ...REFERENCE_SCALE, ...(batch ? { fmnistBatch: batch, resnet20Batch: batch, resnetBatch: batch, lstmBatch: batch } : {}) };
   const [p] = prepareWorkload(name, scale);
   p.step(); // warm-up
   const t0 = performance.now();
