@@ -78,10 +78,10 @@ export interface GeometryOptions {
 export function defaultMethods(surface: Surface): Method[] {
   const rb = surface.name === "Rosenbrock";
   return [
-    { label: "SGD-momentum", optimizer: "sgd", options: { learningRate: rb ? 2e-4 : 0.01, momentum: 0.9 } },
-    { label: "Adam", optimizer: "adam", options: { learningRate: 0.05 } },
-    { label: "AMSGrad", optimizer: "amsgrad", options: { learningRate: 0.05 } },
-    { label: "Padam (p = 1/8)", optimizer: "padam", options: { learningRate: rb ? 0.02 : 0.05, partial: 0.125 } },
+    { label: "SGD-momentum", optimizer: "sgd", options: { learningRate: rb ? 1e-3 : 0.01, momentum: 0.9 } },
+    { label: "Adam", optimizer: "adam", options: { learningRate: rb ? 0.1 : 0.05 } },
+    { label: "AMSGrad", optimizer: "amsgrad", options: { learningRate: rb ? 0.1 : 0.05 } },
+    { label: "Padam (p = 1/8)", optimizer: "padam", options: { learningRate: 0.05, partial: 0.125 } },
   ];
 }
 
@@ -89,7 +89,9 @@ export function defaultMethods(surface: Surface): Method[] {
 export function trajectory(surface: Surface, m: Pick<Method, "optimizer" | "options">, steps: number): { x: number[]; y: number[] } {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`trajectory: steps = ${steps}; allowed: an integer >= 1`);
   const path = referenceTrajectory(m.optimizer, m.options, surface.start, steps, (p) => surface.grad(p[0], p[1]));
-  const pts = [surface.start, ...path].filter((_, i, all) => all.slice(0, i + 1).every((q) => Number.isFinite(q[0]) && Number.isFinite(q[1])));
+  const all = [surface.start, ...path];
+  const bad = all.findIndex((q) => !Number.isFinite(q[0]) || !Number.isFinite(q[1]));
+  const pts = bad < 0 ? all : all.slice(0, bad);
   return { x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) };
 }
 
@@ -150,16 +152,16 @@ export function geometryFigure(opts: GeometryOptions): Figure {
     layout: {
       title: { text: `Optimizer geometry on the ${s.name} (${steps} steps from (${s.start.join(", ")}))` },
       height: opts.height ?? 560,
-      margin: { l: 64, r: 24, t: 64, b: 140 },
+      margin: { l: 64, r: 24, t: 120, b: 140 },
       hovermode: "closest",
-      legend: { orientation: "h", y: 1.06, x: 0 },
+      legend: { orientation: "h", y: 1.1, yanchor: "bottom", x: 0 },
       xaxis: axis(s.xRange, "x", [0, 0.47], "y"),
       yaxis: axis(s.yRange, "y", [0, 1], "x"),
       xaxis2: axis(s.xRange, "x", [0.53, 1], "y2"),
       yaxis2: axis(s.yRange, "", [0, 1], "x2"),
       annotations: [
-        { text: "Padam: slide p (1/2 is AMSGrad)", xref: "paper", yref: "paper", x: 0.0, y: 1.0, xanchor: "left", yanchor: "bottom", showarrow: false },
-        { text: "All four: slide the learning rates", xref: "paper", yref: "paper", x: 0.53, y: 1.0, xanchor: "left", yanchor: "bottom", showarrow: false },
+        { text: "Padam: slide p (1/2 is AMSGrad)", xref: "paper", yref: "paper", x: 0.0, y: 1.01, xanchor: "left", yanchor: "bottom", showarrow: false },
+        { text: "All four: slide the learning rates", xref: "paper", yref: "paper", x: 0.53, y: 1.01, xanchor: "left", yanchor: "bottom", showarrow: false },
       ],
       sliders: [
         slider("p = ", 0, p0, partials.map((p, i) => ({ label: fracLabel(p), args: [{ x: [left[i].x], y: [left[i].y] }, [leftIdx]] }))),
