@@ -83,6 +83,8 @@ export interface Provenance {
   sessions: { started: string; ended?: string; epochs: number; wallMs?: number }[];
   /** Total training wall time over all sessions, in milliseconds. */
   wallMs: number;
+  /** Re-executions under other sources that reproduced the run (`npm run reproduce -- --verify`). */
+  verified?: { sourceHash: string; date: string; epochs: number; backend: string; identical: boolean }[];
 }
 
 function packageVersion(name: string): string | undefined {
@@ -141,7 +143,15 @@ export function recordEpoch(p: Provenance, sessionWallMs: number): Provenance {
   return { ...p, sessions, wallMs: sessions.reduce((sum, s) => sum + (s.wallMs ?? 0), 0) };
 }
 
-/** True when `p` was made by sources other than today's (its numbers may differ from a re-run). */
-export function isStale(p: Pick<Provenance, "sourceHash"> | undefined): boolean {
-  return !p || p.sourceHash !== sourceHash();
+/**
+ * Whether a stored run's numbers are what today's sources compute: "current" when the
+ * determining sources are the run's own; "verified" when they differ but a re-execution under
+ * today's sources reproduced all of its epochs; "stale" otherwise (or without provenance).
+ */
+export function freshness(p: Pick<Provenance, "sourceHash" | "verified" | "sessions"> | undefined): "current" | "verified" | "stale" {
+  if (!p) return "stale";
+  const now = sourceHash();
+  if (p.sourceHash === now) return "current";
+  const epochs = p.sessions.reduce((n, s) => n + s.epochs, 0);
+  return (p.verified ?? []).some((v) => v.sourceHash === now && v.epochs >= epochs) ? "verified" : "stale";
 }

@@ -1,0 +1,98 @@
+/**
+ * Reference experiments: the protocol's arithmetic (steps, schedules, seeds), the lr choice on
+ * the validation split, and `--verify`, which must pass on an untouched committed run and fail
+ * when one number of its metrics is changed.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { presetConfig } from "./presets";
+import { finalConfigs, MIN_STEPS, paperSchedule, REFERENCE_EXPERIMENTS, referenceExperiment, tuningConfigs } from "./reference";
+import { chooseLearningRates, verifyRun } from "./reproduce";
+import { runExperiment } from "./runner";
+import { recordCheck, type MetricLine, type StoredRun } from "./store";
+
+describe("reference protocol", () => {
+  test("every final run takes at least 2,000 steps, decays at 50 % and 75 %, with 3 seeds", () => {
+    assert.deepEqual(paperSchedule(36), { milestones: [18, 27], gamma: 0.1 });
+    for (const exp of REFERENCE_EXPERIMENTS.filter((e) => e.metric === "acc")) {
+      const c = finalConfigs(exp, { sgd: 0.1, adam: 1e-3, amsgrad: 1e-3, adamw: 1e-3, yogi: 1e-3, adabound: 1e-3, padam: 0.1 });
+      assert.equal(c.length, exp.arms.length * 3, exp.name);
+      for (const config of c) {
+        const steps = Math.ceil(config.trainLimit! / config.batchSize) * config.epochs;
+        assert.ok(steps >= MIN_STEPS, `${exp.name}: ${steps} steps`);
+        // Padam's official factor sqrt(1 − 0.999^t)/(1 − 0.9^t) at the end of the shortest run
+        assert.ok(Math.sqrt(1 - 0.999 ** steps) / (1 - 0.9 ** steps) >= 0.93);
+        assert.equal(config.validLimit, 1000, "the lr was chosen on held-out training images");
+      }
+    }
+    const ptb = finalConfigs(referenceExperiment("ptb-lstm"), { sgd: 1, adam: 1e-3, amsgrad: 1e-3, padam: 0.1 })[0];
+    assert.ok(Math.floor(ptb.trainLimit! / ptb.batchSize / ptb.bptt!) * ptb.epochs >= MIN_STEPS);
+  });
+
+  test("tuning: each optimizer's grid, seed 0, shorter runs with the schedule scaled", () => {
+    const exp = referenceExperiment("cifar10-resnet20");
+    const t = tuningConfigs(exp);
+    assert.equal(t.length, 4 * 3);
+    assert.deepEqual(t.filter((c) => c.optimizer === "adam").map((c) => c.optimizerOptions.learningRate), [3e-4, 1e-3, 3e-3]);
+    assert.ok(t.every((c) => c.seed === 0 && c.epochs === 7 && c.schedule!.milestones.join() === "4,5"));
+  });
+});
+
+describe("learning-rate choice", () => {
+  const exp = referenceExperiment("cifar10-resnet20");
+  const stored = (config: ReturnType<typeof tuningConfigs>[number], status: "finished" | "diverged", validAcc: number[]): StoredRun => ({
+    id: "x",
+    dir: "x",
+    config,
+    status: { status, epoch: validAcc.length - 1, updated: "" },
+    metrics: validAcc.map((acc, epoch) => ({ epoch, step: epoch, split: "valid" as const, loss: 1, acc, lr: 0.1, wallMs: 0 })),
+  });
+
+  test("the best final validation accuracy wins; diverged runs rank last; an optimizer with a missing run waits", () => {
+    const t = tuningConfigs(exp);
+    const of = (o: string) => t.filter((c) => c.optimizer === o);
+    const runs = [
+      // SGD: the last epoch counts, not the best one
+      stored(of("sgd")[0], "finished", [0.9, 0.5]), stored(of("sgd")[1], "finished", [0.4, 0.6]), stored(of("sgd")[2], "diverged", []),
+      stored(of("adam")[0], "finished", [0.7]), stored(of("adam")[1], "finished", [0.71]), stored(of("adam")[2], "finished", [0.69]),
+      stored(of("padam")[0], "finished", [0.8]), stored(of("padam")[1], "finished", [0.8]), // p 0.3 still missing
+    ];
+    const { chosen, rows } = chooseLearningRates(exp, runs);
+    assert.deepEqual(chosen, { sgd: 0.1, adam: 1e-3 });
+    assert.equal(rows.filter((r) => r.chosen).length, 2);
+    assert.equal(rows.find((r) => r.optimizer === "sgd" && r.learningRate === 0.3)?.status, "diverged");
+    assert.equal(rows.find((r) => r.optimizer === "padam" && r.learningRate === 0.3)?.status, "missing");
+  });
+});
+
+describe("--verify", () => {
+  test("a committed run re-executes to identical metrics; one changed number is found", async () => {
+    const root = mkdtempSync(join(tmpdir(), "padam-results-"));
+    const config = presetConfig("fmnist-cnn-smoke", "padam", { epochs: 2, trainLimit: 64, testLimit: 50 });
+    const run = await runExperiment(config, { runsDir: join(root, "smoke"), progress: "none" });
+    const ok = await verifyRun(run.runId, { root, epochs: 1 });
+    assert.equal(ok.ok, true);
+    assert.equal(ok.sameBackend, true);
+    assert.deepEqual(ok.mismatches, []);
+
+    const file = join(run.dir, "metrics.jsonl");
+    const rows = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as MetricLine);
+    // Change the test loss of epoch 1 in the last decimal kept, and give the record a matching check:
+    // only re-execution can find this.
+    const edited = { ...rows[1], loss: rows[1].loss + 1e-6 };
+    delete edited.check;
+    rows[1] = { ...edited, check: recordCheck(edited) };
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const bad = await verifyRun(run.runId, { root, epochs: 1 });
+    assert.equal(bad.ok, false);
+    assert.deepEqual(bad.mismatches.map((m) => `${m.epoch}/${m.split}/${m.key}`), ["0/test/loss"]);
+
+    // Changed without a matching check, the record is refused before anything runs.
+    rows[1] = { ...rows[1], loss: 7 };
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    await assert.rejects(verifyRun(run.runId, { root, epochs: 1 }), /metrics\.jsonl:2: its check does not match/);
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * Re-creating and verifying the committed reference results (`results/<experiment>/<runId>/`).
+ *
+ * - {@link reproduceExperiment} runs an experiment's tuning grid, chooses each optimizer's lr on
+ *   the validation split, then runs the final seeds; finished runs are skipped, interrupted ones
+ *   resumed, runs locked by another worker left to it. Safe to stop and restart at any time.
+ * - {@link verifyRun} re-executes the first k epochs of a committed run in a scratch directory
+ *   and compares every number with the committed metrics: identical on the backend and threads
+ *   that made the run, within {@link CROSS_BACKEND_TOLERANCE} otherwise. A success under sources
+ *   other than the run's is recorded in its provenance, so the run counts as current again.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { backendInfo, initBackend } from "../backend/init";
+import type { OptimizerName } from "../optim/registry";
+import { canonicalJson, type ExperimentConfig } from "./config";
+import { sourceHash, type Provenance } from "./provenance";
+import { finalConfigs, paperNetworkConfigs, referenceExperiment, tuningConfigs, type ReferenceExperiment } from "./reference";
+import { acquireRunLock, RunLockedError } from "./run_lock";
+import { runExperiment, type RunResult } from "./runner";
+import { RunDir, scanRuns, type MetricLine, type StoredRun } from "./store";
+import { REPO_ROOT } from "../util/paths";
+
+/** Where committed results live: `results/` at the repository root. */
+export function resultsDir(root?: string): string {
+  return root ?? join(REPO_ROOT, "results");
+}
+
+export function experimentRunsDir(name: string, root?: string): string {
+  return join(resultsDir(root), name);
+}
+
+/** One row of the lr choice: every grid point of every optimizer with its validation score. */
+export interface TuningRow {
+  optimizer: OptimizerName;
+  learningRate: number;
+  status: "finished" | "diverged" | "missing";
+  /** Final validation accuracy (0..1) or perplexity; undefined unless finished. */
+  score?: number;
+  chosen: boolean;
+}
+
+function findRun(runs: StoredRun[], config: ExperimentConfig): StoredRun | undefined {
+  const key = canonicalJson(config);
+  return runs.find((r) => canonicalJson(r.config) === key);
+}
+
+function finalScore(run: StoredRun, metric: "acc" | "ppl"): number | undefined {
+  const valid = run.metrics.filter((m) => m.split === "valid");
+  const last = valid[valid.length - 1];
+  return last?.[metric];
+}
+
+/**
+ * Each optimizer's lr: the grid point with the best final validation accuracy (lowest
+ * perplexity); a diverged run ranks last. An optimizer is chosen only when every grid point of
+ * it has finished or diverged (and not all diverged).
+ */
+export function chooseLearningRates(exp: ReferenceExperiment, runs: StoredRun[]): { chosen: Partial<Record<OptimizerName, number>>; rows: TuningRow[] } {
+  const rows: TuningRow[] = tuningConfigs(exp).map((config) => {
+    const run = findRun(runs, config);
+    const status = run?.status?.status === "finished" ? "finished" : run?.status?.status === "diverged" ? "diverged" : "missing";
+    return {
+      optimizer: config.optimizer,
+      learningRate: config.optimizerOptions.learningRate as number,
+      status,
+      score: status === "finished" ? finalScore(run!, exp.metric) : undefined,
+      chosen: false,
+    };
+  });
+  const chosen: Partial<Record<OptimizerName, number>> = {};
+  const better = (a: number, b: number) => (exp.metric === "acc" ? a > b : a < b);
+  for (const optimizer of new Set(rows.map((r) => r.optimizer))) {
+    const own = rows.filter((r) => r.optimizer === optimizer);
+    if (own.some((r) => r.status === "missing")) continue;
+    const best = own.filter((r) => r.score !== undefined).reduce<TuningRow | undefined>((b, r) => (!b || better(r.score!, b.score!) ? r : b), undefined);
+    if (best) {
+      best.chosen = true;
+      chosen[optimizer] = best.learningRate;
+    }
+  }
+  return { chosen, rows };
+}
+
+export interface ReproduceOptions {
+  /** Root of the results (default `results/`). */
+  root?: string;
+  /** Which stage to run (default both, tuning first). */
+  stage?: "tuning" | "final" | "all";
+  /** Only list what would run. */
+  dryRun?: boolean;
+  /** Progress lines (one per run). */
+  log?: (line: string) => void;
+}
+
+export interface ReproduceSummary {
+  experiment: string;
+  ran: number;
+  skipped: number;
+  /** Runs another worker holds; they are its to finish. */
+  locked: string[];
+  diverged: string[];
+  /** Optimizers whose final runs wait for their tuning to finish. */
+  waiting: string[];
+  planned: ExperimentConfig[];
+}
+
+/** Runs (or lists, with `dryRun`) every run of the named reference experiment; see the module comment. */
+export async function reproduceExperiment(name: string, options: ReproduceOptions = {}): Promise<ReproduceSummary> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const runsDir = experimentRunsDir(name, options.root);
+  const summary: ReproduceSummary = { experiment: name, ran: 0, skipped: 0, locked: [], diverged: [], waiting: [], planned: [] };
+  const stage = options.stage ?? "all";
+
+  const runAll = async (configs: ExperimentConfig[], what: string) => {
+    summary.planned.push(...configs);
+    if (options.dryRun) return;
+    for (const [i, config] of configs.entries()) {
+      log(`${name} ${what} [${i + 1}/${configs.length}] ${config.optimizer} lr ${config.optimizerOptions.learningRate}${config.optimizerOptions.partial !== undefined && config.optimizer === "padam" ? ` p ${config.optimizerOptions.partial}` : ""} seed ${config.seed}`);
+      let result: RunResult;
+      try {
+        result = await runExperiment(config, { runsDir, resume: true });
+      } catch (e) {
+        if (!(e instanceof RunLockedError)) throw e;
+        summary.locked.push(e.lockPath);
+        log(`  skipped: ${e.message}`);
+        continue;
+      }
+      if (result.skipped) summary.skipped++;
+      else summary.ran++;
+      if (result.status === "diverged") summary.diverged.push(`${result.runId}: ${result.reason}`);
+    }
+  };
+
+  if (name === "paper-networks") {
+    await runAll(paperNetworkConfigs(), "budget");
+    return summary;
+  }
+  const exp = referenceExperiment(name);
+  if (stage !== "final") await runAll(tuningConfigs(exp), "tuning");
+  if (stage !== "tuning") {
+    const chosen: Partial<Record<OptimizerName, number>> = exp.tuning ? chooseLearningRates(exp, scanRuns(runsDir).runs).chosen : {};
+    summary.waiting = exp.tuning ? exp.arms.map((a) => a.optimizer).filter((o) => chosen[o] === undefined) : [];
+    if (summary.waiting.length > 0) log(`${name}: final runs of ${summary.waiting.join(", ")} wait for their tuning runs to finish`);
+    await runAll(finalConfigs(exp, chosen), "final");
+  }
+  return summary;
+}
+
+/**
+ * Numbers of one record may differ by at most 1e-3 · max(1, |committed value|) when a run is
+ * re-executed on another backend or thread count (float32 kernels differ in their last bits,
+ * which a few thousand steps amplify; 1e-3 of accuracy is 10 images of a 10,000-image test set).
+ */
+export const CROSS_BACKEND_TOLERANCE = 1e-3;
+
+export interface Mismatch {
+  epoch: number;
+  split: string;
+  key: string;
+  committed: number | string | undefined;
+  now: number | string | undefined;
+}
+
+export interface VerifyResult {
+  runId: string;
+  dir: string;
+  epochs: number;
+  /** True when the backend and threads equal the committed run's, so identity is required. */
+  sameBackend: boolean;
+  mismatches: Mismatch[];
+  ok: boolean;
+}
+
+/** The committed run directory of `runId` under any experiment of `root`. */
+export function findCommittedRun(runId: string, root?: string): string {
+  const base = resultsDir(root);
+  const hits = existsSync(base) ? readdirSync(base).map((e) => join(base, e, runId)).filter((d) => existsSync(d)) : [];
+  if (hits.length === 0) throw new Error(`run ${runId} is not in ${base}/<experiment>/; list the runs with: ls ${base}/*/`);
+  if (hits.length > 1) throw new Error(`run ${runId} is in several experiments (${hits.join(", ")}); remove the duplicate`);
+  return hits[0];
+}
+
+const COMPARED = ["epoch", "step", "split", "loss", "acc", "top5Acc", "ppl", "lr"] as const;
+
+function compareRecords(committed: MetricLine[], now: MetricLine[], exact: boolean): Mismatch[] {
+  const out: Mismatch[] = [];
+  committed.forEach((c, i) => {
+    const n = now[i];
+    for (const key of COMPARED) {
+      const a = c[key];
+      const b = n?.[key];
+      const same = typeof a === "number" && typeof b === "number" && !exact ? Math.abs(a - b) <= CROSS_BACKEND_TOLERANCE * Math.max(1, Math.abs(a)) : a === b;
+      if (!same) out.push({ epoch: c.epoch, split: c.split, key, committed: a, now: b });
+    }
+  });
+  return out;
+}
+
+/**
+ * Re-executes the first `epochs` epochs of a committed run (all when absent) and compares them
+ * with its metrics; see the module comment. The committed run is not changed, except that a
+ * successful verification under other sources is added to its provenance.
+ */
+export async function verifyRun(runId: string, options: { epochs?: number; root?: string; log?: (line: string) => void } = {}): Promise<VerifyResult> {
+  const dir = findCommittedRun(runId, options.root);
+  const run = new RunDir(dir);
+  const record = run.record();
+  if (!record) throw new Error(`${run.configPath} is missing; the run cannot be verified`);
+  const committed = run.metrics(); // throws, naming file and line, on a damaged or edited record
+  const status = run.status();
+  const done = (status?.epoch ?? -1) + 1;
+  const epochs = options.epochs ?? done;
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > done) {
+    throw new Error(`--epochs ${options.epochs} is invalid; allowed: an integer in [1, ${done}] (the run has ${done} finished epoch(s))`);
+  }
+  const provenance = run.provenance();
+  await initBackend({ quiet: true });
+  const info = backendInfo()!;
+  const sameBackend = provenance?.backend?.name === info.name && provenance?.backend?.threads === info.threads;
+  const scratch = mkdtempSync(join(tmpdir(), "padam-verify-"));
+  try {
+    options.log?.(`verifying ${runId}: re-executing ${epochs} of ${done} epoch(s) on ${info.name} (${info.threads} thread(s))`);
+    const again = await runExperiment(record.config, { runsDir: scratch, stopAfterEpochs: epochs, progress: options.log ? "auto" : "none" });
+    const want = committed.filter((m) => m.epoch < epochs);
+    const mismatches = compareRecords(want, again.metrics.filter((m) => m.epoch < epochs), sameBackend);
+    const ok = mismatches.length === 0;
+    if (ok && provenance && provenance.sourceHash !== sourceHash()) recordVerification(run, provenance, epochs, info.name, sameBackend);
+    return { runId, dir, epochs, sameBackend, mismatches, ok };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function recordVerification(run: RunDir, p: Provenance, epochs: number, backend: string, identical: boolean): void {
+  const lock = acquireRunLock(run.dir);
+  try {
+    const entry = { sourceHash: sourceHash(), date: new Date().toISOString(), epochs, backend, identical };
+    run.setProvenance({ ...p, verified: [...(p.verified ?? []), entry] });
+  } finally {
+    lock.release();
+  }
+}
