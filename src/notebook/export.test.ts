@@ -10,7 +10,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { findChromium, PROFILE_PREFIX, removeStaleProfiles } from "./export";
+import { findChromium, PROFILE_PREFIX, removeStaleProfiles, shownPath } from "./export";
+import { repoRoot } from "./env";
 
 const CHILD = path.join(__dirname, "export-lifetime.child.ts");
 const chromium = findChromium();
@@ -101,4 +102,11 @@ describe("the figure-export browser", { skip: chromium ? false : "no Chromium on
       }
     });
   }
+});
+
+test("the printed figure path is never absolute", () => {
+  assert.equal(shownPath(path.join(repoRoot(), "figures"), "00-quickstart", "curves"), "figures/00-quickstart/curves");
+  assert.equal(shownPath(path.join(repoRoot(), ".cache", "nb-smoke", "figures"), "03", "f"), ".cache/nb-smoke/figures/03/f");
+  assert.equal(shownPath("/tmp/padam-nb-test-x/figures", "03", "f"), "figures/03/f");
+  assert.equal(shownPath("/tmp/elsewhere/out/", "03", "f"), "out/03/f");
 });

@@ -310,9 +310,17 @@ async function exportNow(fig: { data: unknown[]; layout: Record<string, unknown>
   } finally {
     scheduleIdleClose();
   }
-  const base = path.join(dir, opts.name);
-  const fromRoot = path.relative(repoRoot(), base);
-  const rel = fromRoot.startsWith("..") ? base : fromRoot;
-  console.log(`figure ${opts.name}: wrote ${rel}.{${formats.join(",")}}${replaced > 0 ? " (replacing the previous export)" : ""}`);
+  console.log(`figure ${opts.name}: wrote ${shownPath(opts.root ?? figuresRoot(), opts.notebook, opts.name)}.{${formats.join(",")}}${replaced > 0 ? " (replacing the previous export)" : ""}`);
   return { files };
+}
+
+/**
+ * How a figure's path is printed (the line lands in the notebook's report, which may be read on
+ * another machine): relative to the repository when the figures root is inside it, else from the
+ * root's own folder name on; never an absolute path.
+ */
+export function shownPath(root: string, notebook: string, name: string): string {
+  const fromRepo = path.relative(repoRoot(), path.join(root, notebook, name));
+  if (!fromRepo.startsWith("..") && !path.isAbsolute(fromRepo)) return fromRepo;
+  return path.join(path.basename(path.resolve(root)), notebook, name);
 }
