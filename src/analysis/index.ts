@@ -22,3 +22,4 @@ export {
   type RunNumbers, type SeedStat, type VarianceTerm, type Difference, type Verdict, type Decision, type DecisionOptions,
 } from "./statistics";
 export { spreadFigure, seedRows, experimentName } from "./seed_spread";
+export { loadReferenceResults, type ReferenceResults } from "./reference_results";
