@@ -1,7 +1,13 @@
 /**
  * Executes every notebook in smoke mode through real Jupyter (nbclient) with the tslab kernel,
- * fails on any cell error, then opens each exported HTML report in headless Chromium with the
- * network shut off and checks that the Plotly figures rendered (`.main-svg` elements).
+ * fails on any cell error, then opens a copy of each exported HTML report in headless Chromium
+ * with every request outside the file refused, and checks that the formulas and the Plotly
+ * figures rendered, that the report loads nothing from elsewhere, that it prints no absolute path
+ * of this machine, and that no output shows raw HTML or an echoed value as text.
+ * `PADAM_TEST_NOTEBOOKS=03,00` limits the run to those name prefixes (to try a change quickly).
+ *
+ * Also: usage errors exit 2, a cell timeout is reported as that cell, a kernel that fails its
+ * first start is started again, and one that never starts gives a message that says what to do.
  *
  * Self-contained: registers the project-local kernel itself and writes only to a temp folder.
  */
@@ -11,8 +17,13 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { headline, listNotebooks, notebookPython, NotebookResult, runNotebooks } from "./run-notebooks";
+import { spawnSync } from "child_process";
+import { pathToFileURL } from "url";
+import { failedWhere, headline, listNotebooks, notebookPython, NotebookResult, parseArgs, runNotebooks, UsageError } from "./run-notebooks";
 import { findChromium } from "../src/notebook/export";
+import { withOfflinePage } from "../src/notebook/offline_page";
+import { markdownMath } from "../src/notebook/report";
+import { REPO_ROOT } from "./kernel";
 
 function missingJupyter(): string | false {
   try {
@@ -27,31 +38,68 @@ const skipJupyter = missingJupyter();
 const chromium = findChromium();
 const NOTEBOOKS = path.resolve(__dirname, "..", "notebooks");
 
-/** The DOM of a local HTML file after its scripts ran, loaded by headless Chromium without network. */
-function renderedDom(file: string): Promise<string> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "padam-chromium-test-"));
-  const args = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    `--user-data-dir=${profile}`,
-    // Any network request goes to a dead proxy and any host name fails to resolve: the page
-    // must render from the file alone.
-    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--virtual-time-budget=5000", "--dump-dom", `file://${file}`,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(chromium as string, args, { stdio: ["ignore", "pipe", "ignore"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
+const ONLY = (process.env.PADAM_TEST_NOTEBOOKS ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+
+interface RenderedReport {
+  refused: string[];
+  plots: number;
+  drawnPlots: number;
+  katex: number;
+  katexErrors: number;
+  /** Visible text of the markdown cells, without the rendered formulas' hidden TeX source. */
+  markdownText: string;
+}
+
+/**
+ * Opens a copy of `html` from a fresh temp folder, with every request other than the copy itself
+ * refused, and waits until each figure is drawn (or 30 s pass).
+ */
+async function renderOffline(html: string): Promise<RenderedReport> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "padam-report-copy-"));
+  try {
+    const copy = path.join(dir, "report.html");
+    fs.copyFileSync(html, copy);
+    const url = pathToFileURL(copy).href;
+    return await withOfflinePage((u) => u === url, async ({ page, refused }) => {
+      await page.goto(url, { waitUntil: "load", timeout: 60_000 });
+      // Strings, not functions: tsx would wrap named functions in a helper the page lacks.
+      await page
+        .waitForFunction(`Array.from(document.querySelectorAll(".padam-plot")).every((d) => d.querySelector(".main-svg"))`, { timeout: 30_000 })
+        .catch(() => undefined);
+      const r = (await page.evaluate(`(() => {
+        const plots = Array.from(document.querySelectorAll(".padam-plot"));
+        const md = Array.from(document.querySelectorAll(".jp-MarkdownCell")).map((cell) => {
+          const c = cell.cloneNode(true);
+          c.querySelectorAll(".katex-mathml, code, pre, script, style").forEach((e) => e.remove());
+          document.body.appendChild(c); const t = c.innerText; c.remove(); return t;
+        });
+        return {
+          plots: plots.length,
+          drawnPlots: plots.filter((d) => d.querySelector(".main-svg")).length,
+          katex: document.querySelectorAll(".jp-MarkdownCell .katex").length,
+          katexErrors: document.querySelectorAll(".katex-error").length,
+          markdownText: md.join(" "),
+        };
+      })()`)) as Omit<RenderedReport, "refused">;
+      return { ...r, refused: [...refused] };
     });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      fs.rmSync(profile, { recursive: true, force: true });
-      if (code === 0) resolve(out);
-      else reject(new Error(`chromium exited with ${code} on ${file}`));
-    });
-  });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The formulas in a notebook's markdown cells (what the report must show rendered). */
+function notebookFormulas(file: string): number {
+  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
+  return nb.cells.filter((c) => c.cell_type === "markdown").reduce((n, c) => n + markdownMath([c.source].flat().join("")).length, 0);
+}
+
+/** Text outputs (stream and text/plain) of an executed notebook, with their cell index. */
+function textOutputs(file: string): { cell: number; text: string }[] {
+  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { outputs?: { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> }[] }[] };
+  return nb.cells.flatMap((c, cell) =>
+    (c.outputs ?? []).map((o) => ({ cell, text: [o.output_type === "stream" ? o.text ?? "" : o.data?.["text/plain"] ?? ""].flat().join("") })),
+  );
 }
 
 test("headline picks the error line", () => {
@@ -63,34 +111,64 @@ describe("the workbook in smoke mode", { skip: skipJupyter }, () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "padam-nb-test-"));
   const outDir = path.join(tmp, "reports");
   const figuresDir = path.join(tmp, "figures");
+  const noChromium = chromium ? false : "no Chromium on this machine (apt-get install chromium)";
   let results: NotebookResult[] = [];
 
   before(async () => {
-    results = await runNotebooks({ mode: "smoke", outDir, figuresDir, jobs: 2, verbose: false, timeoutS: 300 });
+    results = await runNotebooks({ mode: "smoke", outDir, figuresDir, only: ONLY, jobs: 2, verbose: false, timeoutS: 300, keepExecuted: true });
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   test("every notebook runs without an error output", () => {
-    const expected = listNotebooks(NOTEBOOKS).map((f) => path.basename(f, ".ipynb"));
-    assert.ok(expected.includes("00-quickstart"));
+    const expected = listNotebooks(NOTEBOOKS, ONLY).map((f) => path.basename(f, ".ipynb"));
+    if (ONLY.length === 0) assert.ok(expected.includes("00-quickstart") && expected.includes("03-convergence-theory"));
     assert.deepEqual(results.map((r) => r.name), expected);
-    const failures = results.filter((r) => !r.ok).map((r) => `${r.name}, code cell ${r.failedCodeCell}: ${r.message}`);
+    const failures = results.filter((r) => !r.ok).map((r) => `${r.name}, ${failedWhere(r)}: ${r.message}`);
     assert.deepEqual(failures, [], failures.join("\n\n"));
   });
 
-  test("the HTML reports render their Plotly figures offline", { skip: chromium ? false : "no Chromium on this machine (apt-get install chromium)" }, async () => {
-    const withPlots = results.filter((r) => fs.existsSync(r.html) && fs.readFileSync(r.html, "utf8").includes('class="padam-plot"'));
-    assert.ok(withPlots.some((r) => r.name === "00-quickstart"), "00-quickstart has figures");
-    const doms = await Promise.all(withPlots.map((r) => renderedDom(r.html)));
-    withPlots.forEach((r, i) => {
-      const divs = (fs.readFileSync(r.html, "utf8").match(/class="padam-plot"/g) ?? []).length;
-      const svgs = (doms[i].match(/class="main-svg"/g) ?? []).length;
-      // Plotly draws each figure into (at least) two main-svg layers.
-      assert.ok(svgs >= 2 * divs, `${r.name}: ${divs} figure(s) but ${svgs} main-svg element(s) after rendering offline`);
-    });
+  test("each report renders its formulas and figures from a copy, with every outside request refused", { skip: noChromium }, async () => {
+    const reports = results.filter((r) => fs.existsSync(r.html));
+    if (ONLY.length === 0) assert.ok(reports.some((r) => r.name === "03-convergence-theory"), "03 (formulas) was exported");
+    for (const r of reports) {
+      const formulas = notebookFormulas(path.join(NOTEBOOKS, `${r.name}.ipynb`));
+      const dom = await renderOffline(r.html);
+      assert.deepEqual(dom.refused, [], `${r.name} asked for resources outside the file`);
+      assert.equal(dom.drawnPlots, dom.plots, `${r.name}: ${dom.plots} figure(s), ${dom.drawnPlots} drawn`);
+      assert.equal(dom.katexErrors, 0, `${r.name}: formulas KaTeX could not parse`);
+      assert.equal(dom.katex, formulas, `${r.name}: ${formulas} formula(s) in the notebook, ${dom.katex} rendered`);
+      const raw = /\$\$|\\(frac|sum|mathbb|left|right|sqrt|begin|end|hat|beta|alpha|text)\b/.exec(dom.markdownText);
+      assert.equal(raw, null, `${r.name}: raw TeX visible in the text: ${raw ? dom.markdownText.slice(Math.max(0, raw.index - 60), raw.index + 60) : ""}`);
+    }
+    if (ONLY.length === 0 || ONLY.some((o) => "03-convergence-theory".startsWith(o))) {
+      assert.ok(notebookFormulas(path.join(NOTEBOOKS, "03-convergence-theory.ipynb")) > 20, "03 is the notebook with formulas");
+    }
   });
 
-  test("00-quickstart exports its figures as SVG and PNG", { skip: chromium ? false : "no Chromium on this machine (apt-get install chromium)" }, () => {
+  test("no report loads a file:// or network resource or prints an absolute path of this machine", () => {
+    for (const r of results.filter((x) => fs.existsSync(x.html))) {
+      const html = fs.readFileSync(r.html, "utf8");
+      assert.equal(/file:\/\//.test(html), false, `${r.name}: a file:// reference`);
+      const external = html.match(/<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:|\/\/)[^>]*>/gi) ?? [];
+      assert.deepEqual(external, [], `${r.name}: elements that load from the network`);
+      for (const dir of [REPO_ROOT, tmp, os.homedir()]) {
+        assert.equal(html.includes(dir + path.sep), false, `${r.name} prints ${dir}: ${html.slice(Math.max(0, html.indexOf(dir) - 80), html.indexOf(dir) + 120)}`);
+      }
+    }
+  });
+
+  test("no output shows raw HTML or an echoed value as text", () => {
+    for (const r of results) {
+      const executed = path.join(outDir, `${r.name}.ipynb`);
+      if (!fs.existsSync(executed)) continue;
+      for (const o of textOutputs(executed)) {
+        assert.equal(/<(table|div|p|span|figure)\b/i.test(o.text), false, `${r.name}, cell ${o.cell}: HTML shown as text: ${o.text.slice(0, 120)}`);
+        assert.equal(/^\s*(true|false|undefined|null|\{\s*files:)/.test(o.text), false, `${r.name}, cell ${o.cell}: an echoed return value: ${o.text.slice(0, 120)}`);
+      }
+    }
+  });
+
+  test("00-quickstart exports its figures as SVG and PNG", { skip: noChromium || (ONLY.length > 0 && !ONLY.some((o) => "00-quickstart".startsWith(o)) ? "00 not selected" : false) }, () => {
     const dir = path.join(figuresDir, "00-quickstart");
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
     assert.ok(files.includes("padam-curves.svg") && files.includes("padam-curves.png"), `figures written: ${files.join(", ")}`);
@@ -118,6 +196,111 @@ describe("a failing notebook", { skip: skipJupyter }, () => {
       assert.equal(r.failedCell, 2);
       assert.match(r.message, /deliberate failure 1/);
       assert.ok(fs.existsSync(r.html), "the partial report is written for debugging");
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A notebook file from code-cell sources (a string starting with "md:" is a markdown cell). */
+function writeNotebook(file: string, cells: string[]): void {
+  const nb = {
+    cells: cells.map((src, i) =>
+      src.startsWith("md:")
+        ? { cell_type: "markdown", id: `md${String(i).padStart(6, "0")}`, metadata: {}, source: src.slice(3) }
+        : { cell_type: "code", execution_count: null, id: `cc${String(i).padStart(6, "0")}`, metadata: {}, outputs: [], source: src },
+    ),
+    metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  fs.writeFileSync(file, JSON.stringify(nb));
+}
+
+/**
+ * A kernel spec "padam-flaky" under `<dir>/share/jupyter`: its launcher exits with status 3 on the
+ * first `failures` starts, then runs this checkout's tslab.
+ */
+function flakyKernel(dir: string, failures: number): string {
+  const kernelDir = path.join(dir, "share", "jupyter", "kernels", "padam-flaky");
+  fs.mkdirSync(kernelDir, { recursive: true });
+  const launcher = path.join(dir, "launch.sh");
+  const count = path.join(dir, "starts");
+  fs.writeFileSync(
+    launcher,
+    `#!/bin/sh\necho x >> "${count}"\nif [ "$(wc -l < "${count}")" -le ${failures} ]; then exit 3; fi\nexec "${path.join(REPO_ROOT, "node_modules", ".bin", "tslab")}" kernel --config-path "$1"\n`,
+    { mode: 0o755 },
+  );
+  fs.writeFileSync(path.join(kernelDir, "kernel.json"), JSON.stringify({ argv: ["/bin/sh", launcher, "{connection_file}"], display_name: "flaky", language: "typescript" }));
+  return path.join(dir, "share", "jupyter");
+}
+
+describe("usage errors", () => {
+  test("are reported naming the flag and value, before any work", () => {
+    const bad: [string[], RegExp][] = [
+      [["--bogus"], /unknown option --bogus/],
+      [["--mode", "fast"], /mode .* is "fast"; allowed: smoke, quick, full/],
+      [["--jobs", "0"], /--jobs is "0"; allowed: an integer >= 1/],
+      [["--timeout", "soon"], /--timeout is "soon"; allowed: a number of seconds/],
+      [["--kernel-timeout"], /--kernel-timeout needs a value/],
+      [["--jobs", "2", "--jobs", "3"], /--jobs is given twice/],
+    ];
+    for (const [argv, message] of bad) assert.throws(() => parseArgs(argv, {}), (err: Error) => err instanceof UsageError && message.test(err.message), argv.join(" "));
+    assert.throws(() => parseArgs([], { PADAM_MODE: "ful" }), /is "ful"/);
+    assert.deepEqual(parseArgs(["--mode", "smoke", "--kernel-timeout", "90", "03"], {}), { mode: "smoke", only: ["03"], kernelTimeoutS: 90 });
+    assert.equal(parseArgs(["--bogus", "--help"], {}), "help");
+  });
+
+  test("exit with status 2 and a message on stderr (also an unknown notebook name)", () => {
+    for (const argv of [["--bogus"], ["--mode", "smoke", "no-such-notebook"]]) {
+      const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "run-notebooks.ts"), ...argv], { encoding: "utf8", timeout: 60_000 });
+      assert.equal(r.status, 2, `${argv.join(" ")}: exit ${r.status}, stderr ${r.stderr}`);
+      assert.match(r.stderr, /^run-notebooks: (unknown option --bogus; see --help|no notebook matches "no-such-notebook"; available: 00-)/);
+    }
+  });
+});
+
+describe("kernel start and cell timeout", { skip: skipJupyter }, () => {
+  test("a kernel whose first start fails is started again; a cell past --timeout is reported as that cell", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "padam-nb-flaky-"));
+    try {
+      const jupyterPath = flakyKernel(tmp, 1);
+      const nbDir = path.join(tmp, "notebooks");
+      fs.mkdirSync(nbDir);
+      writeNotebook(path.join(nbDir, "98-slow.ipynb"), ["const a = 1;", "md:text", "await new Promise((r) => setTimeout(r, 120_000));", "const never = 2;"]);
+      const [r] = await runNotebooks({
+        mode: "smoke", notebooksDir: nbDir, outDir: path.join(tmp, "out"), figuresDir: path.join(tmp, "fig"), verbose: false,
+        kernel: "padam-flaky", env: { JUPYTER_PATH: jupyterPath }, kernelTimeoutS: 120, timeoutS: 5,
+      });
+      assert.equal(r.kernelStarts, 2, r.message);
+      assert.equal(fs.readFileSync(path.join(tmp, "starts"), "utf8").split("\n").filter(Boolean).length, 2);
+      assert.equal(r.ok, false);
+      assert.equal(r.failedCell, 2, r.message);
+      assert.equal(r.failedCodeCell, 2);
+      assert.match(r.message, /did not finish within --timeout 5 s/);
+      assert.equal(failedWhere(r), "code cell 2 (cell index 2)");
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test("a kernel that never starts: two tries, then a message that says what to do", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "padam-nb-dead-"));
+    try {
+      const jupyterPath = flakyKernel(tmp, 99);
+      const nbDir = path.join(tmp, "notebooks");
+      fs.mkdirSync(nbDir);
+      writeNotebook(path.join(nbDir, "97-never.ipynb"), ["const a = 1;"]);
+      const [r] = await runNotebooks({
+        mode: "smoke", notebooksDir: nbDir, outDir: path.join(tmp, "out"), figuresDir: path.join(tmp, "fig"), verbose: false,
+        kernel: "padam-flaky", env: { JUPYTER_PATH: jupyterPath }, kernelTimeoutS: 30,
+      });
+      assert.equal(r.ok, false);
+      assert.equal(r.kernelStarts, 2);
+      assert.equal(r.failedCell, null);
+      assert.equal(failedWhere(r), "the kernel start (before the first cell)");
+      assert.match(r.message, /did not start \(2 tries, 30 s each\)/);
+      assert.match(r.message, /What to do: .*--kernel-timeout SECONDS.*npm run kernel -- --prefix/s);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
