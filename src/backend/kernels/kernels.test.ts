@@ -393,3 +393,55 @@ describe("MaxPoolGrad on wasm", () => {
     }
   });
 });
+
+describe("Slice and Identity on wasm", () => {
+  test("Slice matches the cpu kernel on random slices of rank 1 to 6, float32 and int32", async () => {
+    const r = rng(1313);
+    for (let k = 0; k < 60; k++) {
+      const rank = int(r, 1, 6);
+      const shape = Array.from({ length: rank }, () => int(r, 1, 5));
+      const begin = shape.map((d) => int(r, 0, d - 1));
+      // Some dimensions taken whole (merged into the run), some single indices, some partial.
+      const size = shape.map((d, i) => (int(r, 0, 2) === 0 ? -1 : int(r, 1, d - begin[i])));
+      const dtype = k % 4 === 3 ? "int32" : "float32";
+      const n = shape.reduce((p, d) => p * d, 1);
+      const values = Array.from({ length: n }, (_, i) => i - 7);
+      const out: Float32Array[] = [];
+      for (const backend of ["wasm", "cpu"]) {
+        await tf.setBackend(backend);
+        const x = tf.tensor(values, shape, dtype);
+        const y = tf.slice(x, begin, size);
+        out.push(Float32Array.from(await y.data()));
+        tf.dispose([x, y]);
+      }
+      assert.deepEqual(Array.from(out[0]), Array.from(out[1]), `case ${k}: shape ${shape} begin ${begin} size ${size} ${dtype}`);
+    }
+  });
+
+  test("the option-A shortcut's rank-5 subsampling slice, forward and gradient, matches cpu", async () => {
+    const xv = Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.sin(i));
+    const res: Float32Array[] = [];
+    for (const backend of ["wasm", "cpu"]) {
+      await tf.setBackend(backend);
+      const x = tf.tensor4d(xv, [2, 8, 8, 3]);
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.slice(tf.reshape(t, [2 * 4, 2, 4, 2, 3]), [0, 0, 0, 0, 0], [-1, 1, -1, 1, -1]), 1.5));
+      res.push(Float32Array.from(await tf.grad(f)(x).data()), Float32Array.from(await f(x).data()));
+      x.dispose();
+    }
+    assertClose(res[0], res[2], "gradient", 1e-6);
+    assertClose(res[1], res[3], "value", 1e-6);
+  });
+
+  test("Identity shares the buffer and counts a reference: disposing one leaves the other readable", async () => {
+    await tf.setBackend("wasm");
+    const buffers = () => (tf.memory() as unknown as { numDataBuffers: number }).numDataBuffers;
+    const before = buffers();
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = x.clone(); // the Identity kernel
+    assert.equal(buffers() - before, 1, "one buffer for both");
+    x.dispose();
+    assert.deepEqual(Array.from(await y.data()), [1, 2, 3]);
+    y.dispose();
+    assert.equal(buffers(), before);
+  });
+});

@@ -13,6 +13,8 @@
  * - `wasm`'s `BatchMatMul` uses XNNPACK only without transposes; every dense/LSTM gradient
  *   product is transposed, so operands are transposed first (`batch_matmul.ts`).
  * - `wasm`'s `MaxPoolGrad` is replaced by a single JS pass (`max_pool_grad.ts`).
+ * - `wasm`'s `Slice` (a copy of the whole input, and per-element indexing from rank 5) and
+ *   `Identity` (a copy) are replaced by an in-place strided copy and a shared buffer (`slice.ts`).
  * - The `Conv2D` gradient is replaced by one that also handles dilations (`conv2d_grad.ts`), and
  *   the `FusedBatchNorm` gradient by one that broadcasts instead of tiling (`batchnorm_grad.ts`).
  *
@@ -26,6 +28,7 @@ import { fusedBatchNormGradConfig } from "./batchnorm_grad";
 import { unsortedSegmentSumWasm } from "./unsorted_segment_sum";
 import { batchMatMulVia } from "./batch_matmul";
 import { maxPoolGradWasm } from "./max_pool_grad";
+import { identityWasm, sliceWasm } from "./slice";
 
 const stock = new Map<string, tf.KernelConfig>();
 const stockGradients = new Map<string, tf.GradConfig>();
@@ -61,7 +64,7 @@ function put(config: tf.KernelConfig): void {
 /** What `registerTrainingKernels` adds or replaces, per backend (for reports and tests). */
 export const TRAINING_KERNELS: Record<string, readonly string[]> = {
   cpu: ["Conv2DBackpropFilter", "Conv2DBackpropInput"],
-  wasm: ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "BatchMatMul", "MaxPoolGrad"],
+  wasm: ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "BatchMatMul", "MaxPoolGrad", "Slice", "Identity"],
 };
 
 export function registerTrainingKernels(): void {
@@ -81,6 +84,9 @@ export function registerTrainingKernels(): void {
   }
   put({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc });
   put({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc });
+  put({ kernelName: "Identity", backendName: "wasm", kernelFunc: identityWasm as unknown as tf.KernelFunc });
+  const stockSlice = tf.getKernel("Slice", "wasm");
+  if (stockSlice !== undefined) put({ kernelName: "Slice", backendName: "wasm", kernelFunc: sliceWasm(stockSlice) as unknown as tf.KernelFunc });
   const stockMatMul = tf.getKernel("BatchMatMul", "wasm");
   if (stockMatMul !== undefined) {
     // Keep the stock setupFunc: it binds the wasm function the stock kernelFunc calls.
