@@ -23,3 +23,7 @@ export {
 } from "./statistics";
 export { spreadFigure, seedRows, experimentName } from "./seed_spread";
 export { loadReferenceResults, type ReferenceResults } from "./reference_results";
+export {
+  claimSentence, verdictCounts, rankingStat, rankingSentence, outcomeSentences, pSweepClaims, PAPER_BEST_P, meanCurves, distinctLines,
+  settingCosts, projectedProtocolHours, paperNetworkCosts, type SettingCost, type NetworkCost,
+} from "./reference_report";

@@ -22,3 +22,5 @@ export { formatCell, showTable, toHtmlTable, toTextTable } from "./table";
 export type { FrameLike, TableOptions } from "./table";
 export { initNotebook } from "./setup";
 export type { NotebookInfo } from "./setup";
+export { showReferenceResults, sentencesHtml, textHtml } from "./reference_section";
+export type { ReferenceSectionOptions } from "./reference_section";
