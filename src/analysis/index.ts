@@ -24,7 +24,7 @@ export {
 export { spreadFigure, seedRows, experimentName } from "./seed_spread";
 export { loadReferenceResults, type ReferenceResults } from "./reference_results";
 export {
-  claimSentence, verdictCounts, rankingStat, rankingSentence, outcomeSentences, pSweepClaims, PAPER_BEST_P, meanCurves, distinctLines,
+  claimSentence, verdictCounts, experimentClaims, claimRows, pSweepSeries, rankingStat, rankingSentence, outcomeSentences, pSweepClaims, PAPER_BEST_P, meanCurves, distinctLines,
   settingCosts, projectedProtocolHours, paperNetworkCosts, type SettingCost, type NetworkCost,
 } from "./reference_report";
 export { padamStepFactor, warmupRows } from "./warmup";

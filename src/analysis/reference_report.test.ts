@@ -17,7 +17,7 @@ import type { OptimizerName } from "../optim/registry";
 import { lineFigure } from "../notebook/plotly";
 import { loadReferenceResults } from "./reference_results";
 import {
-  claimSentence, distinctLines, meanCurves, outcomeSentences, paperNetworkCosts, projectedProtocolHours, pSweepClaims,
+  claimSentence, distinctLines, experimentClaims, meanCurves, outcomeSentences, paperNetworkCosts, projectedProtocolHours, pSweepClaims, pSweepSeries,
   rankingSentence, settingCosts, verdictCounts,
 } from "./reference_report";
 import { checkClaims, collectExperiments, type RunRecord } from "./results_table";
@@ -94,6 +94,13 @@ test("p-sweep claims test p = 1/8 against every other p, two-sided", () => {
     ["p = 1/8 better than p = 1/16 at the end", "inconclusive"],
   ]);
   assert.deepEqual(pSweepClaims(fourOptimizers("fmnist-cnn")), [], "one Padam setting: nothing to compare");
+  assert.deepEqual(experimentClaims(exp).map((c) => c.claim), claims.map((c) => c.claim), "one optimizer: the optimizer claims do not apply");
+  const [early, final] = pSweepSeries(exp);
+  assert.deepEqual(Array.from(final.x), [0.0625, 0.125, 0.25]);
+  [91.15, 91.1, 85.1].forEach((want, i) => assert.ok(Math.abs(final.y[i] - want) < 1e-9, `${final.y[i]} vs ${want}`));
+  assert.ok(Array.from(early.y).every((y) => Math.abs(y - 90) < 1e-9));
+  // three seeds 0.1 apart: sd 0.1, half-width t(0.975, 2) · 0.1/√3 = 4.3027 · 0.057735 = 0.24841
+  assert.ok(Math.abs(final.error![0] - 0.24841) < 1e-4);
 });
 
 test("mean curves average the seeds per epoch; distinct lines differ in dash or marker", () => {

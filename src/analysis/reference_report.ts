@@ -95,7 +95,7 @@ export function outcomeSentences(r: ReferenceResults): string[] {
   const out: string[] = [];
   for (const exp of r.experiments) {
     out.push(rankingSentence(exp));
-    const claims = [...checkClaims(exp), ...pSweepClaims(exp)].filter((c) => c.verdict !== "not measured" || comparesOptimizers(exp));
+    const claims = experimentClaims(exp);
     if (claims.length) out.push(`The paper's claims on these runs: ${verdictCounts(claims)}.`, ...claims.map((c) => claimSentence(c)));
   }
   if (r.stale.length) out.push(`${r.stale.length} committed run(s) were made by sources that differ from today's and are left out until re-run or verified: ${r.stale.join(", ")}.`);
@@ -106,6 +106,35 @@ export function outcomeSentences(r: ReferenceResults): string[] {
 /** True when the experiment has more than one optimizer (so the paper's optimizer claims apply). */
 function comparesOptimizers(exp: Experiment): boolean {
   return new Set(exp.groups.map((g) => g.optimizer)).size > 1;
+}
+
+/**
+ * The claims that apply to an experiment: the paper's optimizer claims ({@link checkClaims})
+ * where it compares optimizers, and the p-sweep claims ({@link pSweepClaims}) where it compares p.
+ */
+export function experimentClaims(exp: Experiment): ClaimCheck[] {
+  return [...(comparesOptimizers(exp) ? checkClaims(exp) : []), ...pSweepClaims(exp)];
+}
+
+/** Every applicable claim of every experiment of `results`, one row each, for a summary table. */
+export function claimRows(results: readonly ReferenceResults[]): Record<string, string>[] {
+  return results.flatMap((r) => r.experiments.flatMap((exp) => experimentClaims(exp).map((c) => ({
+    experiment: r.experiment.name, claim: c.claim, verdict: c.verdict, interval: c.interval, measured: c.measured, test: c.test, paper: c.paper, reason: c.reason,
+  }))));
+}
+
+/**
+ * Padam's early (after the first epoch) and final test accuracy against p, mean over seeds with
+ * the half-width of the 95 % interval as error bar (none for one seed), for a p-sweep experiment.
+ */
+export function pSweepSeries(exp: Experiment): LineSeries[] {
+  const gs = exp.groups.filter((g) => g.optimizer === "padam" && g.partial !== undefined).sort((a, b) => a.partial! - b.partial!);
+  const series = (key: "earlyTestAcc" | "finalTestAcc", name: string): LineSeries => {
+    const have = gs.filter((g) => g.stats[key]);
+    const half = (g: (typeof gs)[number]) => (g.stats[key]!.n > 1 ? g.stats[key]!.ci[1] - g.stats[key]!.mean : NaN);
+    return { name, x: have.map((g) => g.partial!), y: have.map((g) => g.stats[key]!.mean), error: have.map(half), mode: "lines+markers" };
+  };
+  return [series("earlyTestAcc", "after the first epoch"), series("finalTestAcc", "final")];
 }
 
 /** The paper's p: the official CIFAR scripts pass 1/8, and the p sweep finds it best (docs/paper-notes.md). */

@@ -7,8 +7,8 @@
  * one provenance line ("No committed results for … yet: create them with …") and returns.
  */
 import { loadReferenceResults, type ReferenceResults } from "../analysis/reference_results";
-import { distinctLines, meanCurves, outcomeSentences, pSweepClaims, rankingStat, settingCosts } from "../analysis/reference_report";
-import { checkClaims, comparisonRows, experimentCaption, type Experiment } from "../analysis/results_table";
+import { distinctLines, experimentClaims, meanCurves, outcomeSentences, rankingStat, settingCosts } from "../analysis/reference_report";
+import { comparisonRows, experimentCaption, type Experiment } from "../analysis/results_table";
 import { markEpochs } from "../analysis/run_phases";
 import { spreadFigure } from "../analysis/seed_spread";
 import { displayHtml, escapeHtml } from "./display";
@@ -59,7 +59,7 @@ async function showExperiment(r: ReferenceResults, exp: Experiment, opts: Refere
   // One experiment: its legend entry would repeat the long variant; the title names it.
   spread.data.forEach((t) => (t.showlegend = false));
   await showFigure(spread, { name: `${name}-spread` });
-  const claims = [...checkClaims(exp), ...pSweepClaims(exp)].filter((c) => c.verdict !== "not measured" || new Set(exp.groups.map((g) => g.optimizer)).size > 1);
+  const claims = experimentClaims(exp);
   if (claims.length) void showTable(claims.map((c) => ({ claim: c.claim, verdict: c.verdict, interval: c.interval, measured: c.measured, test: c.test, paper: c.paper, reason: c.reason })), { caption: `${name}: the paper's claims, each decided two-sided with the interval it is read from` });
 }
 
