@@ -27,4 +27,4 @@ export {
   claimSentence, verdictCounts, experimentClaims, claimRows, pSweepSeries, rankingStat, rankingSentence, outcomeSentences, pSweepClaims, PAPER_BEST_P, meanCurves, distinctLines,
   settingCosts, projectedProtocolHours, paperNetworkCosts, type SettingCost, type NetworkCost,
 } from "./reference_report";
-export { padamStepFactor, warmupRows } from "./warmup";
+export { padamStepFactor, warmupRows, warmupSentence } from "./warmup";
