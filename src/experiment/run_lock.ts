@@ -43,7 +43,8 @@ export interface RunLock {
   release(): void;
 }
 
-function readOwner(path: string): LockOwner | undefined {
+/** The owner recorded in a lock file, or undefined when it is unreadable. */
+export function readOwner(path: string): LockOwner | undefined {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as LockOwner;
   } catch {
@@ -60,7 +61,8 @@ function processAlive(pid: number): boolean {
   }
 }
 
-function isStale(path: string, owner: LockOwner | undefined, now: number): boolean {
+/** Whether the lock at `path` held by `owner` is abandoned (see the module comment). */
+export function isStale(path: string, owner: LockOwner | undefined, now: number): boolean {
   let age: number;
   try {
     age = now - statSync(path).mtimeMs;
