@@ -125,24 +125,31 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
 }
 
 /**
- * The step written straight into the buffers of x and the slots on the `wasm` backend, when no
- * other tensor shares them (reference count 1: a clone or `tf.identity` of a variable shares
- * its buffer until then): no allocation, no engine node, and 4 arrays fewer touched than
- * writing fresh outputs. Returns false, having changed nothing, when it does not apply (other
- * backend, shared buffers); the caller then runs the kernel, which allocates outputs.
+ * The step with the moment slots updated in their own buffers on the `wasm` backend, when no
+ * other tensor shares them (reference count 1: a clone or `tf.identity` shares a buffer until
+ * then): no allocation and no engine node for them. The parameters x get a fresh buffer, never
+ * an in-place write: the wasm backend's XNNPACK convolution and matrix-multiply operators keep a
+ * packed copy of their weights keyed by the weight tensor's data id, so a weight changed in its
+ * own buffer would go unseen by the next forward pass (the network would stop learning).
+ * Returns false, having changed nothing, when it does not apply (other backend, shared
+ * buffers); the caller then runs the kernel, which allocates every output.
  */
 export function compiledStepInPlace(
-  x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, vMax: tf.Tensor | undefined, c: AdaptiveCoefficients,
+  x: tf.Variable, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, vMax: tf.Tensor | undefined, c: AdaptiveCoefficients,
 ): boolean {
   if (tf.getBackend() !== "wasm") return false;
   const b = tf.backend() as unknown as WasmBackend;
-  const state = c.amsgrad ? [x, m, v, vMax] : [x, m, v];
-  if (state.some((t) => t === undefined || b.refCount(t.dataId) !== 1)) return false;
-  const at = (t: tf.Tensor | undefined) => (t === undefined ? 0 : b.dataIdMap.get(t.dataId).memoryOffset);
-  const [px, pm, pv, pMax] = [at(x), at(m), at(v), c.amsgrad ? at(vMax) : 0];
+  const slots = c.amsgrad ? [m, v, vMax] : [m, v];
+  if (slots.some((t) => t === undefined || b.refCount(t.dataId) !== 1)) return false;
+  const at = (t: { dataId: object } | undefined) => (t === undefined ? 0 : b.dataIdMap.get(t.dataId).memoryOffset);
+  const xOut = b.makeOutput(x.shape, "float32");
+  const [pm, pv, pMax] = [at(m), at(v), c.amsgrad ? at(vMax) : 0];
   call(stepFunctionFor(heapOf(b)), x.size, {
-    x: px, g: at(g), m: pm, v: pv, vMax: pMax, xOut: px, mOut: pm, vOut: pv, vMaxOut: pMax,
+    x: at(x), g: at(g), m: pm, v: pv, vMax: pMax, xOut: at(xOut), mOut: pm, vOut: pv, vMaxOut: pMax,
   }, c);
+  const fresh = tf.engine().makeTensorFromTensorInfo(xOut);
+  x.assign(fresh);
+  fresh.dispose();
   return true;
 }
 

@@ -52,6 +52,12 @@ export interface RunOptions {
   onEpochEnd?: (ctx: { epoch: number; model: tf.LayersModel; optimizer: RuleOptimizer; config: ExperimentConfig }) => void | Promise<void>;
   /** Stop after this many epochs of this call (tests use it to simulate an interruption). */
   stopAfterEpochs?: number;
+  /**
+   * Stops the run cleanly when aborted (a cluster job's time-limit signal): between two batches
+   * the epoch in progress is abandoned (it is trained again on resume, with the same numbers);
+   * the run keeps status "running" and its lock is released.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -131,102 +137,138 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   }
 }
 
-async function train(config: ExperimentConfig, runDir: RunDir, plan: Exclude<RunPlan, { kind: "reuse" }>, options: RunOptions): Promise<RunResult> {
-  const id = runId(config);
-  const data = await loadTaskData(config);
+/** The model, optimizer and gradient statistics of a run, built from its config and data. */
+function buildRun(config: ExperimentConfig, data: TaskData) {
   const modelConfig = modelConfigFor(config, data);
   const model = buildModel(config.model as ModelName, modelConfig as never);
   const optimizer = createOptimizer(config.optimizer, config.optimizerOptions) as RuleOptimizer;
   const stats: GradientStats | undefined = config.gradientStats ? createGradientStats() : undefined;
-  const progress: ProgressReporter = createProgress(options.progress ?? "auto", id, config.epochs);
+  return { modelConfig, model, optimizer, stats };
+}
 
-  let startEpoch = 0;
-  let metrics: MetricLine[] = [];
-  let provenance: Provenance;
+type Built = ReturnType<typeof buildRun>;
+
+/** Writes a fresh run's records, or restores a resumed one; returns where training continues. */
+async function startOrResume(config: ExperimentConfig, runDir: RunDir, plan: Exclude<RunPlan, { kind: "reuse" }>, data: TaskData, run: Built, progress: ProgressReporter) {
+  const id = runId(config);
   if (plan.kind === "resume") {
     if (plan.epoch >= 0) {
-      const extra = await loadCheckpoint(runDir.checkpointPath, model, optimizer);
-      setDropoutState(model, extra.dropout as Record<string, number>);
+      const extra = await loadCheckpoint(runDir.checkpointPath, run.model, run.optimizer);
+      setDropoutState(run.model, extra.dropout as Record<string, number>);
     }
     if (plan.rewriteMetrics) runDir.writeMetrics(plan.metrics);
-    metrics = plan.metrics;
-    startEpoch = plan.epoch + 1;
-    provenance = resumeProvenance(runDir.provenance(), id);
-    progress.note(`${plan.note} (epoch ${startEpoch + 1}/${config.epochs} next)`);
-  } else {
-    if (plan.note) progress.note(plan.note);
-    runDir.create({ runId: id, config, modelConfig, data: data.describe, created: new Date().toISOString() });
-    runDir.writeMetrics([]);
-    provenance = newProvenance(id);
-    runDir.setStatus("running", -1);
+    progress.note(`${plan.note} (epoch ${plan.epoch + 2}/${config.epochs} next)`);
+    return { startEpoch: plan.epoch + 1, metrics: plan.metrics, provenance: resumeProvenance(runDir.provenance(), id) };
   }
-  runDir.setProvenance(provenance);
-  const started = Date.now();
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  let epochsThisCall = 0;
+  if (plan.note) progress.note(plan.note);
+  runDir.create({ runId: id, config, modelConfig: run.modelConfig, data: data.describe, created: new Date().toISOString() });
+  runDir.writeMetrics([]);
+  runDir.setStatus("running", -1);
+  return { startEpoch: 0, metrics: [] as MetricLine[], provenance: newProvenance(id) };
+}
 
+/** Sums over one epoch's training batches, or the reason the loss stopped being finite. */
+type EpochSums = { lossSum: number; seen: number; correct: number } | { diverged: string } | { aborted: true };
+
+/** One epoch of training: a step per batch (gradient, optional clipping, statistics, update). */
+function trainEpoch(config: ExperimentConfig, data: TaskData, run: Built, epoch: number, progress: ProgressReporter, signal?: AbortSignal): EpochSums {
+  const { model, optimizer, stats } = run;
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let lossSum = 0;
+  let seen = 0;
+  let correct = 0;
+  let b = 0;
+  for (const { x, y } of data.trainBatches(epoch, config.batchSize, config.seed, 0)) {
+    if (signal?.aborted) {
+      tf.dispose([x, y]);
+      return { aborted: true };
+    }
+    let hits: tf.Tensor | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor;
+      if (data.kind === "image") {
+        // Accuracy of the batch under the weights the step starts from, as the loss.
+        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(logits, -1), "int32"), tf.cast(y, "int32")), "float32")));
+      }
+      return softmaxCrossEntropyFromLogits(y, logits);
+    }, variables);
+    // One read from the device per step: loss and (image tasks) the batch's correct count.
+    const read = hits ? tf.tidy(() => tf.stack([value, hits!]).dataSync()) : value.dataSync();
+    const loss = read[0];
+    if (hits) {
+      correct += read[1];
+      hits.dispose();
+    }
+    if (!Number.isFinite(loss)) {
+      tf.dispose([value, x, y]);
+      tf.dispose(Object.values(grads));
+      return { diverged: `non-finite training loss (${loss}) at epoch ${epoch + 1}, batch ${b + 1}` };
+    }
+    const clipped = config.clipNorm ? clipByGlobalNorm(grads, config.clipNorm) : grads;
+    stats?.update(clipped);
+    optimizer.applyGradients(clipped);
+    if (clipped !== grads) tf.dispose(Object.values(clipped));
+    tf.dispose(Object.values(grads));
+    value.dispose();
+    const n = y.size;
+    lossSum += loss * n;
+    seen += n;
+    tf.dispose([x, y]);
+    b++;
+    progress.step(b, lossSum / seen);
+  }
+  return { lossSum, seen, correct };
+}
+
+/** The epoch's metrics records: training (as the config measures it), then every evaluation split. */
+function epochRecords(config: ExperimentConfig, data: TaskData, run: Built, epoch: number, sums: { lossSum: number; seen: number; correct: number }, lr: number, started: number): MetricLine[] {
+  const { model, optimizer } = run;
+  const step = optimizer.iterations;
+  const mean = sums.lossSum / sums.seen;
+  const train: EvalResult =
+    config.trainMetrics === "second-pass"
+      ? evaluate(model, data, data.trainBatches(epoch, config.testBatchSize, config.seed, 1), true)
+      : data.kind === "language"
+        ? { loss: mean, ppl: Math.exp(mean) }
+        : { loss: mean, acc: sums.correct / sums.seen };
+  const lines = [clean({ epoch, step, split: "train", ...train, lr, wallMs: Date.now() - started })];
+  for (const split of data.evalSplits) {
+    lines.push(clean({ epoch, step, split, ...evaluate(model, data, data.evalBatches(split, config.testBatchSize), false), lr, wallMs: Date.now() - started }));
+  }
+  return lines;
+}
+
+async function train(config: ExperimentConfig, runDir: RunDir, plan: Exclude<RunPlan, { kind: "reuse" }>, options: RunOptions): Promise<RunResult> {
+  const id = runId(config);
+  const data = await loadTaskData(config);
+  const run = buildRun(config, data);
+  const { model, optimizer, stats } = run;
+  const progress: ProgressReporter = createProgress(options.progress ?? "auto", id, config.epochs);
+  const result = (status: RunStatus, reason?: string): RunResult => ({ runId: id, dir: runDir.dir, status, skipped: false, metrics, ...(reason ? { reason } : {}) });
+  let metrics: MetricLine[] = [];
   try {
-    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    const start = await startOrResume(config, runDir, plan, data, run, progress);
+    metrics = start.metrics;
+    let provenance = start.provenance;
+    runDir.setProvenance(provenance);
+    const started = Date.now();
+    let epochsThisCall = 0;
+    for (let epoch = start.startEpoch; epoch < config.epochs; epoch++) {
       const lr0 = optimizer.hyperparameters.learningRate;
       const lr = config.schedule ? stepDecayLr(lr0, config.schedule, epoch) : lr0;
       optimizer.setLearningRate(lr);
-      const total = data.trainBatchCount(config.batchSize);
-      progress.startEpoch(epoch, total);
-      let lossSum = 0;
-      let seen = 0;
-      let correct = 0;
-      let b = 0;
-      for (const { x, y } of data.trainBatches(epoch, config.batchSize, config.seed, 0)) {
-        let hits: tf.Tensor | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = model.apply(x, { training: true }) as tf.Tensor;
-          if (data.kind === "image") {
-            // Accuracy of the batch under the weights the step starts from, as the loss.
-            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(logits, -1), "int32"), tf.cast(y, "int32")), "float32")));
-          }
-          return softmaxCrossEntropyFromLogits(y, logits);
-        }, variables);
-        // One read from the device per step: loss and (image tasks) the batch's correct count.
-        const read = hits ? tf.tidy(() => tf.stack([value, hits!]).dataSync()) : value.dataSync();
-        const loss = read[0];
-        if (hits) {
-          correct += read[1];
-          hits.dispose();
-        }
-        if (!Number.isFinite(loss)) {
-          tf.dispose([value, x, y]);
-          tf.dispose(Object.values(grads));
-          const reason = `non-finite training loss (${loss}) at epoch ${epoch + 1}, batch ${b + 1}`;
-          runDir.setStatus("diverged", epoch - 1, reason);
-          progress.end(`diverged: ${reason}`);
-          return { runId: id, dir: runDir.dir, status: "diverged", skipped: false, metrics, reason };
-        }
-        const clipped = config.clipNorm ? clipByGlobalNorm(grads, config.clipNorm) : grads;
-        stats?.update(clipped);
-        optimizer.applyGradients(clipped);
-        if (clipped !== grads) tf.dispose(Object.values(clipped));
-        tf.dispose(Object.values(grads));
-        value.dispose();
-        const n = y.size;
-        lossSum += loss * n;
-        seen += n;
-        tf.dispose([x, y]);
-        b++;
-        progress.step(b, lossSum / seen);
+      progress.startEpoch(epoch, data.trainBatchCount(config.batchSize));
+      const sums = trainEpoch(config, data, run, epoch, progress, options.signal);
+      if ("aborted" in sums) {
+        progress.end(`stopped in epoch ${epoch + 1} (will resume after epoch ${epoch})`);
+        return result("running");
       }
-      const lines: MetricLine[] = [];
-      const step = optimizer.iterations;
-      const wallMs = Date.now() - started;
-      const train: EvalResult =
-        config.trainMetrics === "second-pass"
-          ? evaluate(model, data, data.trainBatches(epoch, config.testBatchSize, config.seed, 1), true)
-          : data.kind === "language"
-            ? { loss: lossSum / seen, ppl: Math.exp(lossSum / seen) }
-            : { loss: lossSum / seen, acc: correct / seen };
-      lines.push(clean({ epoch, step, split: "train", ...train, lr, wallMs }));
-      for (const split of data.evalSplits) {
-        lines.push(clean({ epoch, step, split, ...evaluate(model, data, data.evalBatches(split, config.testBatchSize), false), lr, wallMs: Date.now() - started }));
+      if ("diverged" in sums) {
+        runDir.setStatus("diverged", epoch - 1, sums.diverged);
+        progress.end(`diverged: ${sums.diverged}`);
+        return result("diverged", sums.diverged);
       }
+      const lines = epochRecords(config, data, run, epoch, sums, lr, started);
       runDir.appendMetrics(lines);
       metrics.push(...lines);
       for (const l of lines) options.onRecord?.(l);
@@ -239,13 +281,14 @@ async function train(config: ExperimentConfig, runDir: RunDir, plan: Exclude<Run
       runDir.setStatus(epoch === config.epochs - 1 ? "finished" : "running", epoch);
       progress.endEpoch(lines);
       epochsThisCall++;
-      if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs && epoch < config.epochs - 1) {
+      const stop = (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) || options.signal?.aborted;
+      if (stop && epoch < config.epochs - 1) {
         progress.end("stopped (will resume)");
-        return { runId: id, dir: runDir.dir, status: "running", skipped: false, metrics };
+        return result("running");
       }
     }
     progress.end("finished");
-    return { runId: id, dir: runDir.dir, status: "finished", skipped: false, metrics };
+    return result("finished");
   } finally {
     progress.close();
     optimizer.dispose();

@@ -42,6 +42,10 @@ describe("run store", () => {
     halfway = await runExperiment(config, { runsDir: tmp("halfway"), ...quiet, stopAfterEpochs: 2 });
     assert.equal(finished.status, "finished");
     assert.equal(halfway.status, "running");
+    // The network learns on the active backend: weights updated by the optimizer reach the next
+    // forward pass (an in-place weight update once went unseen by wasm's cached conv operators).
+    const trainLoss = finished.metrics.filter((m) => m.split === "train").map((m) => m.loss);
+    assert.ok(trainLoss[2] < trainLoss[0] - 0.01, `training loss ${trainLoss.join(", ")} falls`);
   });
 
   test("every record carries a check; an edited number is reported with file and line, never used", async () => {
@@ -130,6 +134,22 @@ describe("run store", () => {
     assert.equal(p.sessions.length, 1);
     assert.equal(p.sessions[0].epochs, 3);
     assert.ok(p.wallMs > 0 && p.machine.cores >= 1 && p.backend.name);
+  });
+
+  test("an aborted run stops cleanly (mid-epoch or at an epoch's end) and resumes to the same numbers", async () => {
+    const runsDir = tmp("abort");
+    const before = new AbortController();
+    before.abort(); // a time-limit signal that arrives before the first batch
+    const none = await runExperiment(config, { runsDir, ...quiet, signal: before.signal });
+    assert.equal(none.status, "running");
+    assert.equal(none.metrics.length, 0);
+    const later = new AbortController();
+    const one = await runExperiment(config, { runsDir, ...quiet, resume: true, signal: later.signal, onEpochEnd: () => later.abort() });
+    assert.equal(one.status, "running");
+    assert.equal(one.metrics.length, 2, "stopped after the epoch that saw the signal");
+    assert.equal(existsSync(join(one.dir, ".lock")), false, "the lock is released");
+    const rest = await runExperiment(config, { runsDir, ...quiet, resume: true });
+    assert.deepEqual(numbers(rest.metrics), numbers(finished.metrics));
   });
 
   test("configDifferences ignores key order and lists nested paths", () => {
