@@ -18,7 +18,7 @@ import { lineFigure } from "../notebook/plotly";
 import { loadReferenceResults } from "./reference_results";
 import {
   claimSentence, distinctLines, experimentClaims, meanCurves, outcomeSentences, paperNetworkCosts, projectedProtocolHours, pSweepClaims, pSweepSeries,
-  rankingSentence, settingCosts, verdictCounts,
+  rankingSentence, runSpeeds, settingCosts, verdictCounts,
 } from "./reference_report";
 import { checkClaims, collectExperiments, type RunRecord } from "./results_table";
 
@@ -157,6 +157,10 @@ test("measured costs come from the committed runs' wall time and step counts", (
   assert.equal(cost.steps, 126);
   assert.ok(Math.abs(cost.secondsPerStep - 1800 / 126) < 1e-9 && Math.abs(cost.hoursPerRun - 0.5) < 1e-9);
   assert.ok(outcomeSentences(r).some((s) => s.startsWith("1 of the 15 planned final runs are finished")));
+  // The same run as a live grid result: 126 steps of 64 images in 1,800 s → 4.48 images/s.
+  const [speed] = runSpeeds([{ label: "Padam", config: first, result: { dir: join(root, "p-sweep-fmnist", runId(first, "wasm")), metrics: metrics(0.9) } }]);
+  assert.equal(speed.unit, "images");
+  assert.ok(Math.abs(speed.examplesPerSecond - (64 * 126) / 1800) < 1e-9, String(speed.examplesPerSecond));
   assert.deepEqual(outcomeSentences(loadReferenceResults("ptb-lstm", { root })), [
     "No committed results for ptb-lstm yet: create them with `npm run reproduce -- ptb-lstm`.",
   ]);

@@ -319,3 +319,30 @@ export function paperNetworkCosts(options: { root?: string } = {}): { costs: Net
       (missing.length ? ` (not yet: ${missing.join(", ")})` : "") + ".";
   return { costs, missing, line };
 }
+
+/** One run's measured speed: wall time per optimizer step and examples (images or tokens) per second. */
+export interface RunSpeed {
+  run: string;
+  steps: number;
+  /** Training wall time per step from `provenance.json` (evaluation included), seconds. */
+  secondsPerStep: number;
+  /** Images (or tokens: batch × BPTT for a language model) per second at that speed. */
+  examplesPerSecond: number;
+  unit: "images" | "tokens";
+}
+
+/**
+ * Measured speed of runs just trained or reused (as `runGrid` returns them): wall time from each
+ * run's provenance over its last step. Runs without provenance or steps are left out.
+ */
+export function runSpeeds(runs: readonly { label: string; config: ExperimentConfig; result: { dir: string; metrics: readonly MetricLine[] } }[]): RunSpeed[] {
+  return runs.flatMap(({ label, config, result }) => {
+    const wallMs = new RunDir(result.dir).provenance()?.wallMs;
+    const steps = lastStep(result.metrics);
+    if (!(typeof wallMs === "number" && wallMs > 0 && steps > 0)) return [];
+    const language = config.dataset === "ptb";
+    const perStep = config.batchSize * (language ? config.bptt ?? 1 : 1);
+    const secondsPerStep = wallMs / 1000 / steps;
+    return [{ run: label, steps, secondsPerStep, examplesPerSecond: perStep / secondsPerStep, unit: language ? "tokens" as const : "images" as const }];
+  });
+}
