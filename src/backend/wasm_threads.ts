@@ -89,11 +89,6 @@ type Factory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 let packageFactory: Factory | undefined;
 let activeThreads = 1;
 
-/** Threads of the currently registered `wasm` factory (1 = the package's own single-threaded build). */
-export function wasmThreadsRequested(): number {
-  return activeThreads;
-}
-
 /**
  * Registers the `wasm` backend factory for `threads` threads: the threaded SIMD build for
  * threads > 1, the package's own loader for 1. An already initialised `wasm` backend is

@@ -9,9 +9,6 @@
 /** CIFAR-10 per-channel mean and std used by the official Padam scripts (paper.md §3.2). */
 export const CIFAR10_MEAN = [0.4914, 0.4822, 0.4465];
 export const CIFAR10_STD = [0.2023, 0.1994, 0.201];
-/** CIFAR-100 mean and std of the official scripts. */
-export const CIFAR100_MEAN = [0.507, 0.487, 0.441];
-export const CIFAR100_STD = [0.267, 0.256, 0.276];
 /** ImageNet mean and std (torchvision convention). */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 export const IMAGENET_STD = [0.229, 0.224, 0.225];

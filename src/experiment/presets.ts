@@ -52,7 +52,7 @@ export function optimizerSettings(
   const adamLr = family === "ptb" ? 1e-2 : 1e-3;
   switch (optimizer) {
     case "padam":
-      return { learningRate: family === "ptb" ? 0.1 : 0.1, partial: 0.125, beta1: 0.9, beta2: 0.999, weightDecay: wdSgd };
+      return { learningRate: 0.1, partial: 0.125, beta1: 0.9, beta2: 0.999, weightDecay: wdSgd };
     case "sgd":
       return family === "ptb"
         ? { learningRate: 1, momentum: 0.9, weightDecay: wdSgd }
