@@ -22,6 +22,8 @@ export interface ReferenceSectionOptions {
   digits?: number;
   /** Draw the mean curves per epoch (default true). */
   curves?: boolean;
+  /** Export the figures to `figures/<notebook>/` (default true). */
+  export?: boolean;
 }
 
 /** Text as HTML: escaped, with spans in backquotes as code elements. */
@@ -53,12 +55,12 @@ async function showExperiment(r: ReferenceResults, exp: Experiment, opts: Refere
     const series = meanCurves(exp, ppl ? "valid" : "test", ppl ? "ppl" : "error");
     const milestones = exp.groups[0]?.runs[0]?.config.schedule?.milestones ?? [];
     const fig = lineFigure(series, { title: `${name}: ${ppl ? "validation perplexity" : "test error"} per epoch, mean over seeds`, xTitle: "epoch", yTitle: ppl ? "validation perplexity" : "test error (%)", logY: ppl });
-    await showFigure(distinctLines(markEpochs(fig, milestones)), { name: `${name}-curves` });
+    await showFigure(distinctLines(markEpochs(fig, milestones)), { name: `${name}-curves`, export: opts.export });
   }
   const spread = spreadFigure([exp], { stat, title: `${name}: mean over seeds, 95 % interval, every seed`, yTitle: stat === "finalTestPpl" ? "test perplexity" : "final test accuracy (%)" });
   // One experiment: its legend entry would repeat the long variant; the title names it.
   spread.data.forEach((t) => (t.showlegend = false));
-  await showFigure(spread, { name: `${name}-spread` });
+  await showFigure(spread, { name: `${name}-spread`, export: opts.export });
   const claims = experimentClaims(exp);
   if (claims.length) void showTable(claims.map((c) => ({ claim: c.claim, verdict: c.verdict, interval: c.interval, measured: c.measured, test: c.test, paper: c.paper, reason: c.reason })), { caption: `${name}: the paper's claims, each decided two-sided with the interval it is read from` });
 }
