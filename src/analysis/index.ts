@@ -13,8 +13,11 @@ export {
   type FacetPanel, type FacetHistogramOptions, type BinnedGroup, type StepVariant,
 } from "./step_histograms";
 export { phaseSummary, epochSeries, gridMatrix, markEpochs, type PhaseSummary } from "./run_phases";
-export { GAP_PROTOCOL, protocolConfig, type Protocol } from "./protocols";
-export * from "./results_index";
+export {
+  collectExperiments, gridRecords, describeOverrides, paperReference, formatStat, comparisonRows,
+  experimentCaption, checkClaims,
+  type RunRecord, type Stat, type StatKey, type RunGroup, type Experiment, type PaperReference, type ClaimCheck,
+} from "./results_table";
 export {
   ALPHA, CONFIDENCE, MIN_SEEDS, ACCURACY_MARGIN, PERPLEXITY_MARGIN_FRACTION, FULL_TEST_SET_SIZE,
   runNumbers, testSetSize, groupBy, seedStat, binomialSe, welchDf, difference, testDifference, testEquivalence,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { MetricLine } from "../experiment/store";
 import { runId } from "../experiment/store";
 import { lineFigure } from "../notebook/plotly";
-import { GAP_PROTOCOL, protocolConfig } from "./protocols";
+import { GAP_PROTOCOL, protocolConfig } from "../experiment/protocols";
 import { epochSeries, gridMatrix, markEpochs, phaseSummary } from "./run_phases";
 
 function run(accs: number[], lrs: number[]): MetricLine[] {

@@ -40,8 +40,10 @@ export async function withRunState<T>(config: ExperimentConfig, fn: (state: RunS
   if (!dir.exists()) throw new Error(`withRunState: run ${id} does not exist in ${resolveRunsDir(options.runsDir)}; run it first (runGrid or runExperiment)`);
   const status = dir.status();
   if (!status || status.epoch < 0) throw new Error(`withRunState: run ${id} has no finished epoch yet (status ${status?.status ?? "missing"}), so it has no checkpoint`);
-  const data = await loadTaskData(config);
-  const model = buildModel(config.model as ModelName, modelConfigFor(config, data) as never);
+  // The resolved model config is stored with the run; older runs without it need the data to derive it.
+  const stored = (dir.record() as { modelConfig?: Record<string, unknown> } | undefined)?.modelConfig;
+  const modelConfig = stored ?? modelConfigFor(config, await loadTaskData(config));
+  const model = buildModel(config.model as ModelName, modelConfig as never);
   const optimizer = createOptimizer(config.optimizer, config.optimizerOptions) as RuleOptimizer;
   try {
     await loadCheckpoint(join(dir.checkpointDir, "state.bin"), model, optimizer);

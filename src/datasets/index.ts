@@ -16,3 +16,4 @@ export * from "./augment";
 export * from "./batches";
 export * from "./ptb";
 export * from "./availability";
+export * from "./image_folder_build";

@@ -12,3 +12,4 @@ export { REFERENCE_EXPERIMENTS, REFERENCE_NAMES, referenceExperiment, tuningConf
 export { reproduceExperiment, verifyRun, chooseLearningRates, resultsDir, experimentRunsDir, CROSS_BACKEND_TOLERANCE, type TuningRow, type VerifyResult } from "./reproduce";
 export { freshness, sourceHash, DETERMINING_SOURCES, type Provenance as RunProvenance } from "./provenance";
 export { RunLockedError } from "./run_lock";
+export { GAP_PROTOCOL, protocolConfig, type Protocol } from "./protocols";

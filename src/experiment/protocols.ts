@@ -9,8 +9,8 @@
  *   lr ×0.1 entering epoch 4, so that two epochs show the behaviour after the decay;
  * - full: the paper's CIFAR-10 ResNet-18 protocol (200 epochs, ×0.1 at 100 and 150; §3.1).
  */
-import type { ExperimentConfig } from "../experiment/config";
-import { presetConfig } from "../experiment/presets";
+import type { ExperimentConfig } from "./config";
+import { presetConfig } from "./presets";
 import type { NotebookMode } from "../notebook/env";
 import type { OptimizerName } from "../optim/registry";
 

@@ -25,6 +25,7 @@ export * from "./small";
 export * from "./lstm_lm";
 export * from "./losses";
 export * from "./io";
+export * from "./cost";
 
 /** Config type of each registered model. */
 export interface ModelConfigs {
