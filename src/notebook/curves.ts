@@ -10,7 +10,7 @@
  */
 import { canDisplay, displayBundle, newDisplayId } from "./display";
 import { ExportResult } from "./export";
-import { baseLayout, colorAt, Figure, figureBundle, initPlotly, showFigure, Trace } from "./plotly";
+import { baseLayout, colorAt, DEFAULT_HEIGHT, Figure, figureBundle, initPlotly, showFigure, Trace } from "./plotly";
 
 /** One logged measurement (per step or per epoch). */
 export interface MetricRecord {
@@ -137,7 +137,22 @@ export function curvesFigure(runs: CurveRun[], opts: CurvesOptions = {}): Figure
       }
     });
   });
+  placeLongLegend(layout, data.filter((t) => t.showlegend).length, opts.height);
   return { data, layout };
+}
+
+/** Legend entries a vertical legend beside the panels holds at the default height before it is cut. */
+const VERTICAL_LEGEND_ENTRIES = 10;
+
+/**
+ * Puts a legend of more than {@link VERTICAL_LEGEND_ENTRIES} entries below the panels, in rows,
+ * and makes the figure taller by those rows, so no entry is cut off in an export.
+ */
+function placeLongLegend(layout: Record<string, unknown>, entries: number, height?: number): void {
+  if (entries <= VERTICAL_LEGEND_ENTRIES) return;
+  const rows = Math.ceil(entries / 3);
+  layout.legend = { orientation: "h", x: 0, xanchor: "left", y: -0.18, yanchor: "top" };
+  layout.height = (height ?? DEFAULT_HEIGHT) + 22 * rows;
 }
 
 /** What the experiment runner calls while it trains. */
