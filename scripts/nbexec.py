@@ -15,13 +15,16 @@ that cell. The report's <head> gets HEAD.html (the inlined math renderer, src/no
 instead of nbconvert's require.js and MathJax URLs, so it loads nothing from outside the file.
 RESULT.json gets {"ok", "cells", "failed_cell", "failed_code_cell", "message", "seconds",
 "cell_seconds", "kernel_starts"}. Exit status: 0 ok, 1 cell error, 2 other failure (kernel did
-not start, ...). On SIGTERM/SIGINT nbclient shuts the kernel down before this process ends.
+not start, ...). On SIGTERM/SIGINT nbclient shuts the kernel down before this process ends; the
+same happens when the parent process is gone (killed in any way).
 """
 import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
 
 import jinja2
@@ -40,6 +43,50 @@ REPORT_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {{ resources.padam_head }}
 {%- endblock html_head_js_mathjax -%}
 """
+
+
+# Seconds a kernel shutdown may take after the parent is gone before the kernel is killed.
+SHUTDOWN_GRACE_S = 20
+
+
+def kill_child_groups():
+    """SIGKILL to the process group of each child of this process (the kernel leads its own)."""
+    me = os.getpid()
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            group = os.getpgid(int(entry))
+            if group != os.getpgid(0):  # never the group this process shares with its siblings
+                os.killpg(group, signal.SIGKILL)
+            else:
+                os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError, IndexError):
+            pass  # gone meanwhile, or not ours
+
+
+def end_with_parent():
+    """End this run when its parent (run-notebooks) is gone, however that ended.
+
+    First SIGTERM to this process, which nbclient turns into a kernel shutdown; if that has not
+    ended the process after SHUTDOWN_GRACE_S (a kernel still starting does not answer a shutdown
+    request), kill the kernel's process group and exit.
+    """
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(SHUTDOWN_GRACE_S)
+        kill_child_groups()
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def export_html(nb, name, head):
@@ -77,6 +124,7 @@ def main():
     ap.add_argument("--head", help="file whose HTML goes into the report's <head>")
     ap.add_argument("--slow", type=float, default=10, help="report cells that take longer than this")
     args = ap.parse_args()
+    end_with_parent()
     head = ""
     if args.head:
         with open(args.head, encoding="utf-8") as f:

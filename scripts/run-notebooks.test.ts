@@ -146,15 +146,21 @@ describe("the workbook in smoke mode", { skip: skipJupyter }, () => {
   });
 
   test("no report loads a file:// or network resource or prints an absolute path of this machine", () => {
+    const printed: string[] = [];
     for (const r of results.filter((x) => fs.existsSync(x.html))) {
       const html = fs.readFileSync(r.html, "utf8");
       assert.equal(/file:\/\//.test(html), false, `${r.name}: a file:// reference`);
       const external = html.match(/<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:|\/\/)[^>]*>/gi) ?? [];
       assert.deepEqual(external, [], `${r.name}: elements that load from the network`);
       for (const dir of [REPO_ROOT, tmp, os.homedir()]) {
-        assert.equal(html.includes(dir + path.sep), false, `${r.name} prints ${dir}: ${html.slice(Math.max(0, html.indexOf(dir) - 80), html.indexOf(dir) + 120)}`);
+        let at = html.indexOf(dir + path.sep);
+        while (at >= 0) {
+          printed.push(`${r.name} prints ${dir}: …${html.slice(Math.max(0, at - 80), at + 120)}…`);
+          at = html.indexOf(dir + path.sep, at + 1);
+        }
       }
     }
+    assert.deepEqual(printed, [], printed.join("\n"));
   });
 
   test("no output shows raw HTML or an echoed value as text", () => {
@@ -305,4 +311,64 @@ describe("kernel start and cell timeout", { skip: skipJupyter }, () => {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
+});
+
+/** Pids of the processes whose environment has `KEY=value` (from /proc; unreadable ones are skipped). */
+function processesWithEnv(entry: string): number[] {
+  const pids: number[] = [];
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(entry)) pids.push(Number(name));
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return pids;
+}
+
+describe("stopping a run", { skip: skipJupyter || (fs.existsSync("/proc") ? false : "needs /proc") }, () => {
+  // SIGTERM, once a cell runs: run-notebooks stops its nbexec.py processes, which shut their
+  // kernels down. SIGKILL, while the kernel is still starting: nothing runs in run-notebooks; each
+  // nbexec.py notices its parent is gone, asks for a shutdown and, as a kernel that is starting
+  // does not answer it, kills the kernel after a grace time.
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    test(`${signal} to run-notebooks leaves none of its nbexec and kernel processes`, async () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "padam-nb-stop-"));
+      const name = `96-stop-${signal}-${process.pid}`;
+      let child: ReturnType<typeof spawn> | undefined;
+      try {
+        const nbDir = path.join(tmp, "notebooks");
+        fs.mkdirSync(nbDir);
+        writeNotebook(path.join(nbDir, `${name}.ipynb`), ["await new Promise((r) => setTimeout(r, 300_000));"]);
+        const args = ["--import", "tsx", path.join(__dirname, "run-notebooks.ts"), "--mode", "smoke", "--notebooks", nbDir, "--out", path.join(tmp, "out"), "--figures", path.join(tmp, "fig")];
+        child = spawn(process.execPath, args, { stdio: "ignore" });
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, sig) => resolve({ code, signal: sig })));
+        // Every process of this run (nbexec.py and the kernel) carries PADAM_NOTEBOOK=<name>.
+        const tag = `PADAM_NOTEBOOK=${name}`;
+        const kernelUp = () => processesWithEnv(tag).some((pid) => {
+          try {
+            const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+            return argv.includes("kernel") && argv.includes("--config-path"); // tslab kernel --config-path FILE
+          } catch {
+            return false;
+          }
+        });
+        const end = Date.now() + 180_000;
+        while (Date.now() < end && !kernelUp()) await new Promise((r) => setTimeout(r, 250));
+        assert.ok(processesWithEnv(tag).length >= 2, "nbexec.py and the kernel are running");
+        if (signal === "SIGTERM") await new Promise((r) => setTimeout(r, 3000)); // let the cell start
+        child.kill(signal);
+        const how = await exited;
+        if (signal === "SIGTERM") assert.equal(how.code, 143);
+        else assert.equal(how.signal, "SIGKILL");
+        const gone = Date.now() + 60_000;
+        while (Date.now() < gone && processesWithEnv(tag).length > 0) await new Promise((r) => setTimeout(r, 250));
+        assert.deepEqual(processesWithEnv(tag), [], "no process of the stopped run is left");
+      } finally {
+        if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL"); // a failed assertion must not leave it running
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+  }
 });

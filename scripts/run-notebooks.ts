@@ -5,7 +5,7 @@
  *   npm start                      # PADAM_MODE=quick (default) -> reports/<name>.html, figures/<name>/
  *   npm run nb:smoke               # PADAM_MODE=smoke -> .cache/nb-smoke/{reports,figures}
  *   npx tsx scripts/run-notebooks.ts [--mode smoke|quick|full] [--out DIR] [--figures DIR]
- *        [--timeout SECONDS] [--kernel-timeout SECONDS] [--jobs N] [--fail-fast] [NAME ...]
+ *        [--timeout SECONDS] [--kernel-timeout SECONDS] [--jobs N] [--fail-fast] [--notebooks DIR] [NAME ...]
  *
  * NAME selects notebooks by name prefix ("00", "04-cifar10"). The mode comes from `--mode`, else
  * `PADAM_MODE`, else quick. The project-local kernel (<repo>/.jupyter) is registered first if
@@ -255,7 +255,7 @@ function indent(s: string): string {
 
 const USAGE =
   "usage: tsx scripts/run-notebooks.ts [--mode smoke|quick|full] [--out DIR] [--figures DIR] [--timeout S]\n" +
-  "         [--kernel-timeout S] [--jobs N] [--fail-fast] [--keep-executed] [NAME ...]\n" +
+  "         [--kernel-timeout S] [--jobs N] [--fail-fast] [--keep-executed] [--notebooks DIR] [NAME ...]\n" +
   "  NAME: run only the notebooks whose name starts with it (\"00\", \"04-cifar10\")\n" +
   "  --timeout S: per-cell limit in seconds (0 = none, the default)\n" +
   `  --kernel-timeout S: seconds for a kernel to answer after its start (default ${DEFAULT_KERNEL_TIMEOUT_S}; one retry)`;
@@ -284,6 +284,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     }
     if (a === "--mode") mode = value(i++, a);
     else if (a === "--out") opts.outDir = value(i++, a);
+    else if (a === "--notebooks") opts.notebooksDir = value(i++, a);
     else if (a === "--figures") opts.figuresDir = value(i++, a);
     else if (a === "--timeout") opts.timeoutS = seconds(i++, a);
     else if (a === "--kernel-timeout") opts.kernelTimeoutS = seconds(i++, a);
@@ -303,6 +304,9 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   return opts;
 }
 
+/** How long a stopped run waits for its notebooks to shut their kernels down. */
+const STOP_GRACE_MS = 30_000;
+
 /** Set by SIGINT/SIGTERM in the command-line run: no new notebook starts. */
 let interrupted: NodeJS.Signals | null = null;
 
@@ -313,6 +317,9 @@ function stopOnSignals(): void {
       interrupted = signal;
       console.error(`run-notebooks: ${signal}: stopping ${running.size} running notebook(s) and their kernels`);
       for (const child of running) child.kill("SIGTERM");
+      // A kernel still starting may not answer the shutdown: give up waiting after a while. The
+      // nbexec.py processes then see their parent gone and kill their kernels themselves.
+      setTimeout(() => process.exit(signal === "SIGINT" ? 130 : 143), STOP_GRACE_MS).unref();
     });
   }
 }
