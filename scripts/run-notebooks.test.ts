@@ -342,8 +342,9 @@ describe("stopping a run", { skip: skipJupyter || (fs.existsSync("/proc") ? fals
         fs.mkdirSync(nbDir);
         writeNotebook(path.join(nbDir, `${name}.ipynb`), ["await new Promise((r) => setTimeout(r, 300_000));"]);
         const args = ["--import", "tsx", path.join(__dirname, "run-notebooks.ts"), "--mode", "smoke", "--notebooks", nbDir, "--out", path.join(tmp, "out"), "--figures", path.join(tmp, "fig")];
-        child = spawn(process.execPath, args, { stdio: "ignore" });
-        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, sig) => resolve({ code, signal: sig })));
+        const proc = spawn(process.execPath, args, { stdio: "ignore" });
+        child = proc;
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("close", (code, sig) => resolve({ code, signal: sig })));
         // Every process of this run (nbexec.py and the kernel) carries PADAM_NOTEBOOK=<name>.
         const tag = `PADAM_NOTEBOOK=${name}`;
         const kernelUp = () => processesWithEnv(tag).some((pid) => {
@@ -358,7 +359,7 @@ describe("stopping a run", { skip: skipJupyter || (fs.existsSync("/proc") ? fals
         while (Date.now() < end && !kernelUp()) await new Promise((r) => setTimeout(r, 250));
         assert.ok(processesWithEnv(tag).length >= 2, "nbexec.py and the kernel are running");
         if (signal === "SIGTERM") await new Promise((r) => setTimeout(r, 3000)); // let the cell start
-        child.kill(signal);
+        proc.kill(signal);
         const how = await exited;
         if (signal === "SIGTERM") assert.equal(how.code, 143);
         else assert.equal(how.signal, "SIGKILL");
