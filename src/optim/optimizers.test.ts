@@ -5,21 +5,53 @@
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { OPTIMIZERS, OPTIMIZER_NAMES, createOptimizer, referenceTrajectory, applyStepDecay, stepDecayLr, type RuleOptimizer } from "./index";
+import { OPTIMIZERS, OPTIMIZER_NAMES, createOptimizer, applyStepDecay, type RuleOptimizer } from "./index";
 import { expectClose } from "../testing/expect_close";
+import { loadGoldenCases, type GoldenCase } from "../testing/golden";
 import { uniform } from "../util/random";
 
-/** Options each optimizer is exercised with: non-default values so that every term is active. */
-const ROWS: { name: string; options: Record<string, unknown>; fitLr: number }[] = [
-  { name: "padam", options: { partial: 0.125, weightDecay: 1e-3 }, fitLr: 0.1 },
-  { name: "sgd", options: { learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true }, fitLr: 0.05 },
-  { name: "adam", options: { weightDecay: 1e-3 }, fitLr: 0.01 },
-  { name: "amsgrad", options: { weightDecay: 1e-3 }, fitLr: 0.01 },
-  { name: "adamw", options: { weightDecay: 0.05 }, fitLr: 0.01 },
-  { name: "yogi", options: { weightDecay: 1e-3 }, fitLr: 0.01 },
-  { name: "adabound", options: { gamma: 0.01, weightDecay: 1e-3 }, fitLr: 0.01 },
-  { name: "amsbound", options: { gamma: 0.01 }, fitLr: 0.01 },
+/**
+ * Options each optimizer is exercised with: non-default values so that every term is active.
+ * `golden`: a replay case of the reference trajectories (src/testing/fixtures/optimizers.json)
+ * without coupled L2 decay, the expectation of the state and schedule tests below.
+ */
+const ROWS: { name: string; options: Record<string, unknown>; fitLr: number; golden: string }[] = [
+  { name: "padam", options: { partial: 0.125, weightDecay: 1e-3 }, fitLr: 0.1, golden: "pub-padam-partial-03" },
+  { name: "sgd", options: { learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true }, fitLr: 0.05, golden: "pub-sgd-nesterov-17" },
+  { name: "adam", options: { weightDecay: 1e-3 }, fitLr: 0.01, golden: "pub-adam-large-lr-26" },
+  { name: "amsgrad", options: { weightDecay: 1e-3 }, fitLr: 0.01, golden: "pub-amsgrad-defaults-33" },
+  { name: "adamw", options: { weightDecay: 0.05 }, fitLr: 0.01, golden: "pub-adamw-weight-decay-41" },
+  { name: "yogi", options: { weightDecay: 1e-3 }, fitLr: 0.01, golden: "pub-yogi-defaults-46" },
+  { name: "adabound", options: { gamma: 0.01, weightDecay: 1e-3 }, fitLr: 0.01, golden: "pub-adabound-fast-bound-56" },
+  { name: "amsbound", options: { gamma: 0.01 }, fitLr: 0.01, golden: "pub-amsbound-explicit-63" },
 ];
+
+const GOLDEN = new Map(loadGoldenCases().map((c) => [c.id, c]));
+
+/** The golden replay case of a row, checked to be a replay of that optimizer. */
+function goldenCase(row: (typeof ROWS)[number]): GoldenCase {
+  const c = GOLDEN.get(row.golden);
+  assert.ok(c && c.mode === "replay" && c.optimizer === row.name, `golden case ${row.golden} is a replay of ${row.name}`);
+  return c;
+}
+
+/**
+ * The reference trajectory of a replay case under per-step learning-rate factors `scale[t]`
+ * (lr_t = scale[t]·lr₀). In every reference code the step of a replay (gradients fixed, no
+ * coupled L2 decay) is lr_t times a term u_t of the gradients alone — AdaBound's bounds scale
+ * with lr_t/lr₀ too — and AdamW first multiplies x by (1 − lr_t·λ). So u_t is read off the
+ * reference, u_t = (x_{t−1}·(1 − lr₀λ) − x_t)/lr₀, and x_t = x_{t−1}·(1 − lr_tλ) − lr_t·u_t.
+ */
+function scaledReference(c: GoldenCase, scale: readonly number[]): number[][] {
+  const lr0 = c.options.learningRate as number;
+  const lambda = c.optimizer === "adamw" ? (c.options.weightDecay as number) : 0;
+  let x = c.x0.slice();
+  return scale.map((k, t) => {
+    const before = t === 0 ? c.x0 : c.expected[t - 1];
+    x = x.map((xi, i) => xi * (1 - k * lr0 * lambda) - k * (before[i] * (1 - lr0 * lambda) - c.expected[t][i]));
+    return x;
+  });
+}
 
 /** Deterministic pseudo-random numbers in [-1, 1) (no dependence on tfjs's RNG). */
 const lcg = (seed: number) => uniform(seed, -1, 1);
@@ -86,24 +118,35 @@ describe("optimizer conformance (every registered optimizer)", () => {
       });
 
       test("state is keyed by variable name: order and subsets of the gradient list do not matter", () => {
-        const a1 = tf.variable(tf.tensor1d([1, 2])), b1 = tf.variable(tf.tensor1d([-1, 0.5]));
-        const a2 = tf.variable(tf.tensor1d([1, 2])), b2 = tf.variable(tf.tensor1d([-1, 0.5]));
-        const o1 = createOptimizer(row.name, row.options), o2 = createOptimizer(row.name, row.options);
-        const ga = [0.3, -0.1], gb = [2, -4];
-        for (let i = 0; i < 3; i++) {
+        // The coordinates of a golden replay split into two variables a and b (the rules act
+        // element-wise): 3 steps of both in varying order, then b alone, then a alone, so each
+        // takes its 4th step at a different call (its own step count, not the optimizer's).
+        const c = goldenCase(row);
+        const k = Math.floor(c.x0.length / 2);
+        const a1 = tf.variable(tf.tensor1d(c.x0.slice(0, k))), b1 = tf.variable(tf.tensor1d(c.x0.slice(k)));
+        const a2 = tf.variable(tf.tensor1d(c.x0.slice(0, k))), b2 = tf.variable(tf.tensor1d(c.x0.slice(k)));
+        const o1 = createOptimizer(row.name, c.options), o2 = createOptimizer(row.name, c.options);
+        for (let t = 0; t < 3; t++) {
+          const ga = c.grads[t].slice(0, k), gb = c.grads[t].slice(k);
           tf.tidy(() => o1.applyGradients({ [a1.name]: tf.tensor1d(ga), [b1.name]: tf.tensor1d(gb) }));
           // reversed order, as a list
           tf.tidy(() => o2.applyGradients([{ name: b2.name, tensor: tf.tensor1d(gb) }, { name: a2.name, tensor: tf.tensor1d(ga) }]));
         }
         // b alone for one more step: a must not move, and b must continue its own trajectory
-        tf.tidy(() => o1.applyGradients({ [b1.name]: tf.tensor1d(gb) }));
-        tf.tidy(() => o2.applyGradients({ [b2.name]: tf.tensor1d(gb) }));
+        tf.tidy(() => o1.applyGradients({ [b1.name]: tf.tensor1d(c.grads[3].slice(k)) }));
+        tf.tidy(() => o2.applyGradients({ [b2.name]: tf.tensor1d(c.grads[3].slice(k)) }));
         expectClose(a2.dataSync(), a1.dataSync(), 0, 0, "a");
         expectClose(b2.dataSync(), b1.dataSync(), 0, 0, "b");
         assert.equal(o1.variableStep(a1.name), 3);
         assert.equal(o1.variableStep(b1.name), 4);
-        const ref = referenceTrajectory(row.name, row.options, [-1, 0.5], 4, () => gb);
-        expectClose(b1.dataSync(), ref[3], 1e-5, 1e-6, "b vs float64 reference");
+        const { rtol, atol } = c.tolerance;
+        expectClose(a1.dataSync(), c.expected[2].slice(0, k), rtol, atol, `a vs ${c.id} step 3`);
+        expectClose(b1.dataSync(), c.expected[3].slice(k), rtol, atol, `b vs ${c.id} step 4`);
+        // then a alone: its 4th step, at the optimizer's 5th call
+        tf.tidy(() => o1.applyGradients({ [a1.name]: tf.tensor1d(c.grads[3].slice(0, k)) }));
+        assert.equal(o1.variableStep(a1.name), 4);
+        expectClose(a1.dataSync(), c.expected[3].slice(0, k), rtol, atol, `a vs ${c.id} step 4`);
+        expectClose(b1.dataSync(), c.expected[3].slice(k), rtol, atol, "b did not move");
         [a1, b1, a2, b2].forEach((v) => v.dispose());
         o1.dispose();
         o2.dispose();
@@ -122,19 +165,21 @@ describe("optimizer conformance (every registered optimizer)", () => {
         opt.dispose();
       });
 
-      test("a step-decay schedule changes the trajectory exactly as the float64 reference with the same schedule", () => {
-        const schedule = { milestones: [2, 4], gamma: 0.1 };
-        const opt = createOptimizer(row.name, row.options);
-        const x = tf.variable(tf.tensor1d([0.7, -0.3]));
-        const grads = [[0.5, -1], [0.2, 0.4], [-0.3, 0.1], [0.8, -0.6], [0.1, 0.1], [-0.2, 0.3]];
-        for (let t = 0; t < grads.length; t++) {
-          applyStepDecay(opt, schedule, t); // one step per "epoch"
-          tf.tidy(() => opt.applyGradients({ [x.name]: tf.tensor1d(grads[t]) }));
+      test("a step-decay schedule scales each step of the reference trajectory by lr_t/lr₀", () => {
+        // Milestones [2, 4], γ = 0.1, one step per "epoch": lr_t/lr₀ = 1, 1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.01.
+        const c = goldenCase(row);
+        const scale = [1, 1, 0.1, 0.1, 0.01, 0.01, 0.01, 0.01];
+        const expected = scaledReference(c, scale);
+        const opt = createOptimizer(row.name, c.options);
+        const x = tf.variable(tf.tensor1d(c.x0));
+        const { rtol, atol } = c.tolerance;
+        for (let t = 0; t < scale.length; t++) {
+          applyStepDecay(opt, { milestones: [2, 4], gamma: 0.1 }, t);
+          tf.tidy(() => opt.applyGradients({ [x.name]: tf.tensor1d(c.grads[t]) }));
+          expectClose(x.dataSync(), expected[t], rtol, atol, `${c.id} step ${t + 1}`);
         }
-        const lr0 = opt.hyperparameters.learningRate;
-        assert.equal(opt.getLearningRate(), stepDecayLr(lr0, schedule, 5));
-        const ref = referenceTrajectory(row.name, row.options, [0.7, -0.3], grads.length, (_x, t) => grads[t], (t) => stepDecayLr(lr0, schedule, t));
-        expectClose(x.dataSync(), ref[grads.length - 1], 1e-5, 1e-6);
+        const lr0 = c.options.learningRate as number;
+        assert.ok(Math.abs(opt.getLearningRate() - 0.01 * lr0) <= 1e-12 * lr0, `lr ${opt.getLearningRate()} = 0.01·${lr0}`);
         x.dispose();
         opt.dispose();
       });
