@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/index";
 import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
-import { appliedSteps, byLayer, effectiveSteps, padamBiasFactor, secondMoments, summarizeSteps } from "./effective_steps";
+import { appliedSteps, appliedUpdates, byLayer, effectiveSteps, layerUpdates, secondMoments, summarizeSteps } from "./effective_steps";
 
 before(async () => {
   await initBackend({ quiet: true });
@@ -32,7 +32,6 @@ describe("effectiveSteps", () => {
     assert.throws(() => effectiveSteps([1], { lr: 0.1, p: 0.7 }), /p = 0\.7 is invalid; allowed: a number in \[0, 0\.5\]/);
     assert.throws(() => effectiveSteps([1], { lr: -1, p: 0.1 }), /lr = -1 is invalid/);
     assert.throws(() => effectiveSteps([1, -2], { lr: 0.1, p: 0.1 }), /vHat\[1\] = -2 is invalid/);
-    assert.throws(() => padamBiasFactor(0, 0.9, 0.999), /t = 0 is invalid; allowed: an integer >= 1/);
   });
 });
 
@@ -84,10 +83,62 @@ describe("appliedSteps against real optimizer updates", () => {
     const opt = createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }) as RuleOptimizer;
     step(opt);
     assert.throws(() => secondMoments(model, opt), /optimizer "sgd" keeps no second moment/);
-    assert.throws(() => appliedSteps(opt, { weight: "w", layer: "w", shape: [1], t: 1, vHat: new Float32Array([1]) }, 0.1), /"sgd" is not supported; allowed: padam, adam, amsgrad/);
+    assert.throws(() => appliedSteps(opt, { weight: "w", layer: "w", shape: [1], t: 1, vHat: new Float32Array([1]) }, 0.1), /"sgd" is not supported \(its rule has no coefficients\(\)\); allowed: padam, adam, amsgrad, adamw/);
     opt.dispose();
     model.dispose();
   });
+});
+
+/** A bias-free dense layer x ↦ w·x with weights `w`: for the loss sum(w·input) the gradient is `input`. */
+function linearModel(w: number[], input: number[]): { model: tf.LayersModel; step: (opt: RuleOptimizer) => void } {
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [w.length], useBias: false, name: "lin" })] });
+  model.setWeights([tf.tensor2d(w, [w.length, 1])]);
+  const x = tf.tensor2d(input, [1, input.length]);
+  return { model, step: (opt) => opt.minimize(() => tf.sum(model.apply(x) as tf.Tensor) as tf.Scalar) };
+}
+
+describe("appliedUpdates: the step actually taken", () => {
+  test("Padam p = 1/4, t = 1, lr 0.1, gradient (1, 2) at w = (0.5, -1): hand-worked dx and |dx|/|x|", () => {
+    const { model, step } = linearModel([0.5, -1], [1, 2]);
+    const opt = createOptimizer("padam", { learningRate: 0.1, partial: 0.25 }) as RuleOptimizer;
+    step(opt);
+    // t = 1: m = 0.1 g, v̂ = 0.001 g², step factor lr·sqrt(0.001)/0.1, so (ε negligible)
+    // dx = −lr·sqrt(0.001)/0.1 · 0.1 g / (sqrt(0.001)|g|)^(1/2) = −lr·0.001^(1/4)·sqrt(g) = −0.0177828·(1, √2)
+    const expected = [-0.0177828, -0.0251487];
+    const [u] = appliedUpdates(model, opt);
+    assert.equal(u.weight, "lin/kernel");
+    u.dx.forEach((d, i) => assert.ok(Math.abs(d - expected[i]) < 1e-6, `dx[${i}] = ${d}, hand-worked ${expected[i]}`));
+    u.before.forEach((b, i) => assert.ok(Math.abs(b - [0.5, -1][i]) < 1e-6, `before[${i}] = ${b}`));
+    const [row] = layerUpdates([u]);
+    // ||dx|| = 0.0177828·sqrt(3) = 0.0308007; ||x|| = sqrt(1.25) = 1.1180340; ratio 0.0275490
+    assert.equal(row.layer, "lin");
+    assert.equal(row.count, 2);
+    assert.ok(Math.abs(row.dxNorm - 0.0308007) < 1e-6, `||dx|| = ${row.dxNorm}`);
+    assert.ok(Math.abs(row.xNorm - 1.118034) < 1e-6, `||x|| = ${row.xNorm}`);
+    assert.ok(Math.abs(row.ratio - 0.027549) < 1e-6, `ratio = ${row.ratio}`);
+    assert.ok(Math.abs(row.medianAbsDx - 0.0177828) < 1e-6, "median of two values: nearest rank takes the lower");
+    opt.dispose();
+    model.dispose();
+  });
+
+  for (const [name, options] of [["adamw", { learningRate: 0.01, weightDecay: 0.1 }], ["padam", { learningRate: 0.1, partial: 0.125, weightDecay: 5e-4 }]] as const) {
+    test(`${name} ${JSON.stringify(options)}: dx equals the change the fifth real step made (decay included)`, () => {
+      const { model, step } = tinyModel();
+      const opt = createOptimizer(name, options) as RuleOptimizer;
+      for (let i = 0; i < 4; i++) step(opt);
+      const before = model.trainableWeights.map((w) => w.read().dataSync().slice());
+      step(opt);
+      appliedUpdates(model, opt).forEach((u, k) => {
+        const after = model.trainableWeights[k].read().dataSync();
+        u.dx.forEach((d, i) => {
+          const moved = after[i] - before[k][i];
+          assert.ok(Math.abs(d - moved) <= 1e-6 + 1e-3 * Math.abs(moved), `${u.weight}[${i}]: dx ${d}, moved ${moved}`);
+        });
+      });
+      opt.dispose();
+      model.dispose();
+    });
+  }
 });
 
 describe("summaries", () => {

@@ -1,6 +1,7 @@
 /**
  * Per-coordinate effective step sizes of the adaptive methods: the factor that multiplies the
- * first moment m in the update x ← x − step ⊙ m (docs/paper-notes.md §1.2, §2.2, §5).
+ * first moment m in the update x ← x − step ⊙ m (docs/paper-notes.md §1.2, §2.2, §5), and the
+ * update a step actually applies, dx.
  *
  * The paper's argument (§5, "the small-learning-rate dilemma") is about the spread of
  *
@@ -11,16 +12,13 @@
  * compresses the range of 1/v̂^p, so lr = 0.1 becomes usable. Note the report's caveat: for
  * v̂ > 1 a smaller p *increases* the step.
  *
- * The exact applied factors (what the optimizers of src/optim compute) add bias corrections:
- *
- *     Padam (official):   lr · sqrt(bc2)/bc1 / (sqrt(v̂) + ε)^(2p)
- *     Padam (consistent): lr · bc2^p/bc1     / (sqrt(v̂) + ε)^(2p)
- *     Adam / AMSGrad:     lr / bc1 / (sqrt(v̂)/sqrt(bc2) + ε)          (torch 1.13 placement of ε)
- *
- * with bc1 = 1 − β1^t, bc2 = 1 − β2^t and v̂ the running maximum (AMSGrad, Padam) or v (Adam).
+ * The factors the optimizers of src/optim apply (bias corrections, the placement of ε) are not
+ * written here: they come from the update rule's own `coefficients()` (`AdaptiveCoefficients`
+ * in optim/moments.ts, the one source the optimizers' own paths use) through `appliedStep`.
  * Used by notebook 02-small-learning-rate-dilemma.
  */
 import * as tf from "@tensorflow/tfjs";
+import { appliedStep, type AdaptiveCoefficients } from "../optim/moments";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
 
 export interface EffectiveStepOptions {
@@ -30,7 +28,7 @@ export interface EffectiveStepOptions {
   p: number;
   /** ε added to sqrt(v̂) before the power (default 1e-8, Padam's and torch's default). */
   epsilon?: number;
-  /** A common factor, e.g. the bias correction {@link padamBiasFactor} (default 1). */
+  /** A common factor, e.g. a bias correction (default 1). */
   scale?: number;
 }
 
@@ -40,9 +38,17 @@ function checkFinite(what: string, value: unknown, allowed: string, ok: (v: numb
   }
 }
 
+function checkSecondMoments(what: string, vHat: ArrayLike<number>): void {
+  for (let i = 0; i < vHat.length; i++) {
+    const v = vHat[i];
+    if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`${what}: vHat[${i}] = ${v} is invalid; allowed: finite second moments >= 0`);
+  }
+}
+
 /**
  * step_i = scale · lr / (sqrt(v̂_i) + ε)^(2p) for every coordinate of `vHat` (paper §5, with ε
- * inside the power as the official code places it). Negative or non-finite v̂ is rejected.
+ * inside the power as the official code places it): `appliedStep` with exponent 2p and step
+ * scale·lr. Negative or non-finite v̂ is rejected.
  */
 export function effectiveSteps(vHat: ArrayLike<number>, options: EffectiveStepOptions): Float32Array {
   const { lr, p } = options;
@@ -52,22 +58,9 @@ export function effectiveSteps(vHat: ArrayLike<number>, options: EffectiveStepOp
   checkFinite("effectiveSteps: p", p, "a number in [0, 0.5]", (v) => v >= 0 && v <= 0.5);
   checkFinite("effectiveSteps: epsilon", epsilon, "a finite number > 0", (v) => v > 0);
   checkFinite("effectiveSteps: scale", scale, "a finite number >= 0", (v) => v >= 0);
-  const out = new Float32Array(vHat.length);
-  const exponent = 2 * p;
-  for (let i = 0; i < vHat.length; i++) {
-    const v = vHat[i];
-    if (!(v >= 0) || !Number.isFinite(v)) {
-      throw new Error(`effectiveSteps: vHat[${i}] = ${v} is invalid; allowed: finite second moments >= 0`);
-    }
-    out[i] = (scale * lr) / Math.pow(Math.sqrt(v) + epsilon, exponent);
-  }
-  return out;
-}
-
-/** Padam's official bias factor sqrt(1 − β2^t) / (1 − β1^t) (paper.md §1.2, point 1). */
-export function padamBiasFactor(t: number, beta1: number, beta2: number): number {
-  checkFinite("padamBiasFactor: t", t, "an integer >= 1", (v) => Number.isInteger(v) && v >= 1);
-  return Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+  checkSecondMoments("effectiveSteps", vHat);
+  const c = { epsilon, exponent: 2 * p, step: scale * lr };
+  return Float32Array.from(vHat as ArrayLike<number>, (v) => appliedStep(c, v));
 }
 
 /** The second moment of one weight, as an optimizer holds it. */
@@ -111,39 +104,92 @@ export function secondMoments(model: tf.LayersModel, optimizer: RuleOptimizer): 
 }
 
 /**
- * The factor the optimizer itself applies to m for each coordinate, from its hyper-parameters,
- * the weight's step count t and the learning rate `lr` (the scheduled rate in force):
- * see the module comment. Supports padam, adam and amsgrad (the methods of the dilemma).
+ * The coefficients `optimizer` applies at a weight's step count t with learning rate `lr`, from
+ * its update rule's `coefficients()`. Throws, naming the optimizer, for rules outside the
+ * adaptive-moment family (SGD, Yogi, AdaBound: no `coefficients()`).
+ */
+export function stepCoefficients(optimizer: RuleOptimizer, t: number, lr: number): AdaptiveCoefficients {
+  const coefficients = optimizer.rule.coefficients;
+  if (coefficients === undefined) {
+    throw new Error(`appliedSteps: optimizer "${optimizer.optimizerName}" is not supported (its rule has no coefficients()); allowed: padam, adam, amsgrad, adamw`);
+  }
+  checkFinite("appliedSteps: lr", lr, "a finite number >= 0", (v) => v >= 0);
+  checkFinite("appliedSteps: t", t, "an integer >= 1 (the weight's step count)", (v) => Number.isInteger(v) && v >= 1);
+  return coefficients.call(optimizer.rule, optimizer.hyperparameters, { t, lr, initialLr: optimizer.hyperparameters.learningRate });
+}
+
+/**
+ * The factor the optimizer itself applies to m for each coordinate, step / (sqrt(v̂) + ε)^e,
+ * with its coefficients at the weight's step count t and the learning rate `lr` (the scheduled
+ * rate in force): Padam official lr·sqrt(bc2)/bc1 and e = 2p, consistent lr·bc2^p/bc1, Adam and
+ * AMSGrad lr·sqrt(bc2)/bc1 with ε·sqrt(bc2) and e = 1 (see `AdaptiveCoefficients`). AdamW's
+ * decoupled decay, which shrinks x besides, is not part of this factor (see `appliedUpdates`).
  */
 export function appliedSteps(optimizer: RuleOptimizer, moments: WeightMoments, lr: number): Float32Array {
-  const hp = optimizer.hyperparameters as unknown as Record<string, unknown>;
-  const beta1 = hp.beta1 as number;
-  const beta2 = hp.beta2 as number;
-  const epsilon = hp.epsilon as number;
-  const t = moments.t;
-  const bc1 = 1 - Math.pow(beta1, t);
-  const bc2 = 1 - Math.pow(beta2, t);
-  switch (optimizer.optimizerName) {
-    case "padam": {
-      const p = hp.partial as number;
-      const factor = hp.biasCorrection === "consistent" ? Math.pow(bc2, p) : Math.sqrt(bc2);
-      return effectiveSteps(moments.vHat, { lr, p, epsilon, scale: factor / bc1 });
-    }
-    case "adam":
-    case "amsgrad": {
-      checkFinite("appliedSteps: lr", lr, "a finite number >= 0", (v) => v >= 0);
-      const out = new Float32Array(moments.vHat.length);
-      const sb = Math.sqrt(bc2);
-      for (let i = 0; i < out.length; i++) out[i] = lr / bc1 / (Math.sqrt(moments.vHat[i]) / sb + epsilon);
-      return out;
-    }
-    default:
-      throw new Error(`appliedSteps: optimizer "${optimizer.optimizerName}" is not supported; allowed: padam, adam, amsgrad`);
-  }
+  const c = stepCoefficients(optimizer, moments.t, lr);
+  checkSecondMoments("appliedSteps", moments.vHat);
+  return Float32Array.from(moments.vHat, (v) => appliedStep(c, v));
+}
+
+/** The update one step applied to a weight, next to its second moment. */
+export interface WeightUpdate extends WeightMoments {
+  /** The weight before the step, x_{t−1}. */
+  before: Float32Array;
+  /** The applied update dx = x_t − x_{t−1} per coordinate. */
+  dx: Float32Array;
+}
+
+/**
+ * The update the last step of every trained weight applied, rebuilt from the optimizer's state
+ * after that step (m_t, v̂_t, t; a finished run's state from {@link withRunState}) and `lr`, the
+ * rate that step used (default: the optimizer's current rate, which is the last step's when the
+ * schedule changes the rate only between epochs). With the coefficients c of step t:
+ *
+ *     x_t = shrink·x_{t−1} − c_step · m_t / (sqrt(v̂_t) + ε)^e
+ *     ⇒ dx = x_t − x_{t−1} = x_t − (x_t + a ⊙ m_t)/shrink,   a = appliedSteps(…)
+ *
+ * (shrink = 1 except AdamW, whose decay shrinks x as well).
+ */
+export function appliedUpdates(model: tf.LayersModel, optimizer: RuleOptimizer, lr = optimizer.getLearningRate()): WeightUpdate[] {
+  return secondMoments(model, optimizer).map((moments) => {
+    const variable = model.trainableWeights.find((w) => (w.originalName ?? weightName(w.name)) === moments.weight)!.read() as tf.Variable;
+    const x = variable.dataSync() as Float32Array;
+    const m = optimizer.variableSlots(variable.name)!.m.dataSync() as Float32Array;
+    const a = appliedSteps(optimizer, moments, lr);
+    const { shrink } = stepCoefficients(optimizer, moments.t, lr);
+    const before = Float32Array.from(x, (xi, i) => (xi + a[i] * m[i]) / shrink);
+    return { ...moments, before, dx: Float32Array.from(x, (xi, i) => xi - before[i]) };
+  });
+}
+
+/** Per layer: the norms of the applied update and of the weights it was applied to. */
+export interface LayerUpdate {
+  layer: string;
+  count: number;
+  /** ||dx||_2 over the layer's coordinates. */
+  dxNorm: number;
+  /** ||x_{t−1}||_2: the weights before the step. */
+  xNorm: number;
+  /** ||dx||_2 / ||x_{t−1}||_2: the relative size of the step (NaN when the weights are all 0). */
+  ratio: number;
+  /** Median over coordinates of |dx_i|. */
+  medianAbsDx: number;
+}
+
+/** One row per layer (model order): ||dx||, ||x||, their ratio and the median |dx_i| ({@link appliedUpdates}). */
+export function layerUpdates(updates: WeightUpdate[]): LayerUpdate[] {
+  const dx = byLayer(updates, (u) => u.dx);
+  const before = byLayer(updates, (u) => u.before);
+  const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+  return dx.map(({ layer, values }, k) => {
+    const dxNorm = norm(values);
+    const xNorm = norm(before[k].values);
+    return { layer, count: values.length, dxNorm, xNorm, ratio: xNorm > 0 ? dxNorm / xNorm : NaN, medianAbsDx: summarizeSteps(values.map(Math.abs)).median };
+  });
 }
 
 /** Concatenates the values of the weights of each layer, in model order. */
-export function byLayer(moments: WeightMoments[], values: (m: WeightMoments) => ArrayLike<number>): { layer: string; values: Float32Array }[] {
+export function byLayer<M extends WeightMoments>(moments: M[], values: (m: M) => ArrayLike<number>): { layer: string; values: Float32Array }[] {
   const order: string[] = [];
   const parts = new Map<string, ArrayLike<number>[]>();
   for (const m of moments) {

@@ -4,12 +4,12 @@
  * phase summaries, grids.
  */
 export {
-  effectiveSteps, padamBiasFactor, secondMoments, appliedSteps, byLayer, summarizeSteps,
-  type EffectiveStepOptions, type WeightMoments, type StepSummary,
+  effectiveSteps, secondMoments, stepCoefficients, appliedSteps, appliedUpdates, layerUpdates, byLayer, summarizeSteps,
+  type EffectiveStepOptions, type WeightMoments, type WeightUpdate, type LayerUpdate, type StepSummary,
 } from "./effective_steps";
 export { withRunState, appliedStepVariant, type RunState } from "./run_state";
 export {
-  binPanels, facetHistogramFigure, stepPanels, panelSummaries,
+  binPanels, facetHistogramFigure, stepPanels, panelSummaries, updateVariant, updateRatioFigure,
   type FacetPanel, type FacetHistogramOptions, type BinnedGroup, type StepVariant,
 } from "./step_histograms";
 export { phaseSummary, epochSeries, gridMatrix, markEpochs, type PhaseSummary } from "./run_phases";

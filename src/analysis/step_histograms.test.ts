@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { binPanels, facetHistogramFigure, panelSummaries, stepPanels } from "./step_histograms";
+import { layerUpdates } from "./effective_steps";
+import { binPanels, facetHistogramFigure, panelSummaries, stepPanels, updateRatioFigure, updateVariant } from "./step_histograms";
 
 test("binPanels: shared bins over all panels, fractions per group, log10 drops non-positive values", () => {
   const b = binPanels([
@@ -41,4 +42,22 @@ test("stepPanels groups by layer with one group per variant; panelSummaries summ
   const rows = panelSummaries(panels);
   assert.deepEqual(rows.map((r) => [r.layer, r.group, r.median]), [["a", "sqrt", 2], ["a", "same", 4], ["b", "sqrt", 10], ["b", "same", 100]]);
   assert.throws(() => stepPanels([{ name: "x", moments, steps: (m) => m.vHat }, { name: "y", moments: moments.slice(0, 2), steps: (m) => m.vHat }]), /variant "y" has no layer "b"/);
+});
+
+test("updateVariant bins |dx| per layer; updateRatioFigure shows ||dx||/||x|| per layer on a log axis", () => {
+  const mk = (weight: string, before: number[], dx: number[]) => ({
+    weight, layer: weight.split("/")[0], shape: [dx.length], t: 3, vHat: new Float32Array(dx.length), before: Float32Array.from(before), dx: Float32Array.from(dx),
+  });
+  const updates = [mk("a/kernel", [3, 0], [-0.03, 0.04]), mk("a/bias", [4], [0]), mk("b/kernel", [-2], [0.5])];
+  const [a, b] = stepPanels([updateVariant("run", updates)]);
+  assert.deepEqual(Array.from(a.groups[0].values), [0.03, 0.04, 0].map(Math.fround));
+  assert.deepEqual(Array.from(b.groups[0].values), [0.5]);
+  // layer a: ||dx|| = 0.05, ||x|| = 5 (3, 0, 4), ratio 0.01; layer b: 0.5 / 2 = 0.25
+  const rows = layerUpdates(updates);
+  assert.deepEqual(rows.map((r) => r.layer), ["a", "b"]);
+  assert.ok(Math.abs(rows[0].ratio - 0.01) < 1e-8 && Math.abs(rows[1].ratio - 0.25) < 1e-8);
+  const fig = updateRatioFigure([{ name: "run", layers: rows }]);
+  assert.deepEqual(fig.data[0].x, ["a", "b"]);
+  assert.equal((fig.layout.yaxis as Record<string, unknown>).type, "log");
+  assert.throws(() => updateRatioFigure([]), /runs is empty/);
 });

@@ -1,10 +1,11 @@
 /**
- * Side-by-side histograms with shared bins, one panel per layer: the figure of notebook 02
- * (per-layer effective step sizes for several p on a log scale). Binning happens here, so a
- * figure over a whole network's coordinates stores only bin counts in the notebook.
+ * Side-by-side histograms with shared bins, one panel per layer: the figures of notebook 02
+ * (per-layer effective step sizes for several p on a log scale, and the updates |dx| one step
+ * applied), plus the per-layer relative update ||dx||/||x||. Binning happens here, so a figure
+ * over a whole network's coordinates stores only bin counts in the notebook.
  */
-import { baseLayout, colorAt, sharedBins, type Figure, type Trace } from "../notebook/plotly";
-import { byLayer, summarizeSteps, type StepSummary, type WeightMoments } from "./effective_steps";
+import { barFigure, baseLayout, colorAt, sharedBins, type Figure, type Trace } from "../notebook/plotly";
+import { byLayer, summarizeSteps, type LayerUpdate, type StepSummary, type WeightMoments, type WeightUpdate } from "./effective_steps";
 
 export interface FacetPanel {
   /** Panel title, e.g. the layer name. */
@@ -127,4 +128,23 @@ export function stepPanels(variants: StepVariant[]): FacetPanel[] {
 /** One row per panel and group: the quantile summary of its values ({@link summarizeSteps}). */
 export function panelSummaries(panels: FacetPanel[]): ({ layer: string; group: string } & StepSummary)[] {
   return panels.flatMap((p) => p.groups.map((g) => ({ layer: p.title, group: g.name, ...summarizeSteps(g.values) })));
+}
+
+/** A histogram variant of |dx_i|, the update one step applied ({@link appliedUpdates}), for {@link stepPanels}. */
+export function updateVariant(name: string, updates: WeightUpdate[]): StepVariant {
+  const magnitudes = new Map(updates.map((u) => [u.weight, Float32Array.from(u.dx, Math.abs)]));
+  return { name, moments: updates, steps: (m) => magnitudes.get(m.weight) ?? new Float32Array(0) };
+}
+
+/**
+ * Grouped bars of the relative update ||dx||_2/||x||_2 per layer ({@link layerUpdates}), one
+ * group per run, on a log axis (ratios of different runs span decades).
+ */
+export function updateRatioFigure(runs: { name: string; layers: LayerUpdate[] }[], opts: { title?: string } = {}): Figure {
+  if (runs.length === 0) throw new Error("updateRatioFigure: runs is empty; allowed: at least one run");
+  const fig = barFigure(runs.map((r) => ({ name: r.name, x: r.layers.map((l) => l.layer), y: r.layers.map((l) => l.ratio) })), {
+    title: opts.title, xTitle: "layer", yTitle: "||dx|| / ||x||",
+  });
+  (fig.layout.yaxis as Record<string, unknown>).type = "log";
+  return fig;
 }

@@ -100,7 +100,7 @@ export function adaptiveStep<T>(
 }
 
 /** The factor a step applies to m at one coordinate: step / (sqrt(v̂) + epsilon)^exponent. */
-export function appliedStep(c: AdaptiveCoefficients, vHat: number): number {
+export function appliedStep(c: Pick<AdaptiveCoefficients, "step" | "epsilon" | "exponent">, vHat: number): number {
   return c.exponent === 0 ? c.step : c.step / Math.pow(Math.sqrt(vHat) + c.epsilon, c.exponent);
 }
 
