@@ -6,7 +6,7 @@ import { DEFAULT_HEIGHT } from "./plotly";
 
 const runs = (n: number) => Array.from({ length: n }, (_, k) => ({
   name: `run ${k}`,
-  records: [0, 1].flatMap((epoch) => ["train", "valid", "test"].map((split) => ({ epoch, step: 10 * epoch, split, loss: 1, ppl: 100 }))),
+  records: [0, 1].flatMap((epoch) => ["train", "valid", "test"].map((split) => ({ epoch, step: 10 * epoch, split, loss: 1, ppl: 100, lr: 0.1 }))),
 }));
 
 test("up to ten legend entries stay beside the panels; more go below in rows, the figure taller by them", () => {
