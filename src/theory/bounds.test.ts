@@ -187,10 +187,12 @@ describe("properties", () => {
     );
   });
 
-  test("sweepBound rows equal single evaluations", () => {
-    const rows = sweepBound(CASE1, "T", [16, 64, 256]);
-    assert.equal(rows.length, 3);
-    rows.forEach((r) => close(r.total, convergenceBound({ ...CASE1, T: r.value }).total, 1e-15, "row"));
+  test("sweepBound over T: case 1's bound by hand at each T", () => {
+    // M1/(T alpha) + M2 d/T + alpha M3 d/T^(1/4) = 4/T + 56/T + (248/9)/T^(1/4) (case 1, e = 1/4):
+    // T = 16: 60/16 + 124/9 = 631/36; T = 81: 60/81 + 248/27 = 804/81; T = 256: 60/256 + 62/9 = 4103/576.
+    const rows = sweepBound(CASE1, "T", [16, 81, 256]);
+    assert.deepEqual(rows.map((r) => r.value), [16, 81, 256]);
+    [631 / 36, 804 / 81, 4103 / 576].forEach((want, i) => close(rows[i].total, want, 1e-12, `T = ${rows[i].value}`));
     assert.throws(() => sweepBound(CASE1, "T", []), /values/);
     assert.throws(() => sweepBound(CASE1, "p", [0.1, 0.5]), /p in \[0, 1\/4\]/);
   });
