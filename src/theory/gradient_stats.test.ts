@@ -2,15 +2,11 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { createGradientStats, quantileSorted } from "./gradient_stats";
-import { uniform } from "../util/random";
 
 tf.setBackend("cpu");
 
 const close = (a: number, b: number, rtol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b), 1e-30), `${what}: ${a} vs ${b}`);
-
-/** Deterministic pseudo-random numbers in [-1, 1). */
-const rng = (seed: number) => uniform(seed, -1, 1);
 
 describe("helpers", () => {
   test("quantileSorted interpolates linearly (type 7)", () => {
@@ -49,29 +45,29 @@ describe("createGradientStats", () => {
     stats.dispose();
   });
 
-  test("random gradients agree with a float64 reference", () => {
-    const r = rng(7);
+  test("varying gradients over two variables: norms, G_inf and quantiles by hand", () => {
+    // Three steps of w (2x2) and b (1). Per-coordinate norms ||g_{1:3,i}||:
+    // w: sqrt(3² + 4² + 0²) = 5, sqrt(0 + 0 + 2²) = 2, sqrt(1² + 2² + 2²) = 3, sqrt(1² + 0 + 0) = 1;
+    // b: sqrt(2² + 4² + 4²) = 6. Sum 17, max 6, G_inf = max |g| = 4.
+    // Sorted 1, 2, 3, 5, 6 (type 7, h = 4q): q 0.1 → 1 + 0.4·1 = 1.4; q 0.5 → 3; q 0.99 → 5 + 0.96·1 = 5.96.
+    const steps = [
+      { w: [[3, 0], [1, 1]], b: [2] },
+      { w: [[4, 0], [2, 0]], b: [-4] },
+      { w: [[0, 2], [2, 0]], b: [4] },
+    ];
     const stats = createGradientStats({ quantiles: [0.1, 0.5, 0.99] });
-    const d = 37;
-    const ref = new Float64Array(d);
-    let gInf = 0;
-    for (let t = 0; t < 60; t++) {
-      const g = Array.from({ length: d }, () => r() * (1 + (t % 5)));
-      g.forEach((v, i) => {
-        ref[i] += v * v;
-        gInf = Math.max(gInf, Math.abs(v));
-      });
-      const x = tf.tensor1d(g);
-      stats.update({ x });
-      x.dispose();
+    for (const g of steps) {
+      const w = tf.tensor2d(g.w);
+      const b = tf.tensor1d(g.b);
+      stats.update({ w, b });
+      tf.dispose([w, b]);
     }
-    const norms = Array.from(ref, Math.sqrt);
-    const sorted = norms.slice().sort((a, b) => a - b);
     const s = stats.summary();
-    close(s.gInf, gInf, 1e-6, "G_inf");
-    close(s.coordinateNorms.sum, norms.reduce((a, b) => a + b, 0), 1e-5, "sum");
-    close(s.coordinateNorms.max, sorted[d - 1], 1e-5, "max");
-    [0.1, 0.5, 0.99].forEach((q, k) => close(s.coordinateNorms.quantiles[k].value, quantileSorted(sorted, q), 1e-5, `q${q}`));
+    assert.deepEqual([s.T, s.d, s.gInf], [3, 5, 4]);
+    close(s.coordinateNorms.sum, 17, 1e-6, "sum");
+    close(s.coordinateNorms.max, 6, 1e-6, "max");
+    [1.4, 3, 5.96].forEach((want, k) => close(s.coordinateNorms.quantiles[k].value, want, 1e-6, `quantile ${k}`));
+    assert.deepEqual(s.perVariable.map((v) => [v.name, v.size, v.gInf]), [["w", 4, 4], ["b", 1, 4]]);
     stats.dispose();
   });
 
