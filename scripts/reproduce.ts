@@ -4,11 +4,11 @@
  * `npm run reproduce -- --verify <runId> [--epochs k]` re-executes a committed run and compares.
  */
 import { parseArgs } from "node:util";
-import { REFERENCE_NAMES } from "../src/experiment/reference";
+import { REFERENCE_NAMES, REPRODUCE_ORDER } from "../src/experiment/reference";
 import { reproduceExperiment, verifyRun } from "../src/experiment/reproduce";
 
 const HELP = `Usage:
-  npm run reproduce -- <experiment> [--stage tuning|final|all] [--dry-run] [--results-dir <dir>]
+  npm run reproduce -- <experiment>|all [--stage tuning|final|all] [--dry-run] [--results-dir <dir>]
   npm run reproduce -- --verify <runId> [--epochs <k>] [--results-dir <dir>]
   npm run reproduce -- --list
 
@@ -18,7 +18,7 @@ resumed; runs another process holds are left to it. --verify re-executes the fir
 committed run (default: all) and compares every number with its metrics.jsonl: identical on the
 backend and threads that made it, within a relative 1e-3 on another.
 
-Experiments: ${REFERENCE_NAMES.join(", ")}
+Experiments: ${REFERENCE_NAMES.join(", ")}; "all" runs them in the order ${REPRODUCE_ORDER.join(", ")}
 
 Exit codes: 0 done (or verified), 1 a run failed or a verification found differences, 2 usage error,
 3 a run diverged.
@@ -53,17 +53,21 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${r.ok ? "verified" : "DIFFERS"}: ${r.runId}, ${r.epochs} epoch(s), ${r.sameBackend ? "same backend and threads (identical required)" : "other backend or threads (tolerance 1e-3)"}, ${r.mismatches.length} difference(s)\n`);
       return r.ok ? 0 : 1;
     }
-    if (positionals.length !== 1) throw new UsageError(`give one experiment (known: ${REFERENCE_NAMES.join(", ")})`);
-    const name = positionals[0];
-    if (!REFERENCE_NAMES.includes(name)) throw new UsageError(`experiment ${JSON.stringify(name)} is unknown; known: ${REFERENCE_NAMES.join(", ")}`);
+    if (positionals.length !== 1) throw new UsageError(`give one experiment or "all" (known: ${REFERENCE_NAMES.join(", ")})`);
+    const names = positionals[0] === "all" ? REPRODUCE_ORDER : [positionals[0]];
+    if (!REFERENCE_NAMES.includes(names[0]) && positionals[0] !== "all") throw new UsageError(`experiment ${JSON.stringify(positionals[0])} is unknown; known: ${REFERENCE_NAMES.join(", ")}, all`);
     const stage = (values.stage ?? "all") as string;
     if (!["tuning", "final", "all"].includes(stage)) throw new UsageError(`--stage ${stage} is invalid; allowed: tuning, final, all`);
-    const s = await reproduceExperiment(name, { root, stage: stage as "tuning" | "final" | "all", dryRun: Boolean(values["dry-run"]) });
-    if (values["dry-run"]) {
-      for (const c of s.planned) process.stdout.write(`${c.optimizer} ${JSON.stringify(c.optimizerOptions)} seed ${c.seed} epochs ${c.epochs}\n`);
+    let diverged = 0;
+    for (const name of names) {
+      const s = await reproduceExperiment(name, { root, stage: stage as "tuning" | "final" | "all", dryRun: Boolean(values["dry-run"]) });
+      if (values["dry-run"]) {
+        for (const c of s.planned) process.stdout.write(`${name} ${c.optimizer} ${JSON.stringify(c.optimizerOptions)} seed ${c.seed} epochs ${c.epochs}\n`);
+      }
+      process.stdout.write(`${name}: ${s.ran} run(s) trained, ${s.skipped} already done, ${s.locked.length} held by another process, ${s.diverged.length} diverged${s.waiting.length ? `; final runs waiting for tuning: ${s.waiting.join(", ")}` : ""}\n`);
+      diverged += s.diverged.length;
     }
-    process.stdout.write(`${name}: ${s.ran} run(s) trained, ${s.skipped} already done, ${s.locked.length} held by another process, ${s.diverged.length} diverged${s.waiting.length ? `; final runs waiting for tuning: ${s.waiting.join(", ")}` : ""}\n`);
-    return s.diverged.length > 0 ? 3 : 0;
+    return diverged > 0 ? 3 : 0;
   } catch (e) {
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`error: ${(e as Error).message}\n(see --help)\n`);

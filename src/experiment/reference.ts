@@ -127,6 +127,12 @@ export const PAPER_NETWORK_BUDGET = Object.freeze({
 
 export const REFERENCE_NAMES = [...REFERENCE_EXPERIMENTS.map((e) => e.name), "paper-networks"];
 
+/**
+ * The order `npm run reproduce -- all` works in: the cheap Fashion-MNIST answers first, the
+ * paper networks' cost measurement early (it sizes the rest), then PTB and the larger CIFAR-10 share.
+ */
+export const REPRODUCE_ORDER = ["fmnist-cnn", "p-sweep-fmnist", "paper-networks", "ptb-lstm", "cifar10-resnet20", "p-sweep-cifar10"];
+
 export function referenceExperiment(name: string): ReferenceExperiment {
   const found = REFERENCE_EXPERIMENTS.find((e) => e.name === name);
   if (!found) throw new Error(`unknown reference experiment ${JSON.stringify(name)}; known: ${REFERENCE_NAMES.join(", ")}`);
