@@ -11,5 +11,6 @@ describe("AdamW", () => {
     const got = runSteps("adamw", { learningRate: 0.1, beta2: 0.99, weightDecay: 0.5 }, [1], [[4], [0]]);
     expectClose(got[0], [0.85], 0, 1e-6);
     expectClose(got[1], [0.8075 - adamStep2], 0, 1e-6);
+    expectClose(got[1], [0.740342], 0, 1e-6);
   });
 });
