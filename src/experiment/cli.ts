@@ -121,7 +121,7 @@ Plans (a grid run by many workers, machines or a SLURM job array, sharing one ru
     --log-dir <dir>        task logs (default <runs dir>/slurm-logs)
     --script <file>        (default <plan>.sbatch; an existing other script is never replaced)
     --submit               submit it with sbatch (recorded in <plan>.jobs.jsonl)
-  --status <file>        each entry's state (pending, running, finished, diverged, failed,
+  --status <file>        each entry's state (pending, queued, running, finished, diverged, failed,
                          stale-locked), epochs done, the node and task that made it, queue state
     --resubmit-failed      submit the failed and stale-locked entries again (last submission's script)
 
@@ -316,9 +316,11 @@ function refuseOthers(values: Values, mode: SweepMode): void {
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined || (flags as readonly string[]).includes(name)) continue;
     const needs = name === "resubmit-failed" ? "--status" : SLURM_FLAGS.includes(name) ? "--slurm" : ["index", "shard", "backend", "threads"].includes(name) ? "--plan" : undefined;
-    const given = needs && !(needs === "--slurm" ? values.slurm : needs === "--status" ? values.status : values.plan);
-    throw new UsageError(given ? `--${name} needs ${needs}` : `--${name} does not apply ${what}`);
+    const missing = needs && (mode === "grid" || mode === "write") && !(needs === "--slurm" ? values.slurm : needs === "--status" ? values.status : values.plan);
+    throw new UsageError(missing ? `--${name} needs ${needs}` : `--${name} does not apply ${what}`);
   }
+  const slurmOnly = Object.keys(SLURM_OPTIONS).find((name) => values[name] !== undefined);
+  if (slurmOnly && !values.slurm) throw new UsageError(`--${slurmOnly} needs --slurm`);
   if (values.index !== undefined && values.shard !== undefined) throw new UsageError("--index and --shard exclude each other: give one");
   if (values.submit && !values.slurm) throw new UsageError("--submit needs --slurm (the script it submits)");
 }

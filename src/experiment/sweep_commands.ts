@@ -107,8 +107,10 @@ function statusLine(index: number, runId: string, s: EntryStatus, queue: string 
 }
 
 /**
- * Each entry's status. An entry with no records whose task is no longer in the queue after a
- * submission counts as failed (it ended before it could create its run: see its log).
+ * Each entry's status, with the queue's view of the plan's submitted tasks: a pending or
+ * interrupted entry whose task waits in the queue is "queued"; an entry with no records whose
+ * task is no longer in the queue after a submission is "failed" (it ended before it could
+ * create its run: see its log).
  */
 export function planStatus(planPath: string, plan: SweepPlan, runsDir: string): { status: EntryStatus; queue?: string }[] {
   const subs = submissions(planPath);
@@ -120,7 +122,8 @@ export function planStatus(planPath: string, plan: SweepPlan, runsDir: string): 
     if (status.state === "pending" && queue && lastJob && q === undefined) {
       return { status: { ...status, state: "failed", detail: `no records and not in the queue; see the log of job ${lastJob.jobId}, task ${e.index}` } };
     }
-    return { status, queue: q };
+    const waiting = q !== undefined && (status.state === "pending" || (status.state === "failed" && status.detail?.startsWith("interrupted")));
+    return { status: waiting ? { ...status, state: "queued" } : status, queue: q };
   });
 }
 

@@ -122,7 +122,7 @@ export function selectEntries(plan: SweepPlan, pick: { index: number } | { shard
 }
 
 /** Where an entry stands in the shared runs directory. */
-export type EntryState = "pending" | "running" | "finished" | "diverged" | "failed" | "stale-locked";
+export type EntryState = "pending" | "queued" | "running" | "finished" | "diverged" | "failed" | "stale-locked";
 
 export interface EntryStatus {
   state: EntryState;
