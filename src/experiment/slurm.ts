@@ -12,7 +12,7 @@
  * rewritten), so `--status` can ask the queue about them and `--resubmit-failed` can reuse the
  * script.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
@@ -148,14 +148,9 @@ export interface Submission {
 
 export const submissionsPath = (planPath: string) => `${resolve(planPath)}.jobs.jsonl`;
 
-/** Whether `sbatch` can be run here. */
+/** Whether an `sbatch` program is on the PATH (it may still lack a configuration). */
 export function hasSbatch(): boolean {
-  try {
-    execFileSync("sbatch", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  return (spawnSync("sbatch", ["--version"], { stdio: "ignore" }).error as NodeJS.ErrnoException | undefined)?.code !== "ENOENT";
 }
 
 /** Submits `script` (optionally only the array `indices`), records it beside the plan and returns the submission. */
