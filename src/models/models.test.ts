@@ -24,8 +24,6 @@ const conv = (k: number, cin: number, cout: number, bias = false) => k * k * cin
 const bn = (c: number) => 2 * c;
 /** nn.Linear(i, o): i·o + o. */
 const linear = (i: number, o: number) => i * o + o;
-/** nn.LSTM layer (in → H) in PyTorch: W_ih 4H·in, W_hh 4H·H, b_ih 4H, b_hh 4H. */
-const torchLstm = (inp: number, h: number) => 4 * h * inp + 4 * h * h + 8 * h;
 
 /** uclaml/Padam models/vgg.py VGG('VGG16'): 13 conv3x3 with bias + BN, Linear(512, 10). */
 function vgg16Reference(numClasses: number): { params: number; bnChannels: number } {
@@ -196,28 +194,28 @@ describe("seeded initialisation", () => {
 });
 
 describe("LSTM language model", () => {
-  test("presets: PyTorch counts by formula; tfjs has exactly 4H fewer per layer (one bias vector)", () => {
-    for (const [name, p] of Object.entries(LSTM_PRESETS) as [string, LstmLmConfig][]) {
-      const sizes = lstmLayerSizes(p);
-      let torch = p.vocabSize * p.embeddingSize; // nn.Embedding(V, E)
-      let inp = p.embeddingSize;
-      for (const h of sizes) {
-        torch += torchLstm(inp, h);
-        inp = h;
-      }
-      // Tied: the decoder reuses the embedding matrix and adds only its bias V; else Linear(H_L, V).
-      torch += p.tieWeights ? p.vocabSize : linear(inp, p.vocabSize);
+  test("presets: PyTorch counts worked by hand; tfjs has exactly 4H fewer per layer (one bias vector)", () => {
+    // nn.Embedding(V, E): V·E; nn.LSTM layer in → H: 4H·in + 4H·H + 8H (two bias vectors); the
+    // decoder: its bias V when tied to the embedding, else Linear(H_L, V).
+    // ptb-lstm2 (V 10000, E 400, H 1150, tied; layers 400 → 1150 → 400):
+    //   4,000,000 + (1,840,000 + 5,290,000 + 9,200) + (1,840,000 + 640,000 + 3,200) + 10,000 = 13,632,400
+    // ptb-lstm3: one more 1150 → 1150 layer, 5,290,000·2 + 9,200 = 10,589,200: 24,221,600, the 24M that
+    //   Merity et al. (arXiv:1708.02182, Table 1) give for AWD-LSTM on PTB
+    // ptb-lstm-small (E = H = 200, untied): 2,000,000 + 2·(160,000 + 160,000 + 1,600) + (2,000,000 + 10,000) = 4,653,200
+    const presets: [keyof typeof LSTM_PRESETS, number, number[]][] = [
+      ["ptb-lstm2", 13_632_400, [1150, 400]],
+      ["ptb-lstm3", 24_221_600, [1150, 1150, 400]],
+      ["ptb-lstm-small", 4_653_200, [200, 200]],
+    ];
+    assert.deepEqual(presets.map(([name]) => name).sort(), Object.keys(LSTM_PRESETS).sort(), "every preset is checked");
+    for (const [name, torch, sizes] of presets) {
+      const p: LstmLmConfig = LSTM_PRESETS[name];
+      assert.deepEqual(lstmLayerSizes(p), sizes, name);
       const model = buildModel("lstm-lm", p);
-      const tfjsMinusTorch = countParams(model) - torch;
-      assert.equal(tfjsMinusTorch, -sizes.reduce((s, h) => s + 4 * h, 0), name);
+      assert.equal(countParams(model), torch - sizes.reduce((s, h) => s + 4 * h, 0), name);
       assert.deepEqual(model.outputs[0].shape, [p.batchSize, p.seqLen, p.vocabSize], name);
       model.dispose();
     }
-    // Hand-checked totals of the small preset (the benchmark's ptb-lstm2 network):
-    // 10000·200 + 2·(4·200·200 + 4·200·200 + 8·200) + (200·10000 + 10000) = 4,653,200 in PyTorch.
-    const small = buildModel("lstm-lm", LSTM_PRESETS["ptb-lstm-small"]);
-    assert.equal(countParams(small), 4_653_200 - 2 * 800);
-    small.dispose();
   });
 
   test("tied weights: the last layer has E units and the decoder shares the embedding", () => {
