@@ -8,6 +8,8 @@ import {
   checkOptimalStepSizeSymbolically,
   convergenceBound,
   optimalStepSize,
+  rateExponent,
+  rateShape,
   sweepBound,
   verifiedRateShape,
 } from "./bounds";
@@ -255,5 +257,57 @@ describe("rejects every condition violation", () => {
 
   test("valid inputs are accepted", () => {
     fc.assert(fc.property(validInputs, (x) => Number.isFinite(convergenceBound(x).total)), { numRuns: 200 });
+  });
+});
+
+describe("which term dominates, p at its best, AMSGrad's rate", () => {
+  test("crossover horizon: case 1 by hand, d/T dominates below it, d^(1/2) T^(-(1+e)/2) beyond", () => {
+    // 2 sqrt(M1 M3 d) T^(-5/8) = M2 d / T with M1 = 2, M2 = 14, M3 = 124/9, d = 4, e = 1/4:
+    // T^(3/8) = 56 / (2 sqrt(992/9)) = 42 / sqrt(248), so T_c = (42/sqrt(248))^(8/3) = 13.68...
+    const r = convergenceBound(CASE1);
+    close(r.rate.crossoverT, Math.pow(42 / Math.sqrt(248), 8 / 3), 1e-12, "T_c");
+    const below = convergenceBound({ ...CASE1, T: 4 }).termsAtOptimalAlpha;
+    const beyond = convergenceBound({ ...CASE1, T: 1000 }).termsAtOptimalAlpha;
+    assert.ok(below.dimension > below.optimization + below.stepSize, `T = 4: d/T term ${below.dimension}`);
+    assert.ok(beyond.dimension < beyond.optimization + beyond.stepSize, `T = 1000: d/T term ${beyond.dimension}`);
+    assert.equal(convergenceBound({ ...CASE1, deltaF: 0 }).rate.crossoverT, Infinity, "M1 = 0: no leading term");
+  });
+
+  test("at alpha* the bound is smallest at p = 0 whenever G_inf^2 > 1 - beta2 (default E||vhat_1^-p||_1)", () => {
+    const ps = [0, 1 / 16, 1 / 8, 3 / 16, 1 / 4];
+    fc.assert(
+      fc.property(
+        validInputs.filter((x) => x.Ginf * x.Ginf > 1 - x.beta2).map((x) => ({ ...x, beta1: (x.beta1 / Math.pow(x.beta2, 2 * x.p)) * Math.sqrt(x.beta2) })),
+        (x) => {
+          const totals = sweepBound(x, "p", ps).map((r) => r.totalAtOptimalAlpha);
+          totals.slice(1).forEach((t, k) => assert.ok(t >= totals[k] * (1 - 1e-12), `p = ${ps[k + 1]}: ${t} < ${totals[k]} at p = ${ps[k]}`));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test("rateExponent: 3/4 - s/2 for every p <= 1/4 (the calculator's with q = 0), 1/2 for AMSGrad whatever s", () => {
+    for (const p of [0, 1 / 8, 1 / 4]) {
+      assert.equal(rateExponent(p, 0.25).exponent, 0.625);
+      assert.equal(rateExponent(p, 0.5).exponent, 0.5);
+      assert.equal(rateExponent(p, 0.25).exponent, convergenceBound({ ...CASE1, p, beta1: 0 }).rate.tExponentOptimalAlpha);
+      assert.ok(rateExponent(p, 0).covered);
+    }
+    for (const s of [0, 0.25, 0.5]) {
+      const r = rateExponent(0.5, s);
+      assert.equal(r.exponent, 0.5);
+      assert.equal(r.covered, false);
+      assert.match(r.source, /outside the theorem/);
+    }
+    assert.throws(() => rateExponent(0.3, 0.25), /p = 0.3 is not allowed: 0 <= p <= 1\/4 \(the theorem\) or p = 1\/2/);
+    assert.throws(() => rateExponent(0.1, 0.7), /s = 0.7 is not allowed/);
+  });
+
+  test("rateShape by hand: d^(1/2) T^(-exponent) + d/T", () => {
+    // d = 100, T = 10^4: AMSGrad 10 * 10^-2 + 10^-2 = 0.11; Padam at s = 0: 10 * 10^-3 + 10^-2 = 0.02
+    close(rateShape({ p: 0.5, s: 0, d: 100, T: 10000 }), 0.11, 1e-12, "AMSGrad");
+    close(rateShape({ p: 0.125, s: 0, d: 100, T: 10000 }), 0.02, 1e-12, "Padam, s = 0");
+    assert.throws(() => rateShape({ p: 0.125, s: 0, d: 0, T: 10 }), /'d' = 0 is not allowed/);
   });
 });

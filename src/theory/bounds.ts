@@ -10,9 +10,22 @@
  *
  *   alpha* = sqrt(A/B) = sqrt(M1 / (M3 d)) * T^((e-1)/2),   bound(alpha*) = 2 sqrt(A B) + C,
  *
- * so with alpha* the bound decays as d^(1/2) T^(-(1+e)/2) + d/T; with q = 0 this is
- * O(d^(1/2) / T^(3/4 - s/2) + d/T) (paper.md section 4.3), consistent with the verified rate
- * O((sum_i ||g_{1:T,i}||_2)^(1/2) / T^(3/4) + d/T) since sum_i ||g_{1:T,i}||_2 <= d G_inf T^s.
+ * so with alpha* the bound is 2 sqrt(M1 M3 d) T^(-(1+e)/2) + M2 d/T; with q = 0 this is
+ * O(d^(1/2) / T^(3/4 - s/2) + d/T) (docs/paper-notes.md section 4.3), consistent with the
+ * verified rate O((sum_i ||g_{1:T,i}||_2)^(1/2) / T^(3/4) + d/T) since
+ * sum_i ||g_{1:T,i}||_2 <= d G_inf T^s. Because (1+e)/2 < 1, the d/T term dominates at small T
+ * (or large d), below the crossover horizon
+ *
+ *   T_c = (M2 sqrt(d) / (2 sqrt(M1 M3)))^(2/(1-e)),
+ *
+ * and the d^(1/2) T^(-(1+e)/2) term beyond it.
+ *
+ * The bound is a worst-case statement about reaching a stationary point. At alpha* it depends on
+ * p through M1 M3 ∝ G_inf^(1+q) (1-beta2)^(-2p) (...)/(1 - beta1/beta2^(2p)), which grows with p,
+ * and M2, which with the default E||vhat_1^(-p)||_1 grows with p when G_inf^2 > 1 - beta2; so the
+ * bound at alpha* is smallest at p = 0 (momentum SGD). It says nothing about generalization (test
+ * error), the paper's reason for choosing p = 1/8. The theorem covers p in [0, 1/4] only;
+ * `rateExponent` gives AMSGrad's (p = 1/2) rate separately and says where it comes from.
  *
  * References: Chen et al., arXiv:1806.06763; Zhou et al., arXiv:1808.05671.
  * Used by notebooks/03-convergence-theory.ipynb.
@@ -94,6 +107,11 @@ export interface BoundResult {
     dExponentOptimalAlpha: number;
     /** With alpha held fixed as T grows the bound decays as T^(-min(1, e)) (0: no decay). */
     tExponentFixedAlpha: number;
+    /**
+     * Horizon T_c at which the two terms at alpha* are equal: for T < T_c the d/T term dominates,
+     * beyond it the d^(1/2) T^(-(1+e)/2) term (Infinity when M1 = 0).
+     */
+    crossoverT: number;
     /** Human-readable form of the rate at alpha*. */
     text: string;
   };
@@ -260,11 +278,18 @@ export function convergenceBound(inputs: BoundInputs): BoundResult {
       tExponentOptimalAlpha: tExp,
       dExponentOptimalAlpha: 0.5,
       tExponentFixedAlpha: Math.min(1, e),
+      crossoverT: crossoverHorizon(x, M, e),
       text: `O(d^(1/2) / T^${fmt(tExp)} + d / T) with alpha* ~ d^(-1/2) T^(${fmt((e - 1) / 2)})`,
     },
     provenance: { constants: THEOREM_PROVENANCE, rate: VERIFIED_RATE.provenance },
     notes,
   };
+}
+
+/** T_c = (M2 sqrt(d) / (2 sqrt(M1 M3)))^(2/(1-e)): where 2 sqrt(M1 M3 d) T^(-(1+e)/2) = M2 d / T. */
+function crossoverHorizon(x: Required<BoundInputs>, M: { M1: number; M2: number; M3: number }, e: number): number {
+  const product = M.M1 * M.M3;
+  return product > 0 ? Math.pow((M.M2 * Math.sqrt(x.d)) / (2 * Math.sqrt(product)), 2 / (1 - e)) : Infinity;
 }
 
 function fmt(v: number): string {
@@ -356,4 +381,59 @@ export function sweepBound(base: BoundInputs, key: keyof BoundInputs, values: nu
       terms: r.terms,
     };
   });
+}
+
+/** The T-exponent of a rate at alpha* and where it comes from (see `rateExponent`). */
+export interface RateExponent {
+  p: number;
+  s: number;
+  /** The leading term at alpha* decays as d^(1/2) T^(-exponent). */
+  exponent: number;
+  /** Whether the theorem (docs/paper-notes.md section 4.2) covers this p. */
+  covered: boolean;
+  /** Where the exponent comes from, in words. */
+  source: string;
+}
+
+/** AMSGrad's partial exponent. */
+export const AMSGRAD_P = 0.5;
+
+/**
+ * The rate exponent at alpha* for Padam and, separately, for AMSGrad:
+ *
+ * - p in [0, 1/4]: the theorem with q = 0, exponent (1 + (1/2 - s))/2 = 3/4 - s/2, the same for
+ *   every such p (p moves only the constants);
+ * - p = 1/2 (AMSGrad): outside the theorem, whose conditions need p <= 1/4 (section 4.2), so
+ *   there is no bound with constants to put beside Padam's. Its q-range [max(0, 4p-1), 1] read
+ *   at p = 1/2 leaves only q = 1, hence e = 0 and exponent 1/2 whatever s: sparse gradients stop
+ *   helping. That reading is ours, from the unverified statement; the verified abstract
+ *   (section 4.1) says only that the faster rate needs p < 1/2.
+ *
+ * Any other p is refused: the theorem says nothing about p in (1/4, 1/2).
+ */
+export function rateExponent(p: number, s: number): RateExponent {
+  if (typeof s !== "number" || !(s >= 0 && s <= 0.5)) {
+    throw new Error(`rateExponent s = ${String(s)} is not allowed: 0 <= s <= 1/2 (growth of ||g_{1:T,i}||_2 <= G_inf T^s)`);
+  }
+  if (p === AMSGRAD_P) {
+    return { p, s, exponent: 0.5, covered: false, source: "AMSGrad: outside the theorem (p <= 1/4); its q-range read at p = 1/2 forces q = 1, e = 0 (our reading, unverified)" };
+  }
+  if (typeof p !== "number" || !(p >= 0 && p <= 0.25)) {
+    throw new Error(`rateExponent p = ${String(p)} is not allowed: 0 <= p <= 1/4 (the theorem) or p = 1/2 (AMSGrad, shown separately)`);
+  }
+  return { p, s, exponent: (1 + (0.5 - s)) / 2, covered: true, source: "theorem with q = 0 (conditions and constants unverified)" };
+}
+
+/**
+ * The shape d^(1/2) T^(-exponent) + d/T of the rate at alpha*, without constants
+ * (`rateExponent` gives the exponent): what can be put on one plot for Padam and AMSGrad, since
+ * only Padam's has constants. Only its decay with T is meaningful, not its absolute value.
+ */
+export function rateShape(x: { p: number; s: number; d: number; T: number }): number {
+  for (const k of ["d", "T"] as const) {
+    if (typeof x[k] !== "number" || !Number.isFinite(x[k]) || x[k] <= 0) {
+      throw new Error(`rateShape input '${k}' = ${String(x[k])} is not allowed: a finite number > 0 is required`);
+    }
+  }
+  return Math.sqrt(x.d) * Math.pow(x.T, -rateExponent(x.p, x.s).exponent) + x.d / x.T;
 }
