@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { PHI_PRIME_MAX, runPaperPadam, syntheticCheck, syntheticProblem } from "./synthetic";
+import { PHI_PRIME_MAX, pSlopeCheck, runPaperPadam, syntheticCheck, syntheticProblem } from "./synthetic";
 
 const phi = (u: number) => (u * u) / (1 + u * u);
 /** max |phi'|: phi'(u) = 2u/(1 + u²)² peaks at u = 1/sqrt(3), (2/sqrt(3))·(9/16) = 3 sqrt(3)/8. */
@@ -113,5 +113,25 @@ describe("syntheticCheck", () => {
     assert.throws(() => syntheticCheck({ p: 0.5 }), /p in \[0, 1\/4\]/);
     assert.throws(() => syntheticCheck({ horizons: [1] }), /horizons/);
     assert.throws(() => syntheticCheck({ alpha: -1 }), /alpha = -1/);
+  });
+});
+
+describe("pSlopeCheck: p changes the measured slope where gradient scales spread", () => {
+  test("slopes ordered by p (steeper for larger p) and p = 1/2's slope as with equal scales", () => {
+    const spread = pSlopeCheck();
+    const slopes = spread.rows.map((r) => r.slope);
+    assert.deepEqual(spread.rows.map((r) => r.p), [0, 0.125, 0.25, 0.5]);
+    for (const r of spread.rows) assert.ok(r.expectedMean[2] < r.expectedMean[0], `p = ${r.p}: the measured value falls with T (${r.expectedMean})`);
+    // Predicted order, with a margin well above rounding: each larger p at least 0.05 steeper.
+    slopes.slice(1).forEach((s, k) => assert.ok(s < slopes[k] - 0.05, `p = ${spread.rows[k + 1].p}: slope ${s} vs ${slopes[k]} at p = ${spread.rows[k].p}`));
+    // Predicted equality at p = 1/2: the same slope when every coordinate has the same scale.
+    const equal = pSlopeCheck({ problem: { ...spread.config.problem, scaleDecay: 0 }, ps: [0.5] });
+    assert.ok(Math.abs(equal.rows[0].slope - slopes[3]) < 0.02, `p = 1/2: spread ${slopes[3]} vs equal scales ${equal.rows[0].slope}`);
+  });
+
+  test("bad config is refused naming the field", () => {
+    assert.throws(() => pSlopeCheck({ horizons: [100] }), /horizons = \[100\] is not allowed: at least two/);
+    assert.throws(() => pSlopeCheck({ ps: [0.6] }), /ps = \[0.6\] is not allowed/);
+    assert.throws(() => pSlopeCheck({ repeats: 0 }), /repeats = 0/);
   });
 });

@@ -20,6 +20,10 @@
  *
  * This is deliberately separate from src/optim's Padam, which follows the official code form
  * (bias correction, epsilon) rather than the theorem's algorithm.
+ *
+ * Two checks run on it: `syntheticCheck` compares the measured E||grad f(x_out)||^2 with the
+ * bound at each horizon, and `pSlopeCheck` measures how p changes the log-log slope of the
+ * measured value against T where the gradient scales spread over decades (see there).
  * Used by notebooks/03-convergence-theory.ipynb.
  */
 import { BoundResult, convergenceBound } from "./bounds";
@@ -168,7 +172,8 @@ export function runPaperPadam(problem: SyntheticProblem, hp: PaperPadamConfig, T
     }
     for (let i = 0; i < d; i++) {
       const q = 1 + x[i] * x[i];
-      const xi = rand() < 0.5 ? -1 : 1;
+      // No draw without noise: deterministic runs cost no random numbers (the output draw is first).
+      const xi = noise === 0 ? 0 : rand() < 0.5 ? -1 : 1;
       const g = w[i] * ((2 * x[i]) / (q * q) + noise * xi);
       const ag = Math.abs(g);
       if (ag > gInf) gInf = ag;
@@ -349,4 +354,78 @@ export function syntheticCheck(
     measuredSlope: rows.length > 1 ? logLogSlope(Ts, rows.map((r) => r.expectedMean)) : NaN,
     boundSlope: rows.length > 1 ? logLogSlope(Ts, rows.map((r) => r.bound.total)) : NaN,
   };
+}
+
+/** Configuration of `pSlopeCheck`. */
+export interface SlopeCheckConfig {
+  problem: Partial<SyntheticProblemConfig>;
+  /** Partial exponents compared; p = 1/2 (AMSGrad's) is a valid run of Algorithm 1, outside the theorem. */
+  ps: number[];
+  beta1: number;
+  beta2: number;
+  /** Constant step size, the same for every p and T. */
+  alpha: number;
+  /** Horizons T (each a separate run of length T). */
+  horizons: number[];
+  /** Noise seeds per horizon (1 suffices without noise: the run is then deterministic). */
+  repeats: number;
+  /** Seed of the noise and of the output draw (repeat r of horizon T uses seed + 1000 r + T). */
+  seed: number;
+}
+
+export const SLOPE_CHECK_DEFAULTS: Readonly<SlopeCheckConfig> = Object.freeze({
+  // w_i = (i+1)^(-0.6) over 500 coordinates: gradient scales spread over 1.6 decades, most small.
+  // No noise: a constant step's noise floor would flatten every slope alike.
+  problem: { d: 500, noise: 0, scaleDecay: 0.6, initRange: 2, seed: 1 },
+  ps: [0, 0.125, 0.25, 0.5],
+  beta1: 0.9,
+  beta2: 0.999,
+  alpha: 0.01,
+  horizons: [100, 400, 1600],
+  repeats: 1,
+  seed: 1,
+}) as Readonly<SlopeCheckConfig>;
+
+/** One p of `pSlopeCheck`: the measured (1/(T-1)) sum_t ||grad f(x_t)||^2 per horizon and its log-log slope. */
+export interface SlopeCheckRow {
+  p: number;
+  /** Mean over repeats of the exact expectation over the output draw, per horizon. */
+  expectedMean: number[];
+  /** Least-squares slope of log(expectedMean) against log(T) (`logLogSlope`). */
+  slope: number;
+}
+
+/**
+ * How p changes the measured rate, on a problem whose gradient scales w_i spread over decades.
+ *
+ * Prediction (scale invariance of Algorithm 1): scaling a coordinate's gradients by w scales m by
+ * w and vhat by w^2, so its step alpha m / vhat^p by w^(1-2p). Without noise, coordinate i of
+ * f = sum_i w_i phi(x_i) therefore moves exactly like a unit-weight coordinate run with step
+ * alpha w_i^(1-2p). Hence
+ * - p = 1/2: every coordinate gets the same step alpha whatever its scale, so the measured value
+ *   is a w_i^2-weighted sum of the very per-coordinate curves of the problem with equal scales,
+ *   and its slope is that problem's (up to the weighting of the start points);
+ * - p < 1/2: small-gradient coordinates get steps alpha w_i^(1-2p) < alpha and are still far from
+ *   converged at horizons where the large ones have converged, so the measured value falls more
+ *   slowly, and the smaller p, the shallower the slope (the slopes are ordered by p).
+ * The theorem's bound cannot show this: its exponent at alpha* is the same for every p <= 1/4.
+ */
+export function pSlopeCheck(config: Partial<SlopeCheckConfig> = {}): { config: SlopeCheckConfig; rows: SlopeCheckRow[] } {
+  const cfg: SlopeCheckConfig = { ...SLOPE_CHECK_DEFAULTS, ...config };
+  if (!Array.isArray(cfg.horizons) || cfg.horizons.length < 2 || cfg.horizons.some((T) => !(Number.isInteger(T) && T >= 2))) {
+    throw new Error(`SlopeCheckConfig.horizons = ${JSON.stringify(cfg.horizons)} is not allowed: at least two integers >= 2 (a slope needs two points)`);
+  }
+  if (!Array.isArray(cfg.ps) || cfg.ps.length === 0 || cfg.ps.some((p) => !(p >= 0 && p <= 0.5))) {
+    throw new Error(`SlopeCheckConfig.ps = ${JSON.stringify(cfg.ps)} is not allowed: a non-empty array of p in [0, 1/2]`);
+  }
+  if (!(Number.isInteger(cfg.repeats) && cfg.repeats >= 1)) throw new Error(`SlopeCheckConfig.repeats = ${cfg.repeats} is not allowed: integer >= 1`);
+  const problem = syntheticProblem(cfg.problem);
+  const rows = cfg.ps.map((p) => {
+    const hp = { p, beta1: cfg.beta1, beta2: cfg.beta2, alpha: cfg.alpha };
+    // runPaperPadam checks alpha and the betas before its first step.
+    const expectedMean = cfg.horizons.map((T) =>
+      meanStdErr(Array.from({ length: cfg.repeats }, (_, r) => runPaperPadam(problem, hp, T, cfg.seed + 1000 * r + T).meanGradNormSq)).mean);
+    return { p, expectedMean, slope: logLogSlope(cfg.horizons, expectedMean) };
+  });
+  return { config: cfg, rows };
 }
