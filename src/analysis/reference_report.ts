@@ -91,7 +91,11 @@ export function rankingSentence(exp: Experiment, digits = 2): string {
  * p, one sentence per {@link pSweepClaims} decision; a note on stale and missing runs.
  */
 export function outcomeSentences(r: ReferenceResults): string[] {
-  if (r.experiments.length === 0) return [r.provenanceLine];
+  if (r.experiments.length === 0) {
+    const done = r.tuning.filter((t) => t.status !== "missing").length;
+    if (done === 0) return [r.provenanceLine];
+    return [`No final run yet: ${done} of the ${r.tuning.length} tuning runs are done; an optimizer's final runs start once its whole grid is done (\`npm run reproduce -- ${r.experiment.name}\`).`];
+  }
   const out: string[] = [];
   for (const exp of r.experiments) {
     out.push(rankingSentence(exp));
