@@ -94,7 +94,7 @@ export function outcomeSentences(r: ReferenceResults): string[] {
   if (r.experiments.length === 0) {
     const done = r.tuning.filter((t) => t.status !== "missing").length;
     if (done === 0) return [r.provenanceLine];
-    return [`No final run yet: ${done} of the ${r.tuning.length} tuning runs are done; an optimizer's final runs start once its whole grid is done (\`npm run reproduce -- ${r.experiment.name}\`).`];
+    return [`No final run yet: ${done} of the ${r.tuning.length} tuning runs are done; the final runs of each optimizer start once its whole grid is done (\`npm run reproduce -- ${r.experiment.name}\`).`];
   }
   const out: string[] = [];
   for (const exp of r.experiments) {

@@ -56,7 +56,7 @@ test("with committed results: provenance, tuning, results, figures, claims and s
     writeRun(root, c, grid.indexOf(c.optimizerOptions.learningRate as number) === 1 ? 0.8 : 0.7, "valid");
   }
   const tuningOnly = await rendered(root);
-  assert.match(tuningOnly, /No final run yet: 12 of the 12 tuning runs are done; an optimizer.s final runs start/);
+  assert.match(tuningOnly, /No final run yet: 12 of the 12 tuning runs are done; the final runs of each optimizer start/);
   const finals = finalConfigs(exp, { sgd: 0.1, adam: 1e-3, amsgrad: 1e-3, padam: 0.1 });
   const acc: Record<string, number> = { sgd: 0.9, adam: 0.85, amsgrad: 0.86, padam: 0.9 };
   for (const c of finals) writeRun(root, c, acc[c.optimizer] + 0.001 * c.seed, "test");
