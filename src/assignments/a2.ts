@@ -71,12 +71,14 @@ export function trainTinyNetwork(seed = 1, steps = 200): TrainedNetwork {
 type StepSizesFn = (vHat: number[], lr: number, p: number, epsilon: number) => number[];
 type SpreadFn = (steps: number[]) => number;
 
-export function checkStepSizes(stepSizes: StepSizesFn): void {
+export function checkStepSizes(stepSizes: StepSizesFn, level: { hidden?: boolean } = {}): void {
   // Hand-worked, lr 0.1, ε = 0: v̂ = 1e−4 → p = 1/2: 0.1/0.01 = 10, p = 1/4: 0.1/0.1 = 1; v̂ = 1 → 0.1.
   const cases: [number[], number, number, number, number[]][] = [
     [[1e-4, 1, 0.01], 0.1, 0.5, 0, [10, 0.1, 1]],
     [[1e-4, 1, 0.01], 0.1, 0.25, 0, [1, 0.1, Math.sqrt(0.1)]],
   ];
+  // Hidden, with ε: v̂ = 0 → 1/(1e−8)^(1/4) = 100; v̂ = 1e−16 → 1/(2e−8)^(1/4) = 84.0896; p = 1/8, lr 1.
+  if (level.hidden) cases.push([[0, 1e-16], 1, 0.125, 1e-8, [100, 84.08964152537145]]);
   for (const [v, lr, p, eps, e] of cases) {
     const a = asVector(call("stepSizes", stepSizes, [...v], lr, p, eps), v.length, "stepSizes(...)");
     const i = e.findIndex((ei, k) => !close(a[k], ei, 1e-9, 0));

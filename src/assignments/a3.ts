@@ -45,12 +45,19 @@ const SCOPES = [
 ];
 
 /** α* minimizes F: F'(α*) = 0 symbolically differentiated, F''(α*) > 0, and no better α nearby. */
-export function checkBestStepSize(bestStepSize: () => string): void {
+/** More points for the hidden checks: extreme ratios of A and B. */
+const HIDDEN_SCOPES = [
+  { A: 1e6, B: 1e-6, C: 5 },
+  { A: 3e-9, B: 2e3, C: 1e-4 },
+];
+
+export function checkBestStepSize(bestStepSize: () => string, level: { hidden?: boolean } = {}): void {
   const node = parseAnswer("bestStepSize()", call("bestStepSize", bestStepSize), ["A", "B", "C"]);
   const f = parse(BOUND);
   const d1 = derivative(f, "alpha");
   const d2 = derivative(d1, "alpha");
-  for (const s of SCOPES) {
+  const scopes = level.hidden ? [...SCOPES, ...HIDDEN_SCOPES] : SCOPES;
+  for (const s of scopes) {
     const alpha = evalAt(node, s, "bestStepSize()");
     if (!(alpha > 0)) throw new CheckFailure(`at A = ${s.A}, B = ${s.B}: α* = ${fmt(alpha)}, but a step size must be positive`);
     const slope = evalAt(d1, { ...s, alpha }, "F'(α)");
@@ -61,7 +68,7 @@ export function checkBestStepSize(bestStepSize: () => string): void {
     }
     if (!(evalAt(d2, { ...s, alpha }, "F''(α)") > 0)) throw new CheckFailure(`at A = ${s.A}, B = ${s.B}: F''(α*) ≤ 0, so α* is not a minimum`);
   }
-  passed("bestStepSize: F'(α*) = 0 and F''(α*) > 0 (mathjs derivative) at 3 points");
+  passed(`bestStepSize: F'(α*) = 0 and F''(α*) > 0 (mathjs derivative) at ${scopes.length} points`);
 }
 
 /** The smallest value of F on α > 0 by golden-section search on log α (no closed form used). */
@@ -78,9 +85,10 @@ export function minimizeNumerically(s: { A: number; B: number; C: number }): num
   return F((lo + hi) / 2);
 }
 
-export function checkBoundAtBest(boundAtBest: () => string): void {
+export function checkBoundAtBest(boundAtBest: () => string, level: { hidden?: boolean } = {}): void {
   const node = parseAnswer("boundAtBest()", call("boundAtBest", boundAtBest), ["A", "B", "C"]);
-  for (const s of SCOPES) {
+  const scopes = level.hidden ? [...SCOPES, ...HIDDEN_SCOPES] : SCOPES;
+  for (const s of scopes) {
     const a = evalAt(node, s, "boundAtBest()");
     const e = minimizeNumerically(s);
     if (Math.abs(a - e) > 1e-7 * Math.abs(e)) {
@@ -88,7 +96,7 @@ export function checkBoundAtBest(boundAtBest: () => string): void {
       throw new CheckFailure(`at A = ${s.A}, B = ${s.B}, C = ${s.C}: ${fmt(a)}, expected the minimum of F, ${fmt(e)}${hint}`);
     }
   }
-  passed("boundAtBest: equals the numerically minimized bound at 3 points");
+  passed(`boundAtBest: equals the numerically minimized bound at ${scopes.length} points`);
 }
 
 /**

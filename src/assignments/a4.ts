@@ -105,7 +105,7 @@ export function checkSeeds(chooseSeeds: () => number[]): void {
   passed(`${seeds.length} distinct seeds`);
 }
 
-export function checkPairedInterval(pairedInterval: IntervalFn): void {
+export function checkPairedInterval(pairedInterval: IntervalFn, level: { hidden?: boolean } = {}): void {
   // Hand-worked: a − b = [1, 2, 3, 4, 5]: mean 3, s_d = sqrt(10/4) = 1.5811, s_d/√5 = 0.70711,
   // t_{0.975,4} = 2.7764, half-width 1.9632: [1.0368, 4.9632].
   const a = [3, 4, 5, 6, 7];
@@ -132,7 +132,15 @@ export function checkPairedInterval(pairedInterval: IntervalFn): void {
   if (!(close(iv2.low, 1, 0, 1e-9) && close(iv2.high, 1, 0, 1e-9))) {
     throw new CheckFailure(`a = [10, 20, 30, 40, 50], b = a − 1: [${fmt(iv2.low)}, ${fmt(iv2.high)}], expected [1, 1] — pair the runs of the same seed (differences a_i − b_i), the seed-to-seed spread cancels`);
   }
-  passed("pairedInterval: hand-worked interval and the paired case match");
+  if (level.hidden) {
+    // Hand-worked: a − b = [0.1, −0.1, 0.3, 0.1]: mean 0.1, s_d = sqrt(0.08/3) = 0.163299,
+    // s_d/2 = 0.0816497, t_{0.975,3} = 3.18245, half-width 0.259845: [−0.159845, 0.359845].
+    const iv3 = asInterval(call("pairedInterval", pairedInterval, [1.1, 0.9, 1.3, 1.1], [1, 1, 1, 1]), "pairedInterval(...)");
+    if (!close(iv3.low, -0.159845, 0, 1e-5) || !close(iv3.high, 0.359845, 0, 1e-5)) {
+      throw new CheckFailure(`differences [0.1, −0.1, 0.3, 0.1]: [${fmt(iv3.low)}, ${fmt(iv3.high)}], expected [−0.1598, 0.3598] (n = 4, t_{0.975,3} = 3.1824)`);
+    }
+  }
+  passed("pairedInterval: hand-worked intervals and the paired case match");
 }
 
 export function checkVerdict(verdict: VerdictFn): void {

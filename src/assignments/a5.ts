@@ -80,11 +80,12 @@ const HINTS: Record<string, string> = {
 type RunFn = (method: Method, setup: ReddiSetup) => number[];
 
 /** The student's run against the check's own, step by step (T = 30 and a second setup). */
-export function checkRun(run: RunFn, method: Method): void {
+export function checkRun(run: RunFn, method: Method, level: { hidden?: boolean } = {}): void {
   const setups: ReddiSetup[] = [
     { ...REDDI_DEFAULTS, T: 30 },
     { C: 5, alpha: 0.2, x0: 0, T: 30, partial: 0.25 },
   ];
+  if (level.hidden) setups.push({ C: 2.5, alpha: 1, x0: -0.3, T: 90, partial: 0.0625 });
   for (const s of setups) {
     const xs = asVector(call("run", run, method, { ...s }), s.T, `run("${method}", ...)`);
     const e = reddiRun(method, s);
@@ -99,7 +100,7 @@ export function checkRun(run: RunFn, method: Method): void {
       throw new CheckFailure(`${method}, C = ${s.C}, α = ${s.alpha}, x0 = ${s.x0}: ${where} is ${fa}, expected ${fe}${variant ? ` — ${HINTS[variant]}` : ""}`);
     }
   }
-  passed(`run("${method}"): 2 × 30 iterates match`);
+  passed(`run("${method}"): ${setups.map((x) => x.T).join(" + ")} iterates match`);
 }
 
 export function checkAverageRegret(averageRegret: (xs: number[], C: number) => number): void {
