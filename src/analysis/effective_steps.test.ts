@@ -46,6 +46,30 @@ function tinyModel(): { model: tf.LayersModel; step: (opt: RuleOptimizer) => voi
   return { model, step };
 }
 
+describe("appliedSteps: factors worked by hand (β1 = 0.9, β2 = 0.999, ε = 1e-8)", () => {
+  const cases: [string, Record<string, unknown>, number, number[], number[]][] = [
+    // t = 1: lr·sqrt(0.001)/0.1 = 0.0316228; / (sqrt(v̂) + ε)^(1/4): 0.01^(1/4) = 0.3162278 → 0.1; 1 → 0.0316228
+    ["padam", { learningRate: 0.1, partial: 0.125 }, 1, [1e-4, 1], [0.1, 0.0316228]],
+    // t = 2: bc1 = 0.19, bc2 = 0.001999; lr·bc2^(1/4)/bc1 = 0.05·0.2114478/0.19 = 0.0556442; / (sqrt(v̂) + ε)^(1/2):
+    // sqrt(0.02) = 0.1414214 → 0.393464; 1 → 0.0556442
+    ["padam", { learningRate: 0.05, partial: 0.25, biasCorrection: "consistent" }, 2, [4e-4, 1], [0.393464, 0.0556442]],
+    // t = 1: lr/bc1 / (sqrt(v̂)/sqrt(bc2) + ε) = 0.01/(0.01/0.0316228) = 0.0316228; v̂ = 1: 0.01/31.62278 = 3.162278e-4
+    ["adam", { learningRate: 1e-3 }, 1, [1e-4, 1], [0.0316228, 3.162278e-4]],
+    // AdamW: Adam's factor (the decay is a separate shrink of x)
+    ["adamw", { learningRate: 1e-3, weightDecay: 0.1 }, 1, [1e-4, 1], [0.0316228, 3.162278e-4]],
+    // t = 2: 1e-3/0.19 / (0.02/sqrt(0.001999)) = 0.00526316/0.447326 = 0.0117658; v̂ = 1: 0.00526316/22.36627 = 2.353167e-4
+    ["amsgrad", { learningRate: 1e-3 }, 2, [4e-4, 1], [0.0117658, 2.353167e-4]],
+  ];
+  for (const [name, options, t, vHat, want] of cases) {
+    test(`${name} ${JSON.stringify(options)} at t = ${t}`, () => {
+      const opt = createOptimizer(name as never, options) as RuleOptimizer;
+      const got = appliedSteps(opt, { weight: "w", layer: "w", shape: [vHat.length], t, vHat: Float32Array.from(vHat) }, options.learningRate as number);
+      got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) <= 1e-5 * want[i], `${name}[${i}]: ${g}, by hand ${want[i]}`));
+      opt.dispose();
+    });
+  }
+});
+
 describe("appliedSteps against real optimizer updates", () => {
   const cases: [string, Record<string, unknown>][] = [
     ["padam", { learningRate: 0.1, partial: 0.125 }],
