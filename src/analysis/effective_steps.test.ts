@@ -4,7 +4,15 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/index";
 import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
-import { appliedSteps, appliedUpdates, byLayer, effectiveSteps, layerUpdates, secondMoments, summarizeSteps } from "./effective_steps";
+import {
+  appliedSteps,
+  appliedUpdates,
+  byLayer,
+  effectiveSteps,
+  layerUpdates,
+  secondMoments,
+  summarizeSteps,
+} from "./effective_steps";
 
 before(async () => {
   await initBackend({ quiet: true });
@@ -17,7 +25,11 @@ describe("effectiveSteps", () => {
     assert.ok(Math.abs(s[1] - 0.1) < 1e-6);
     assert.ok(Math.abs(s[2] - 0.1 / Math.pow(1e-2, 0.25)) / s[2] < 1e-5);
     const flat = effectiveSteps([0, 1e-6, 5], { lr: 0.1, p: 0, scale: 0.5 });
-    assert.deepEqual(Array.from(flat), [0.05, 0.05, 0.05].map(Math.fround), "p = 0 is momentum SGD: every coordinate gets lr·scale");
+    assert.deepEqual(
+      Array.from(flat),
+      [0.05, 0.05, 0.05].map(Math.fround),
+      "p = 0 is momentum SGD: every coordinate gets lr·scale",
+    );
   });
 
   test("a smaller p shrinks steps where v < 1 and enlarges them where v > 1", () => {
@@ -29,7 +41,10 @@ describe("effectiveSteps", () => {
   });
 
   test("bad input is rejected with the name, the value and what is allowed", () => {
-    assert.throws(() => effectiveSteps([1], { lr: 0.1, p: 0.7 }), /p = 0\.7 is invalid; allowed: a number in \[0, 0\.5\]/);
+    assert.throws(
+      () => effectiveSteps([1], { lr: 0.1, p: 0.7 }),
+      /p = 0\.7 is invalid; allowed: a number in \[0, 0\.5\]/,
+    );
     assert.throws(() => effectiveSteps([1], { lr: -1, p: 0.1 }), /lr = -1 is invalid/);
     assert.throws(() => effectiveSteps([1, -2], { lr: 0.1, p: 0.1 }), /vHat\[1\] = -2 is invalid/);
   });
@@ -37,7 +52,16 @@ describe("effectiveSteps", () => {
 
 /** A two-weight model and a loss, for real optimizer steps. */
 function tinyModel(): { model: tf.LayersModel; step: (opt: RuleOptimizer) => void } {
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], name: "dense_a", kernelInitializer: tf.initializers.randomNormal({ seed: 3 }) })] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        units: 3,
+        inputShape: [4],
+        name: "dense_a",
+        kernelInitializer: tf.initializers.randomNormal({ seed: 3 }),
+      }),
+    ],
+  });
   const x = tf.randomNormal([8, 4], 0, 1, "float32", 1);
   const y = tf.randomNormal([8, 3], 0, 1, "float32", 2);
   const step = (opt: RuleOptimizer) => {
@@ -63,8 +87,14 @@ describe("appliedSteps: factors worked by hand (β1 = 0.9, β2 = 0.999, ε = 1e-
   for (const [name, options, t, vHat, want] of cases) {
     test(`${name} ${JSON.stringify(options)} at t = ${t}`, () => {
       const opt = createOptimizer(name as never, options) as RuleOptimizer;
-      const got = appliedSteps(opt, { weight: "w", layer: "w", shape: [vHat.length], t, vHat: Float32Array.from(vHat) }, options.learningRate as number);
-      got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) <= 1e-5 * want[i], `${name}[${i}]: ${g}, by hand ${want[i]}`));
+      const got = appliedSteps(
+        opt,
+        { weight: "w", layer: "w", shape: [vHat.length], t, vHat: Float32Array.from(vHat) },
+        options.learningRate as number,
+      );
+      got.forEach((g, i) =>
+        assert.ok(Math.abs(g - want[i]) <= 1e-5 * want[i], `${name}[${i}]: ${g}, by hand ${want[i]}`),
+      );
       opt.dispose();
     });
   }
@@ -85,7 +115,10 @@ describe("appliedSteps against real optimizer updates", () => {
       const before = model.trainableWeights.map((w) => w.read().dataSync().slice());
       step(opt);
       const moments = secondMoments(model, opt);
-      assert.deepEqual(moments.map((m) => m.weight), ["dense_a/kernel", "dense_a/bias"]);
+      assert.deepEqual(
+        moments.map((m) => m.weight),
+        ["dense_a/kernel", "dense_a/bias"],
+      );
       assert.ok(moments.every((m) => m.t === 5 && m.layer === "dense_a"));
       model.trainableWeights.forEach((w, k) => {
         const after = w.read().dataSync();
@@ -94,7 +127,10 @@ describe("appliedSteps against real optimizer updates", () => {
         for (let i = 0; i < after.length; i++) {
           const expected = steps[i] * m[i];
           const got = before[k][i] - after[i];
-          assert.ok(Math.abs(got - expected) <= 1e-6 + 1e-3 * Math.abs(expected), `${w.name}[${i}]: moved ${got}, step·m = ${expected}`);
+          assert.ok(
+            Math.abs(got - expected) <= 1e-6 + 1e-3 * Math.abs(expected),
+            `${w.name}[${i}]: moved ${got}, step·m = ${expected}`,
+          );
         }
       });
       opt.dispose();
@@ -107,7 +143,10 @@ describe("appliedSteps against real optimizer updates", () => {
     const opt = createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }) as RuleOptimizer;
     step(opt);
     assert.throws(() => secondMoments(model, opt), /optimizer "sgd" keeps no second moment/);
-    assert.throws(() => appliedSteps(opt, { weight: "w", layer: "w", shape: [1], t: 1, vHat: new Float32Array([1]) }, 0.1), /"sgd" is not supported \(its rule has no coefficients\(\)\); allowed: padam, adam, amsgrad, adamw/);
+    assert.throws(
+      () => appliedSteps(opt, { weight: "w", layer: "w", shape: [1], t: 1, vHat: new Float32Array([1]) }, 0.1),
+      /"sgd" is not supported \(its rule has no coefficients\(\)\); allowed: padam, adam, amsgrad, adamw/,
+    );
     opt.dispose();
     model.dispose();
   });
@@ -115,7 +154,9 @@ describe("appliedSteps against real optimizer updates", () => {
 
 /** A bias-free dense layer x ↦ w·x with weights `w`: for the loss sum(w·input) the gradient is `input`. */
 function linearModel(w: number[], input: number[]): { model: tf.LayersModel; step: (opt: RuleOptimizer) => void } {
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [w.length], useBias: false, name: "lin" })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 1, inputShape: [w.length], useBias: false, name: "lin" })],
+  });
   model.setWeights([tf.tensor2d(w, [w.length, 1])]);
   const x = tf.tensor2d(input, [1, input.length]);
   return { model, step: (opt) => opt.minimize(() => tf.sum(model.apply(x) as tf.Tensor) as tf.Scalar) };
@@ -145,7 +186,10 @@ describe("appliedUpdates: the step actually taken", () => {
     model.dispose();
   });
 
-  for (const [name, options] of [["adamw", { learningRate: 0.01, weightDecay: 0.1 }], ["padam", { learningRate: 0.1, partial: 0.125, weightDecay: 5e-4 }]] as const) {
+  for (const [name, options] of [
+    ["adamw", { learningRate: 0.01, weightDecay: 0.1 }],
+    ["padam", { learningRate: 0.1, partial: 0.125, weightDecay: 5e-4 }],
+  ] as const) {
     test(`${name} ${JSON.stringify(options)}: dx equals the change the fifth real step made (decay included)`, () => {
       const { model, step } = tinyModel();
       const opt = createOptimizer(name, options) as RuleOptimizer;
@@ -180,8 +224,20 @@ describe("summaries", () => {
   });
 
   test("byLayer concatenates the weights of a layer in order", () => {
-    const mk = (weight: string, vals: number[]) => ({ weight, layer: weight.split("/")[0], shape: [vals.length], t: 1, vHat: Float32Array.from(vals) });
+    const mk = (weight: string, vals: number[]) => ({
+      weight,
+      layer: weight.split("/")[0],
+      shape: [vals.length],
+      t: 1,
+      vHat: Float32Array.from(vals),
+    });
     const out = byLayer([mk("a/kernel", [1, 2]), mk("a/bias", [3]), mk("b/kernel", [4])], (m) => m.vHat);
-    assert.deepEqual(out.map((o) => [o.layer, Array.from(o.values)]), [["a", [1, 2, 3]], ["b", [4]]]);
+    assert.deepEqual(
+      out.map((o) => [o.layer, Array.from(o.values)]),
+      [
+        ["a", [1, 2, 3]],
+        ["b", [4]],
+      ],
+    );
   });
 });

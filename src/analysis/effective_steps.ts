@@ -41,7 +41,8 @@ function checkFinite(what: string, value: unknown, allowed: string, ok: (v: numb
 function checkSecondMoments(what: string, vHat: ArrayLike<number>): void {
   for (let i = 0; i < vHat.length; i++) {
     const v = vHat[i];
-    if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`${what}: vHat[${i}] = ${v} is invalid; allowed: finite second moments >= 0`);
+    if (!(v >= 0) || !Number.isFinite(v))
+      throw new Error(`${what}: vHat[${i}] = ${v} is invalid; allowed: finite second moments >= 0`);
   }
 }
 
@@ -94,12 +95,23 @@ export function secondMoments(model: tf.LayersModel, optimizer: RuleOptimizer): 
     if (!slots) continue; // never updated (no gradient reached it)
     const source = slots.vMax ?? slots.v;
     if (!source) {
-      throw new Error(`secondMoments: optimizer "${optimizer.optimizerName}" keeps no second moment (slots: ${Object.keys(slots).join(", ")}); allowed: adam, amsgrad, padam, adamw, yogi, adabound, amsbound`);
+      throw new Error(
+        `secondMoments: optimizer "${optimizer.optimizerName}" keeps no second moment (slots: ${Object.keys(slots).join(", ")}); allowed: adam, amsgrad, padam, adamw, yogi, adabound, amsbound`,
+      );
     }
     const name = w.originalName ?? weightName(w.name);
-    out.push({ weight: name, layer: name.split("/")[0], shape: [...variable.shape], t: optimizer.variableStep(variable.name), vHat: source.dataSync() as Float32Array });
+    out.push({
+      weight: name,
+      layer: name.split("/")[0],
+      shape: [...variable.shape],
+      t: optimizer.variableStep(variable.name),
+      vHat: source.dataSync() as Float32Array,
+    });
   }
-  if (out.length === 0) throw new Error(`secondMoments: optimizer "${optimizer.optimizerName}" holds no state for any weight of the model (not trained yet?)`);
+  if (out.length === 0)
+    throw new Error(
+      `secondMoments: optimizer "${optimizer.optimizerName}" holds no state for any weight of the model (not trained yet?)`,
+    );
   return out;
 }
 
@@ -111,11 +123,17 @@ export function secondMoments(model: tf.LayersModel, optimizer: RuleOptimizer): 
 export function stepCoefficients(optimizer: RuleOptimizer, t: number, lr: number): AdaptiveCoefficients {
   const coefficients = optimizer.rule.coefficients;
   if (coefficients === undefined) {
-    throw new Error(`appliedSteps: optimizer "${optimizer.optimizerName}" is not supported (its rule has no coefficients()); allowed: padam, adam, amsgrad, adamw`);
+    throw new Error(
+      `appliedSteps: optimizer "${optimizer.optimizerName}" is not supported (its rule has no coefficients()); allowed: padam, adam, amsgrad, adamw`,
+    );
   }
   checkFinite("appliedSteps: lr", lr, "a finite number >= 0", (v) => v >= 0);
   checkFinite("appliedSteps: t", t, "an integer >= 1 (the weight's step count)", (v) => Number.isInteger(v) && v >= 1);
-  return coefficients.call(optimizer.rule, optimizer.hyperparameters, { t, lr, initialLr: optimizer.hyperparameters.learningRate });
+  return coefficients.call(optimizer.rule, optimizer.hyperparameters, {
+    t,
+    lr,
+    initialLr: optimizer.hyperparameters.learningRate,
+  });
 }
 
 /**
@@ -150,9 +168,15 @@ export interface WeightUpdate extends WeightMoments {
  *
  * (shrink = 1 except AdamW, whose decay shrinks x as well).
  */
-export function appliedUpdates(model: tf.LayersModel, optimizer: RuleOptimizer, lr = optimizer.getLearningRate()): WeightUpdate[] {
+export function appliedUpdates(
+  model: tf.LayersModel,
+  optimizer: RuleOptimizer,
+  lr = optimizer.getLearningRate(),
+): WeightUpdate[] {
   return secondMoments(model, optimizer).map((moments) => {
-    const variable = model.trainableWeights.find((w) => (w.originalName ?? weightName(w.name)) === moments.weight)!.read() as tf.Variable;
+    const variable = model.trainableWeights
+      .find((w) => (w.originalName ?? weightName(w.name)) === moments.weight)!
+      .read() as tf.Variable;
     const x = variable.dataSync() as Float32Array;
     const m = optimizer.variableSlots(variable.name)!.m.dataSync() as Float32Array;
     const a = appliedSteps(optimizer, moments, lr);
@@ -184,12 +208,22 @@ export function layerUpdates(updates: WeightUpdate[]): LayerUpdate[] {
   return dx.map(({ layer, values }, k) => {
     const dxNorm = norm(values);
     const xNorm = norm(before[k].values);
-    return { layer, count: values.length, dxNorm, xNorm, ratio: xNorm > 0 ? dxNorm / xNorm : NaN, medianAbsDx: summarizeSteps(values.map(Math.abs)).median };
+    return {
+      layer,
+      count: values.length,
+      dxNorm,
+      xNorm,
+      ratio: xNorm > 0 ? dxNorm / xNorm : NaN,
+      medianAbsDx: summarizeSteps(values.map(Math.abs)).median,
+    };
   });
 }
 
 /** Concatenates the values of the weights of each layer, in model order. */
-export function byLayer<M extends WeightMoments>(moments: M[], values: (m: M) => ArrayLike<number>): { layer: string; values: Float32Array }[] {
+export function byLayer<M extends WeightMoments>(
+  moments: M[],
+  values: (m: M) => ArrayLike<number>,
+): { layer: string; values: Float32Array }[] {
   const order: string[] = [];
   const parts = new Map<string, ArrayLike<number>[]>();
   for (const m of moments) {
@@ -227,5 +261,13 @@ export function summarizeSteps(values: ArrayLike<number>): StepSummary {
   const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(f * sorted.length) - 1))];
   const p01 = q(0.01);
   const p99 = q(0.99);
-  return { count: sorted.length, min: sorted[0], p01, median: q(0.5), p99, max: sorted[sorted.length - 1], decades: Math.log10(p99 / p01) };
+  return {
+    count: sorted.length,
+    min: sorted[0],
+    p01,
+    median: q(0.5),
+    p99,
+    max: sorted[sorted.length - 1],
+    decades: Math.log10(p99 / p01),
+  };
 }

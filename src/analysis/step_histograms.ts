@@ -5,7 +5,14 @@
  * over a whole network's coordinates stores only bin counts in the notebook.
  */
 import { barFigure, baseLayout, colorAt, sharedBins, type Figure, type Trace } from "../notebook/plotly";
-import { byLayer, summarizeSteps, type LayerUpdate, type StepSummary, type WeightMoments, type WeightUpdate } from "./effective_steps";
+import {
+  byLayer,
+  summarizeSteps,
+  type LayerUpdate,
+  type StepSummary,
+  type WeightMoments,
+  type WeightUpdate,
+} from "./effective_steps";
 
 export interface FacetPanel {
   /** Panel title, e.g. the layer name. */
@@ -36,14 +43,21 @@ export interface BinnedGroup {
 }
 
 /** Shared equal-width bins over all values of all panels; fractions per group. */
-export function binPanels(panels: FacetPanel[], bins: number, log10: boolean): { centers: number[]; width: number; panels: { title: string; groups: BinnedGroup[] }[] } {
-  if (!Number.isInteger(bins) || bins < 1 || bins > 10000) throw new Error(`binPanels: bins = ${bins} is invalid; allowed: an integer from 1 to 10000`);
+export function binPanels(
+  panels: FacetPanel[],
+  bins: number,
+  log10: boolean,
+): { centers: number[]; width: number; panels: { title: string; groups: BinnedGroup[] }[] } {
+  if (!Number.isInteger(bins) || bins < 1 || bins > 10000)
+    throw new Error(`binPanels: bins = ${bins} is invalid; allowed: an integer from 1 to 10000`);
   if (panels.length === 0) throw new Error("binPanels: panels is empty; allowed: at least one panel");
-  const transform = (v: number): number | undefined => (!Number.isFinite(v) || (log10 && v <= 0) ? undefined : log10 ? Math.log10(v) : v);
+  const transform = (v: number): number | undefined =>
+    !Number.isFinite(v) || (log10 && v <= 0) ? undefined : log10 ? Math.log10(v) : v;
   const transformed = panels.flatMap((p) => p.groups.map((g) => Array.from(g.values, (v) => transform(v) ?? NaN)));
   const { lo, width, centers } = sharedBins(transformed, bins);
   return {
-    centers, width,
+    centers,
+    width,
     panels: panels.map((p) => ({
       title: p.title,
       groups: p.groups.map((g) => {
@@ -55,7 +69,12 @@ export function binPanels(panels: FacetPanel[], bins: number, log10: boolean): {
           counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
           kept++;
         }
-        return { name: g.name, fractions: counts.map((c) => (kept > 0 ? c / kept : 0)), kept, dropped: g.values.length - kept };
+        return {
+          name: g.name,
+          fractions: counts.map((c) => (kept > 0 ? c / kept : 0)),
+          kept,
+          dropped: g.values.length - kept,
+        };
       }),
     })),
   };
@@ -66,7 +85,8 @@ export function facetHistogramFigure(panels: FacetPanel[], opts: FacetHistogramO
   const log10 = opts.log10 ?? true;
   const binned = binPanels(panels, opts.bins ?? 50, log10);
   const columns = opts.columns ?? panels.length;
-  if (!Number.isInteger(columns) || columns < 1) throw new Error(`facetHistogramFigure: columns = ${columns} is invalid; allowed: an integer >= 1`);
+  if (!Number.isInteger(columns) || columns < 1)
+    throw new Error(`facetHistogramFigure: columns = ${columns} is invalid; allowed: an integer >= 1`);
   const rows = Math.ceil(panels.length / columns);
   const gapX = 0.04;
   const gapY = 0.12;
@@ -83,15 +103,41 @@ export function facetHistogramFigure(panels: FacetPanel[], opts: FacetHistogramO
     const suffix = pi === 0 ? "" : String(pi + 1);
     const x0 = c * (w + gapX);
     const y1 = 1 - r * (h + gapY);
-    layout[`xaxis${suffix}`] = { domain: [x0, x0 + w], anchor: `y${suffix}`, title: { text: r === rows - 1 ? (opts.xTitle ?? (log10 ? "log10(value)" : "value")) : "" }, zeroline: false };
-    layout[`yaxis${suffix}`] = { domain: [y1 - h, y1], anchor: `x${suffix}`, title: { text: c === 0 ? "fraction" : "" }, zeroline: false };
-    annotations.push({ text: `<b>${panel.title}</b>`, showarrow: false, xref: "paper", yref: "paper", x: x0 + w / 2, y: y1, xanchor: "center", yanchor: "bottom" });
+    layout[`xaxis${suffix}`] = {
+      domain: [x0, x0 + w],
+      anchor: `y${suffix}`,
+      title: { text: r === rows - 1 ? (opts.xTitle ?? (log10 ? "log10(value)" : "value")) : "" },
+      zeroline: false,
+    };
+    layout[`yaxis${suffix}`] = {
+      domain: [y1 - h, y1],
+      anchor: `x${suffix}`,
+      title: { text: c === 0 ? "fraction" : "" },
+      zeroline: false,
+    };
+    annotations.push({
+      text: `<b>${panel.title}</b>`,
+      showarrow: false,
+      xref: "paper",
+      yref: "paper",
+      x: x0 + w / 2,
+      y: y1,
+      xanchor: "center",
+      yanchor: "bottom",
+    });
     panel.groups.forEach((g, gi) => {
       data.push({
-        type: "bar", name: g.name, legendgroup: g.name, showlegend: pi === 0,
-        x: binned.centers, y: g.fractions, width: binned.width,
-        xaxis: `x${suffix}`, yaxis: `y${suffix}`,
-        marker: { color: colorAt(gi) }, opacity: panel.groups.length > 1 ? 0.55 : 0.9,
+        type: "bar",
+        name: g.name,
+        legendgroup: g.name,
+        showlegend: pi === 0,
+        x: binned.centers,
+        y: g.fractions,
+        width: binned.width,
+        xaxis: `x${suffix}`,
+        yaxis: `y${suffix}`,
+        marker: { color: colorAt(gi) },
+        opacity: panel.groups.length > 1 ? 0.55 : 0.9,
       });
     });
   });
@@ -119,7 +165,10 @@ export function stepPanels(variants: StepVariant[]): FacetPanel[] {
     title: layer,
     groups: variants.map((v, i) => {
       const values = perVariant[i].get(layer);
-      if (!values) throw new Error(`stepPanels: variant ${JSON.stringify(v.name)} has no layer ${JSON.stringify(layer)}; its layers: ${[...perVariant[i].keys()].join(", ")}`);
+      if (!values)
+        throw new Error(
+          `stepPanels: variant ${JSON.stringify(v.name)} has no layer ${JSON.stringify(layer)}; its layers: ${[...perVariant[i].keys()].join(", ")}`,
+        );
       return { name: v.name, values };
     }),
   }));
@@ -140,11 +189,19 @@ export function updateVariant(name: string, updates: WeightUpdate[]): StepVarian
  * Grouped bars of the relative update ||dx||_2/||x||_2 per layer ({@link layerUpdates}), one
  * group per run, on a log axis (ratios of different runs span decades).
  */
-export function updateRatioFigure(runs: { name: string; layers: LayerUpdate[] }[], opts: { title?: string } = {}): Figure {
+export function updateRatioFigure(
+  runs: { name: string; layers: LayerUpdate[] }[],
+  opts: { title?: string } = {},
+): Figure {
   if (runs.length === 0) throw new Error("updateRatioFigure: runs is empty; allowed: at least one run");
-  const fig = barFigure(runs.map((r) => ({ name: r.name, x: r.layers.map((l) => l.layer), y: r.layers.map((l) => l.ratio) })), {
-    title: opts.title, xTitle: "layer", yTitle: "||dx|| / ||x||",
-  });
+  const fig = barFigure(
+    runs.map((r) => ({ name: r.name, x: r.layers.map((l) => l.layer), y: r.layers.map((l) => l.ratio) })),
+    {
+      title: opts.title,
+      xTitle: "layer",
+      yTitle: "||dx|| / ||x||",
+    },
+  );
   (fig.layout.yaxis as Record<string, unknown>).type = "log";
   return fig;
 }

@@ -21,7 +21,18 @@ const close = (a: number, b: number, rtol = 1e-12, what = "") =>
 // Hand-worked case 1: p = 1/4, beta1 = 0.4, beta2 = 0.64, so (1-beta2)^(2p) = sqrt(0.36) = 0.6,
 // beta2^(2p) = 0.8, 1 - beta1/0.8 = 0.5, (beta1/(1-beta1))^2 = 4/9; G_inf = 1 makes all powers 1.
 const CASE1: BoundInputs = {
-  p: 0.25, beta1: 0.4, beta2: 0.64, Ginf: 1, L: 1, deltaF: 1, d: 4, T: 16, alpha: 0.5, s: 0.25, q: 0, invVHat1L1: 6,
+  p: 0.25,
+  beta1: 0.4,
+  beta2: 0.64,
+  Ginf: 1,
+  L: 1,
+  deltaF: 1,
+  d: 4,
+  T: 16,
+  alpha: 0.5,
+  s: 0.25,
+  q: 0,
+  invVHat1L1: 6,
 };
 
 /** Valid inputs: every theorem condition holds by construction. */
@@ -52,9 +63,17 @@ function minimizeLogAlpha(f: (alpha: number) => number, lo = 1e-30, hi = 1e30): 
   let fd = f(Math.exp(d));
   for (let i = 0; i < 400; i++) {
     if (fc_ < fd) {
-      b = d; d = c; fd = fc_; c = b - g * (b - a); fc_ = f(Math.exp(c));
+      b = d;
+      d = c;
+      fd = fc_;
+      c = b - g * (b - a);
+      fc_ = f(Math.exp(c));
     } else {
-      a = c; c = d; fc_ = fd; d = a + g * (b - a); fd = f(Math.exp(d));
+      a = c;
+      c = d;
+      fc_ = fd;
+      d = a + g * (b - a);
+      fd = f(Math.exp(d));
     }
   }
   return Math.exp((a + b) / 2);
@@ -83,7 +102,19 @@ describe("convergenceBound: hand-worked values", () => {
     // p = 0: vhat^0 = 1 so invVHat1L1 = d exactly; beta2^(0) = 1 so 1 - beta1/1 = 0.5.
     // M1 = 2 * 2^0 * 3 = 6; M2 = 4 * 2^2 * d / (d * 0.5) + 4 * 4 = 48;
     // M3 = 4 L G^(1+q) (1 + 2 (beta1/(1-beta1))^2) = 4 * 2 * 1 * 3 = 24 (L = 1, q = 0, beta1 = 0.5).
-    const r = convergenceBound({ p: 0, beta1: 0.5, beta2: 0.99, Ginf: 2, L: 1, deltaF: 3, d: 10, T: 100, alpha: 0.1, s: 0.5, q: 0 });
+    const r = convergenceBound({
+      p: 0,
+      beta1: 0.5,
+      beta2: 0.99,
+      Ginf: 2,
+      L: 1,
+      deltaF: 3,
+      d: 10,
+      T: 100,
+      alpha: 0.1,
+      s: 0.5,
+      q: 0,
+    });
     assert.equal(r.inputs.invVHat1L1, 10);
     close(r.constants.M1, 6, 1e-12, "M1");
     close(r.constants.M2, 48, 1e-12, "M2");
@@ -94,7 +125,10 @@ describe("convergenceBound: hand-worked values", () => {
     close(r.terms.dimension, 4.8, 1e-12, "dimension term");
     assert.equal(r.rate.tExponentFixedAlpha, 0);
     close(r.optimalAlpha, Math.sqrt(6 / (100 * 24 * 10)), 1e-12, "alpha*");
-    assert.ok(r.notes.some((n) => n.includes("optimistic")), "default for invVHat1L1 is flagged");
+    assert.ok(
+      r.notes.some((n) => n.includes("optimistic")),
+      "default for invVHat1L1 is flagged",
+    );
   });
 
   test("verified rate shape by hand", () => {
@@ -169,7 +203,9 @@ describe("properties", () => {
         const b = convergenceBound({ ...x, T: x.T * 16 });
         const partA = a.termsAtOptimalAlpha.optimization + a.termsAtOptimalAlpha.stepSize;
         const partB = b.termsAtOptimalAlpha.optimization + b.termsAtOptimalAlpha.stepSize;
-        const expected = Math.pow(16, -a.rate.tExponentOptimalAlpha);
+        // e = (1 - q)(1/2 - s) from the inputs, not the module's own rate exponent
+        const e = (1 - x.q) * (0.5 - x.s);
+        const expected = Math.pow(16, -(1 + e) / 2);
         return Math.abs(partB / partA - expected) <= 1e-9 * expected;
       }),
       { numRuns: 200 },
@@ -193,7 +229,10 @@ describe("properties", () => {
     // M1/(T alpha) + M2 d/T + alpha M3 d/T^(1/4) = 4/T + 56/T + (248/9)/T^(1/4) (case 1, e = 1/4):
     // T = 16: 60/16 + 124/9 = 631/36; T = 81: 60/81 + 248/27 = 804/81; T = 256: 60/256 + 62/9 = 4103/576.
     const rows = sweepBound(CASE1, "T", [16, 81, 256]);
-    assert.deepEqual(rows.map((r) => r.value), [16, 81, 256]);
+    assert.deepEqual(
+      rows.map((r) => r.value),
+      [16, 81, 256],
+    );
     [631 / 36, 804 / 81, 4103 / 576].forEach((want, i) => close(rows[i].total, want, 1e-12, `T = ${rows[i].value}`));
     assert.throws(() => sweepBound(CASE1, "T", []), /values/);
     assert.throws(() => sweepBound(CASE1, "p", [0.1, 0.5]), /p in \[0, 1\/4\]/);
@@ -204,29 +243,45 @@ describe("rejects every condition violation", () => {
   // For each condition, a generator that breaks it (and, where possible, only it).
   const violations: Record<string, fc.Arbitrary<Partial<BoundInputs>>> = {
     "all inputs finite numbers": fc.constantFrom<Partial<BoundInputs>>({ invVHat1L1: Infinity }, { invVHat1L1: NaN }),
-    "p in [0, 1/4]": fc.oneof(
-      fc.double({ min: 0.2500001, max: 10, noNaN: true }),
-      fc.double({ min: -10, max: -1e-9, noNaN: true }),
-      fc.constant(0.5), // AMSGrad
-    ).map((p) => ({ p, beta1: 0 })),
-    "beta1 in [0, 1)": fc.oneof(fc.double({ min: 1, max: 5, noNaN: true }), fc.double({ min: -5, max: -1e-9, noNaN: true }))
+    "p in [0, 1/4]": fc
+      .oneof(
+        fc.double({ min: 0.2500001, max: 10, noNaN: true }),
+        fc.double({ min: -10, max: -1e-9, noNaN: true }),
+        fc.constant(0.5), // AMSGrad
+      )
+      .map((p) => ({ p, beta1: 0 })),
+    "beta1 in [0, 1)": fc
+      .oneof(fc.double({ min: 1, max: 5, noNaN: true }), fc.double({ min: -5, max: -1e-9, noNaN: true }))
       .map((beta1) => ({ beta1, p: 0.1 })),
-    "beta2 in (0, 1)": fc.oneof(fc.double({ min: 1, max: 5, noNaN: true }), fc.double({ min: -5, max: 0, noNaN: true }))
+    "beta2 in (0, 1)": fc
+      .oneof(fc.double({ min: 1, max: 5, noNaN: true }), fc.double({ min: -5, max: 0, noNaN: true }))
       .map((beta2) => ({ beta2, beta1: 0 })),
     "beta1 < beta2^(2p)": fc
-      .record({ p: fc.double({ min: 0.01, max: 0.25, noNaN: true }), beta2: fc.double({ min: 0.01, max: 0.99, noNaN: true }), u: fc.double({ min: 0, max: 1, noNaN: true }) })
+      .record({
+        p: fc.double({ min: 0.01, max: 0.25, noNaN: true }),
+        beta2: fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        u: fc.double({ min: 0, max: 1, noNaN: true }),
+      })
       .map(({ p, beta2, u }) => {
         const lim = Math.pow(beta2, 2 * p);
         return { p, beta2, beta1: lim + u * (0.999999 - lim) };
       })
       .filter((x) => x.beta1 >= Math.pow(x.beta2!, 2 * x.p!) && x.beta1 < 1),
-    "s in [0, 1/2]": fc.oneof(fc.double({ min: 0.5000001, max: 3, noNaN: true }), fc.double({ min: -3, max: -1e-9, noNaN: true })).map((s) => ({ s })),
-    "q in [max(0, 4p-1), 1]": fc.oneof(fc.double({ min: 1.0000001, max: 3, noNaN: true }), fc.double({ min: -3, max: -1e-9, noNaN: true })).map((q) => ({ q })),
+    "s in [0, 1/2]": fc
+      .oneof(fc.double({ min: 0.5000001, max: 3, noNaN: true }), fc.double({ min: -3, max: -1e-9, noNaN: true }))
+      .map((s) => ({ s })),
+    "q in [max(0, 4p-1), 1]": fc
+      .oneof(fc.double({ min: 1.0000001, max: 3, noNaN: true }), fc.double({ min: -3, max: -1e-9, noNaN: true }))
+      .map((q) => ({ q })),
     "Ginf > 0": fc.double({ min: -10, max: 0, noNaN: true }).map((Ginf) => ({ Ginf, invVHat1L1: 1 })),
     "L > 0": fc.double({ min: -10, max: 0, noNaN: true }).map((L) => ({ L })),
     "deltaF >= 0": fc.double({ min: -10, max: -1e-9, noNaN: true }).map((deltaF) => ({ deltaF })),
-    "d positive integer": fc.oneof(fc.integer({ min: -5, max: 0 }), fc.double({ min: 1.01, max: 9.99, noNaN: true })).map((d) => ({ d, invVHat1L1: 1 })),
-    "T integer >= 2": fc.oneof(fc.integer({ min: -5, max: 1 }), fc.double({ min: 2.01, max: 9.99, noNaN: true })).map((T) => ({ T })),
+    "d positive integer": fc
+      .oneof(fc.integer({ min: -5, max: 0 }), fc.double({ min: 1.01, max: 9.99, noNaN: true }))
+      .map((d) => ({ d, invVHat1L1: 1 })),
+    "T integer >= 2": fc
+      .oneof(fc.integer({ min: -5, max: 1 }), fc.double({ min: 2.01, max: 9.99, noNaN: true }))
+      .map((T) => ({ T })),
     "alpha > 0": fc.double({ min: -1, max: 0, noNaN: true }).map((alpha) => ({ alpha })),
     "invVHat1L1 > 0": fc.double({ min: -1, max: 0, noNaN: true }).map((invVHat1L1) => ({ invVHat1L1 })),
   };
@@ -240,10 +295,13 @@ describe("rejects every condition violation", () => {
       fc.assert(
         fc.property(validInputs, violations[c.name], (x, bad) => {
           const inputs = { ...x, ...bad };
-          assert.throws(() => convergenceBound(inputs), (err: Error) => {
-            assert.ok(err.message.includes(`'${c.name}'`), `expected '${c.name}' in: ${err.message}`);
-            return true;
-          });
+          assert.throws(
+            () => convergenceBound(inputs),
+            (err: Error) => {
+              assert.ok(err.message.includes(`'${c.name}'`), `expected '${c.name}' in: ${err.message}`);
+              return true;
+            },
+          );
         }),
         { numRuns: 50 },
       );
@@ -256,7 +314,10 @@ describe("rejects every condition violation", () => {
   });
 
   test("valid inputs are accepted", () => {
-    fc.assert(fc.property(validInputs, (x) => Number.isFinite(convergenceBound(x).total)), { numRuns: 200 });
+    fc.assert(
+      fc.property(validInputs, (x) => Number.isFinite(convergenceBound(x).total)),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -277,10 +338,16 @@ describe("which term dominates, p at its best, AMSGrad's rate", () => {
     const ps = [0, 1 / 16, 1 / 8, 3 / 16, 1 / 4];
     fc.assert(
       fc.property(
-        validInputs.filter((x) => x.Ginf * x.Ginf > 1 - x.beta2).map((x) => ({ ...x, beta1: (x.beta1 / Math.pow(x.beta2, 2 * x.p)) * Math.sqrt(x.beta2) })),
+        validInputs
+          .filter((x) => x.Ginf * x.Ginf > 1 - x.beta2)
+          .map((x) => ({ ...x, beta1: (x.beta1 / Math.pow(x.beta2, 2 * x.p)) * Math.sqrt(x.beta2) })),
         (x) => {
           const totals = sweepBound(x, "p", ps).map((r) => r.totalAtOptimalAlpha);
-          totals.slice(1).forEach((t, k) => assert.ok(t >= totals[k] * (1 - 1e-12), `p = ${ps[k + 1]}: ${t} < ${totals[k]} at p = ${ps[k]}`));
+          totals
+            .slice(1)
+            .forEach((t, k) =>
+              assert.ok(t >= totals[k] * (1 - 1e-12), `p = ${ps[k + 1]}: ${t} < ${totals[k]} at p = ${ps[k]}`),
+            );
         },
       ),
       { numRuns: 200 },
@@ -291,7 +358,10 @@ describe("which term dominates, p at its best, AMSGrad's rate", () => {
     for (const p of [0, 1 / 8, 1 / 4]) {
       assert.equal(rateExponent(p, 0.25).exponent, 0.625);
       assert.equal(rateExponent(p, 0.5).exponent, 0.5);
-      assert.equal(rateExponent(p, 0.25).exponent, convergenceBound({ ...CASE1, p, beta1: 0 }).rate.tExponentOptimalAlpha);
+      assert.equal(
+        rateExponent(p, 0.25).exponent,
+        convergenceBound({ ...CASE1, p, beta1: 0 }).rate.tExponentOptimalAlpha,
+      );
       assert.ok(rateExponent(p, 0).covered);
     }
     for (const s of [0, 0.25, 0.5]) {

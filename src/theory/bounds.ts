@@ -413,15 +413,32 @@ export const AMSGRAD_P = 0.5;
  */
 export function rateExponent(p: number, s: number): RateExponent {
   if (typeof s !== "number" || !(s >= 0 && s <= 0.5)) {
-    throw new Error(`rateExponent s = ${String(s)} is not allowed: 0 <= s <= 1/2 (growth of ||g_{1:T,i}||_2 <= G_inf T^s)`);
+    throw new Error(
+      `rateExponent s = ${String(s)} is not allowed: 0 <= s <= 1/2 (growth of ||g_{1:T,i}||_2 <= G_inf T^s)`,
+    );
   }
   if (p === AMSGRAD_P) {
-    return { p, s, exponent: 0.5, covered: false, source: "AMSGrad: outside the theorem (p <= 1/4); its q-range read at p = 1/2 forces q = 1, e = 0 (our reading, unverified)" };
+    return {
+      p,
+      s,
+      exponent: 0.5,
+      covered: false,
+      source:
+        "AMSGrad: outside the theorem (p <= 1/4); its q-range read at p = 1/2 forces q = 1, e = 0 (our reading, unverified)",
+    };
   }
   if (typeof p !== "number" || !(p >= 0 && p <= 0.25)) {
-    throw new Error(`rateExponent p = ${String(p)} is not allowed: 0 <= p <= 1/4 (the theorem) or p = 1/2 (AMSGrad, shown separately)`);
+    throw new Error(
+      `rateExponent p = ${String(p)} is not allowed: 0 <= p <= 1/4 (the theorem) or p = 1/2 (AMSGrad, shown separately)`,
+    );
   }
-  return { p, s, exponent: (1 + (0.5 - s)) / 2, covered: true, source: "theorem with q = 0 (conditions and constants unverified)" };
+  return {
+    p,
+    s,
+    exponent: (1 + (0.5 - s)) / 2,
+    covered: true,
+    source: "theorem with q = 0 (conditions and constants unverified)",
+  };
 }
 
 /**

@@ -70,7 +70,7 @@ describe("runPaperPadam (Algorithm 1, float64)", () => {
     let acc = 0;
     for (let t = 1; t <= T; t++) {
       if (t >= 2) acc += pr.gradNormSq(x);
-      for (let i = 0; i < 5; i++) x[i] -= alpha * pr.weights[i] * (2 * x[i]) / Math.pow(1 + x[i] * x[i], 2);
+      for (let i = 0; i < 5; i++) x[i] -= (alpha * pr.weights[i] * (2 * x[i])) / Math.pow(1 + x[i] * x[i], 2);
     }
     const r = runPaperPadam(pr, { p: 0, beta1: 0, beta2: 0.9, alpha }, T, 9);
     assert.ok(Math.abs(r.meanGradNormSq - acc / (T - 1)) < 1e-14);
@@ -120,13 +120,30 @@ describe("pSlopeCheck: p changes the measured slope where gradient scales spread
   test("slopes ordered by p (steeper for larger p) and p = 1/2's slope as with equal scales", () => {
     const spread = pSlopeCheck();
     const slopes = spread.rows.map((r) => r.slope);
-    assert.deepEqual(spread.rows.map((r) => r.p), [0, 0.125, 0.25, 0.5]);
-    for (const r of spread.rows) assert.ok(r.expectedMean[2] < r.expectedMean[0], `p = ${r.p}: the measured value falls with T (${r.expectedMean})`);
+    assert.deepEqual(
+      spread.rows.map((r) => r.p),
+      [0, 0.125, 0.25, 0.5],
+    );
+    for (const r of spread.rows)
+      assert.ok(
+        r.expectedMean[2] < r.expectedMean[0],
+        `p = ${r.p}: the measured value falls with T (${r.expectedMean})`,
+      );
     // Predicted order, with a margin well above rounding: each larger p at least 0.05 steeper.
-    slopes.slice(1).forEach((s, k) => assert.ok(s < slopes[k] - 0.05, `p = ${spread.rows[k + 1].p}: slope ${s} vs ${slopes[k]} at p = ${spread.rows[k].p}`));
+    slopes
+      .slice(1)
+      .forEach((s, k) =>
+        assert.ok(
+          s < slopes[k] - 0.05,
+          `p = ${spread.rows[k + 1].p}: slope ${s} vs ${slopes[k]} at p = ${spread.rows[k].p}`,
+        ),
+      );
     // Predicted equality at p = 1/2: the same slope when every coordinate has the same scale.
     const equal = pSlopeCheck({ problem: { ...spread.config.problem, scaleDecay: 0 }, ps: [0.5] });
-    assert.ok(Math.abs(equal.rows[0].slope - slopes[3]) < 0.02, `p = 1/2: spread ${slopes[3]} vs equal scales ${equal.rows[0].slope}`);
+    assert.ok(
+      Math.abs(equal.rows[0].slope - slopes[3]) < 0.02,
+      `p = 1/2: spread ${slopes[3]} vs equal scales ${equal.rows[0].slope}`,
+    );
   });
 
   test("bad config is refused naming the field", () => {

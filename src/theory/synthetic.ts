@@ -74,8 +74,10 @@ export interface SyntheticProblem {
 }
 
 function checkProblemConfig(c: SyntheticProblemConfig): void {
-  if (!(Number.isInteger(c.d) && c.d >= 1)) throw new Error(`SyntheticProblemConfig.d = ${c.d} is not allowed: integer >= 1`);
-  if (!(Number.isFinite(c.noise) && c.noise >= 0)) throw new Error(`SyntheticProblemConfig.noise = ${c.noise} is not allowed: finite, >= 0`);
+  if (!(Number.isInteger(c.d) && c.d >= 1))
+    throw new Error(`SyntheticProblemConfig.d = ${c.d} is not allowed: integer >= 1`);
+  if (!(Number.isFinite(c.noise) && c.noise >= 0))
+    throw new Error(`SyntheticProblemConfig.noise = ${c.noise} is not allowed: finite, >= 0`);
   if (!(Number.isFinite(c.scaleDecay) && c.scaleDecay >= 0)) {
     throw new Error(`SyntheticProblemConfig.scaleDecay = ${c.scaleDecay} is not allowed: finite, >= 0`);
   }
@@ -109,7 +111,16 @@ export function syntheticProblem(config: Partial<SyntheticProblemConfig> = {}): 
     }
     return s;
   };
-  return { config: c, weights, x1, L: PHI_SECOND_MAX * wMax, Ginf: wMax * (PHI_PRIME_MAX + c.noise), deltaF: f(x1), f, gradNormSq };
+  return {
+    config: c,
+    weights,
+    x1,
+    L: PHI_SECOND_MAX * wMax,
+    Ginf: wMax * (PHI_PRIME_MAX + c.noise),
+    deltaF: f(x1),
+    f,
+    gradNormSq,
+  };
 }
 
 /** Padam (paper form) hyper-parameters for the check. */
@@ -146,10 +157,13 @@ export interface SyntheticRun {
  */
 export function runPaperPadam(problem: SyntheticProblem, hp: PaperPadamConfig, T: number, seed: number): SyntheticRun {
   if (!(Number.isInteger(T) && T >= 2)) throw new Error(`runPaperPadam T = ${T} is not allowed: integer >= 2`);
-  if (!(hp.alpha > 0 && Number.isFinite(hp.alpha))) throw new Error(`runPaperPadam alpha = ${hp.alpha} is not allowed: finite, > 0`);
+  if (!(hp.alpha > 0 && Number.isFinite(hp.alpha)))
+    throw new Error(`runPaperPadam alpha = ${hp.alpha} is not allowed: finite, > 0`);
   if (!(hp.p >= 0 && hp.p <= 0.5)) throw new Error(`runPaperPadam p = ${hp.p} is not allowed: 0 <= p <= 1/2`);
-  if (!(hp.beta1 >= 0 && hp.beta1 < 1)) throw new Error(`runPaperPadam beta1 = ${hp.beta1} is not allowed: 0 <= beta1 < 1`);
-  if (!(hp.beta2 >= 0 && hp.beta2 < 1)) throw new Error(`runPaperPadam beta2 = ${hp.beta2} is not allowed: 0 <= beta2 < 1`);
+  if (!(hp.beta1 >= 0 && hp.beta1 < 1))
+    throw new Error(`runPaperPadam beta1 = ${hp.beta1} is not allowed: 0 <= beta1 < 1`);
+  if (!(hp.beta2 >= 0 && hp.beta2 < 1))
+    throw new Error(`runPaperPadam beta2 = ${hp.beta2} is not allowed: 0 <= beta2 < 1`);
   const { d, noise } = problem.config;
   const w = problem.weights;
   const rand = seededRandom(seed);
@@ -293,14 +307,22 @@ export function syntheticCheck(
   onProgress?: (done: number, total: number) => void,
 ): SyntheticCheckResult {
   const cfg: SyntheticCheckConfig = { ...SYNTHETIC_CHECK_DEFAULTS, ...config };
-  if (!Array.isArray(cfg.horizons) || cfg.horizons.length === 0 || cfg.horizons.some((T) => !(Number.isInteger(T) && T >= 2))) {
-    throw new Error(`SyntheticCheckConfig.horizons = ${JSON.stringify(cfg.horizons)} is not allowed: a non-empty array of integers >= 2`);
+  if (
+    !Array.isArray(cfg.horizons) ||
+    cfg.horizons.length === 0 ||
+    cfg.horizons.some((T) => !(Number.isInteger(T) && T >= 2))
+  ) {
+    throw new Error(
+      `SyntheticCheckConfig.horizons = ${JSON.stringify(cfg.horizons)} is not allowed: a non-empty array of integers >= 2`,
+    );
   }
   if (!(Number.isInteger(cfg.repeats) && cfg.repeats >= 1)) {
     throw new Error(`SyntheticCheckConfig.repeats = ${cfg.repeats} is not allowed: integer >= 1`);
   }
   if (!(cfg.alpha === "optimal" || (typeof cfg.alpha === "number" && cfg.alpha > 0 && Number.isFinite(cfg.alpha)))) {
-    throw new Error(`SyntheticCheckConfig.alpha = ${String(cfg.alpha)} is not allowed: a finite number > 0 or "optimal"`);
+    throw new Error(
+      `SyntheticCheckConfig.alpha = ${String(cfg.alpha)} is not allowed: a finite number > 0 or "optimal"`,
+    );
   }
   if (!(cfg.alphaScale > 0 && Number.isFinite(cfg.alphaScale))) {
     throw new Error(`SyntheticCheckConfig.alphaScale = ${cfg.alphaScale} is not allowed: finite, > 0`);
@@ -308,14 +330,29 @@ export function syntheticCheck(
   const problem = syntheticProblem(cfg.problem);
   const d = problem.config.d;
   // Validate the theorem conditions once, before any run (throws naming the failed condition).
-  const base = { p: cfg.p, beta1: cfg.beta1, beta2: cfg.beta2, Ginf: problem.Ginf, L: problem.L, deltaF: problem.deltaF, d, s: 0.5, q: cfg.q };
+  const base = {
+    p: cfg.p,
+    beta1: cfg.beta1,
+    beta2: cfg.beta2,
+    Ginf: problem.Ginf,
+    L: problem.L,
+    deltaF: problem.deltaF,
+    d,
+    s: 0.5,
+    q: cfg.q,
+  };
   convergenceBound({ ...base, T: cfg.horizons[0], alpha: 1 });
   const rows: SyntheticCheckRow[] = [];
   cfg.horizons.forEach((T, k) => {
     // alpha* needs E||vhat_1^(-p)||_1, which depends only on g_1 (not on alpha): measure it with a
     // 2-step run per repeat first.
     const inv1 = meanStdErr(
-      Array.from({ length: cfg.repeats }, (_, r) => runPaperPadam(problem, { p: cfg.p, beta1: cfg.beta1, beta2: cfg.beta2, alpha: 1 }, 2, cfg.seed + 1000 * r + T).invVHat1L1),
+      Array.from(
+        { length: cfg.repeats },
+        (_, r) =>
+          runPaperPadam(problem, { p: cfg.p, beta1: cfg.beta1, beta2: cfg.beta2, alpha: 1 }, 2, cfg.seed + 1000 * r + T)
+            .invVHat1L1,
+      ),
     ).mean;
     const alpha =
       cfg.alpha === "optimal"
@@ -349,10 +386,29 @@ export function syntheticCheck(
   const Ts = rows.map((r) => r.T);
   return {
     config: cfg,
-    problem: { d, L: problem.L, Ginf: problem.Ginf, deltaF: problem.deltaF, noise: problem.config.noise, scaleDecay: problem.config.scaleDecay },
+    problem: {
+      d,
+      L: problem.L,
+      Ginf: problem.Ginf,
+      deltaF: problem.deltaF,
+      noise: problem.config.noise,
+      scaleDecay: problem.config.scaleDecay,
+    },
     rows,
-    measuredSlope: rows.length > 1 ? logLogSlope(Ts, rows.map((r) => r.expectedMean)) : NaN,
-    boundSlope: rows.length > 1 ? logLogSlope(Ts, rows.map((r) => r.bound.total)) : NaN,
+    measuredSlope:
+      rows.length > 1
+        ? logLogSlope(
+            Ts,
+            rows.map((r) => r.expectedMean),
+          )
+        : NaN,
+    boundSlope:
+      rows.length > 1
+        ? logLogSlope(
+            Ts,
+            rows.map((r) => r.bound.total),
+          )
+        : NaN,
   };
 }
 
@@ -410,21 +466,40 @@ export interface SlopeCheckRow {
  *   slowly, and the smaller p, the shallower the slope (the slopes are ordered by p).
  * The theorem's bound cannot show this: its exponent at alpha* is the same for every p <= 1/4.
  */
-export function pSlopeCheck(config: Partial<SlopeCheckConfig> = {}): { config: SlopeCheckConfig; rows: SlopeCheckRow[] } {
+export function pSlopeCheck(config: Partial<SlopeCheckConfig> = {}): {
+  config: SlopeCheckConfig;
+  rows: SlopeCheckRow[];
+} {
   const cfg: SlopeCheckConfig = { ...SLOPE_CHECK_DEFAULTS, ...config };
-  if (!Array.isArray(cfg.horizons) || cfg.horizons.length < 2 || cfg.horizons.some((T) => !(Number.isInteger(T) && T >= 2))) {
-    throw new Error(`SlopeCheckConfig.horizons = ${JSON.stringify(cfg.horizons)} is not allowed: at least two integers >= 2 (a slope needs two points)`);
+  if (
+    !Array.isArray(cfg.horizons) ||
+    cfg.horizons.length < 2 ||
+    cfg.horizons.some((T) => !(Number.isInteger(T) && T >= 2))
+  ) {
+    throw new Error(
+      `SlopeCheckConfig.horizons = ${JSON.stringify(cfg.horizons)} is not allowed: at least two integers >= 2 (a slope needs two points)`,
+    );
   }
   if (!Array.isArray(cfg.ps) || cfg.ps.length === 0 || cfg.ps.some((p) => !(p >= 0 && p <= 0.5))) {
-    throw new Error(`SlopeCheckConfig.ps = ${JSON.stringify(cfg.ps)} is not allowed: a non-empty array of p in [0, 1/2]`);
+    throw new Error(
+      `SlopeCheckConfig.ps = ${JSON.stringify(cfg.ps)} is not allowed: a non-empty array of p in [0, 1/2]`,
+    );
   }
-  if (!(Number.isInteger(cfg.repeats) && cfg.repeats >= 1)) throw new Error(`SlopeCheckConfig.repeats = ${cfg.repeats} is not allowed: integer >= 1`);
+  if (!(Number.isInteger(cfg.repeats) && cfg.repeats >= 1))
+    throw new Error(`SlopeCheckConfig.repeats = ${cfg.repeats} is not allowed: integer >= 1`);
   const problem = syntheticProblem(cfg.problem);
   const rows = cfg.ps.map((p) => {
     const hp = { p, beta1: cfg.beta1, beta2: cfg.beta2, alpha: cfg.alpha };
     // runPaperPadam checks alpha and the betas before its first step.
-    const expectedMean = cfg.horizons.map((T) =>
-      meanStdErr(Array.from({ length: cfg.repeats }, (_, r) => runPaperPadam(problem, hp, T, cfg.seed + 1000 * r + T).meanGradNormSq)).mean);
+    const expectedMean = cfg.horizons.map(
+      (T) =>
+        meanStdErr(
+          Array.from(
+            { length: cfg.repeats },
+            (_, r) => runPaperPadam(problem, hp, T, cfg.seed + 1000 * r + T).meanGradNormSq,
+          ),
+        ).mean,
+    );
     return { p, expectedMean, slope: logLogSlope(cfg.horizons, expectedMean) };
   });
   return { config: cfg, rows };
