@@ -16,9 +16,9 @@ import { RunDir, runId, type MetricLine } from "../experiment/store";
 import { setDisplaySink, type MimeBundle } from "./display";
 import { showReferenceResults } from "./reference_section";
 
-function writeRun(root: string, config: ExperimentConfig, acc: number, split: "valid" | "test"): void {
+function writeRun(root: string, config: ExperimentConfig, acc: number, split: "valid" | "test", experiment = "cifar10-resnet20"): void {
   const id = runId(config, "wasm");
-  const dir = new RunDir(join(root, "cifar10-resnet20", id));
+  const dir = new RunDir(join(root, experiment, id));
   mkdirSync(dir.dir, { recursive: true });
   dir.create({ runId: id, config });
   const lines: MetricLine[] = Array.from({ length: config.epochs }, (_, epoch) => [
@@ -30,11 +30,11 @@ function writeRun(root: string, config: ExperimentConfig, acc: number, split: "v
   dir.setProvenance({ ...newProvenance(id), wallMs: 3.6e6 });
 }
 
-async function rendered(root: string): Promise<string> {
+async function rendered(root: string, experiment = "cifar10-resnet20"): Promise<string> {
   const shown: MimeBundle[] = [];
   const previous = setDisplaySink((bundle) => void shown.push(bundle));
   try {
-    await showReferenceResults("cifar10-resnet20", { root, export: false });
+    await showReferenceResults(experiment, { root, export: false });
   } finally {
     setDisplaySink(previous);
   }
@@ -71,4 +71,15 @@ test("with committed results: provenance, tuning, results, figures, claims and s
   assert.match(html, /The paper \(CIFAR-10 ResNet-18\) orders them SGD-M 95, Padam \(p = 1\/8\) 94\.94, AMSGrad 93\.53, Adam 92\.89/);
   assert.match(html, /s per step \(measured\)/);
   assert.doesNotMatch(html, /contradicted/, "no claim here goes against the paper");
+});
+
+test("a p sweep: results per p, the p = 1/8 claims and no optimizer claims", async () => {
+  const root = mkdtempSync(join(tmpdir(), "padam-section-"));
+  const finals = finalConfigs(referenceExperiment("p-sweep-fmnist")).filter((c) => [0.25, 0.125].includes(c.optimizerOptions.partial as number));
+  for (const c of finals) writeRun(root, c, (c.optimizerOptions.partial === 0.125 ? 0.9 : 0.8) + 0.001 * c.seed, "test", "p-sweep-fmnist");
+  const html = await rendered(root, "p-sweep-fmnist");
+  assert.match(html, /“p = 1\/8 better than p = 1\/4 at the end” is supported: /);
+  assert.match(html, /claims on these runs: 1 supported\./);
+  assert.doesNotMatch(html, /Padam ≈ SGD-M/);
+  assert.match(html, /6 of the 15 planned final runs are finished/);
 });
