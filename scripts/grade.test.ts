@@ -5,11 +5,14 @@
  * that hangs, a text file and a broken notebook.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
+import { findChromium } from "../src/notebook/export";
+import { withOfflinePage } from "../src/notebook/offline_page";
 import { executableVersion, listSources, studentVersion } from "../src/assignments/build";
 import type { StudentReport } from "../src/assignments/grade";
 import { Notebook, cellSource, gradeCells, nbgraderMeta, readNotebook, sourceLines, writeNotebook } from "../src/assignments/notebook";
@@ -39,6 +42,7 @@ function editCell(nb: Notebook, id: string, edit: (text: string) => string): Not
 }
 
 const points = (file: string) => new Map(gradeCells(readNotebook(file)).map((g) => [g.id, g.points]));
+const HANG_BUDGET_S = 90;
 const total = (file: string) => [...points(file).values()].reduce((a, b) => a + b, 0);
 
 describe("npm run grade", { timeout: 600_000 }, () => {
@@ -46,8 +50,9 @@ describe("npm run grade", { timeout: 600_000 }, () => {
   let reports = new Map<string, StudentReport>();
   let csv = "";
   let stdout = "";
+  let out = "";
 
-  before(() => {
+  before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "grade-test-"));
     const subs = path.join(dir, "subs");
     fs.mkdirSync(subs);
@@ -60,22 +65,63 @@ describe("npm run grade", { timeout: 600_000 }, () => {
       path.join(subs, "wrongbias.ipynb"),
       editCell(answered(A1), "a1-factor", (t) => t.replace("Math.sqrt(1 - Math.pow(hp.beta2, t))", "Math.pow(1 - Math.pow(hp.beta2, t), hp.partial)")),
     );
-    writeNotebook(path.join(subs, "edited.ipynb"), editCell(answered(A1), "a1-max-check", () => 'console.log("all good");'));
-    writeNotebook(path.join(subs, "hang.ipynb"), editCell(answered(A1), "a1-den", (t) => t.replace("{\n", "{\n  while (true) {}\n")));
+    // Edits a locked check, and fits the step factor to the visible check's β1 only (the hidden check uses β1 = 0.8).
+    const overfit = editCell(answered(A1), "a1-factor", (t) => t.replace("  return (hp.learningRate", "  if (hp.beta1 !== 0.9) return hp.learningRate;\n  return (hp.learningRate"));
+    writeNotebook(path.join(subs, "edited.ipynb"), editCell(overfit, "a1-max-check", () => 'console.log("all good");'));
+    // The hanging submission gets its own grader run with a short budget, beside the main one.
+    const hangs = path.join(dir, "hangs");
+    fs.mkdirSync(hangs);
+    writeNotebook(path.join(hangs, "hang.ipynb"), editCell(answered(A1), "a1-den", (t) => t.replace("{\n", "{\n  while (true) {}\n")));
     fs.writeFileSync(path.join(subs, "notes.txt"), "my answers are in my head\n");
     fs.writeFileSync(path.join(subs, "broken.ipynb"), '{"cells": [');
-    const out = path.join(dir, "out");
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "scripts", "grade.ts"), subs, "--out", out, "--timeout", "60", "--jobs", "2"], { encoding: "utf8", cwd: REPO });
-    stdout = r.stdout + r.stderr;
-    assert.equal(r.status, 0, stdout);
-    for (const f of fs.readdirSync(out).filter((x) => x.endsWith(".json"))) {
-      const rep = JSON.parse(fs.readFileSync(path.join(out, f), "utf8")) as StudentReport;
-      reports.set(rep.student, rep);
-      assert.ok(fs.existsSync(path.join(out, f.replace(/\.json$/, ".html"))), `${f} has an HTML page`);
+    out = path.join(dir, "out");
+    const grade = (target: string, timeoutS: number, outDir: string) =>
+      new Promise<{ code: number | null; text: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "scripts", "grade.ts"), target, "--out", outDir, "--timeout", String(timeoutS), "--jobs", "2"], { cwd: REPO });
+        let text = "";
+        child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+        child.on("close", (code) => resolve({ code, text }));
+      });
+    // The main budget is generous for a loaded machine; the hang's is what the test waits for.
+    const [main, hang] = await Promise.all([grade(subs, 240, out), grade(hangs, HANG_BUDGET_S, path.join(dir, "out-hang"))]);
+    stdout = main.text + hang.text;
+    assert.equal(main.code, 0, stdout);
+    assert.equal(hang.code, 0, stdout);
+    for (const o of [out, path.join(dir, "out-hang")]) {
+      for (const f of fs.readdirSync(o).filter((x) => x.endsWith(".json"))) {
+        const rep = JSON.parse(fs.readFileSync(path.join(o, f), "utf8")) as StudentReport;
+        reports.set(rep.student, rep);
+        assert.ok(fs.existsSync(path.join(o, f.replace(/\.json$/, ".html"))), `${f} has an HTML page`);
+      }
     }
     csv = fs.readFileSync(path.join(out, "grades.csv"), "utf8");
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("renders the feedback pages and the student versions in headless Chromium, offline", { skip: findChromium() ? false : "no Chromium installed (Debian package chromium)" }, async () => {
+    // The student versions as HTML, through Jupyter's own exporter.
+    const html = path.join(dir, "html");
+    fs.mkdirSync(html);
+    const students = fs.readdirSync(path.join(dir, "subs")).filter((f) => f.startsWith("student-")).map((f) => path.join(dir, "subs", f));
+    const py = spawnSync("/usr/bin/python3", ["-m", "nbconvert", "--to", "html", "--output-dir", html, ...students], { encoding: "utf8" });
+    assert.equal(py.status, 0, py.stderr);
+    const pages = [
+      ...fs.readdirSync(html).map((f) => ({ file: path.join(html, f), expect: /not implemented yet/ })),
+      { file: path.join(out, "wrongbias--A1-implement-padam.html"), expect: /Score: 10 \/ 12[\s\S]*a1-factor-check[\s\S]*official/ },
+      { file: path.join(dir, "out-hang", "hang--A1-implement-padam.html"), expect: /ran out of time/ },
+      { file: path.join(out, "notes.html"), expect: /not a notebook/ },
+    ];
+    assert.equal(pages.length, SOURCES.length + 3);
+    const urls = new Set(pages.map((p) => pathToFileURL(p.file).href));
+    // nbconvert's template asks for MathJax/require.js from a CDN: refused here; the text must still be there.
+    await withOfflinePage((u) => urls.has(u), async ({ page }) => {
+      for (const p of pages) {
+        await page.goto(pathToFileURL(p.file).href, { waitUntil: "load", timeout: 60_000 });
+        assert.match((await page.evaluate("document.body.innerText")) as string, p.expect, path.basename(p.file));
+      }
+    });
+  });
 
   it("gives each solution notebook full marks", () => {
     for (const f of SOURCES) {
@@ -107,21 +153,27 @@ describe("npm run grade", { timeout: 600_000 }, () => {
     assert.match(failed[0].feedback, /step 1 .*: 0\.4217, expected 0\.03162 — .*official/);
   });
 
-  it("flags an edited locked cell and grades the restored original", () => {
+  it("flags an edited locked cell, grades the restored original and runs the hidden checks", () => {
     const r = reports.get("edited")!;
     assert.deepEqual(r.flags.map((f) => [f.id, f.problem]), [["a1-max-check", "edited-locked-cell"]]);
-    assert.equal(r.score, total(A1));
-    assert.match(csv, /edited,A1-implement-padam,12,12,graded,a1-max-check \(edited-locked-cell\)/);
+    const failed = r.checks.filter((c) => c.status !== "passed");
+    assert.deepEqual(failed.map((c) => c.id), ["a1-factor-check"], "only the hidden step-factor case fails");
+    assert.match(failed[0].feedback, /step 1 \(lr 0\.01, β1 0\.8, β2 0\.99, p 0\.25\): 0\.01, expected 0\.005 — is the bias factor applied/);
+    assert.match(csv, /edited,A1-implement-padam,10,12,graded,a1-max-check \(edited-locked-cell\)/);
   });
 
-  it("stops a hanging submission at the time budget and reports it", () => {
+  it("stops a hanging submission in its hanging cell at the time budget and keeps the checks before it", () => {
     const r = reports.get("hang")!;
     assert.equal(r.status, "timeout");
-    assert.match(r.message, /ran longer than 60 s/);
-    assert.ok(r.seconds < 60 + 30, `stopped in time (${r.seconds} s)`);
+    // The loop sits in denominator's body, so the check cell that calls it is the one that hangs.
+    const hangCell = readNotebook(A1).cells.findIndex((c) => nbgraderMeta(c)?.grade_id === "a1-den-check");
+    assert.match(r.message, new RegExp(`ran longer than ${HANG_BUDGET_S} s \\(stopped in cell ${hangCell}\\)`));
+    assert.ok(r.seconds < HANG_BUDGET_S + 30, `stopped in time (${r.seconds} s)`);
     const early = r.checks.filter((c) => ["a1-moments-check", "a1-max-check", "a1-factor-check"].includes(c.id));
-    assert.ok(early.every((c) => c.status === "passed"), "checks before the hang still count");
-    assert.ok(r.checks.filter((c) => c.id === "a1-den-check" || c.id === "a1-zero-check").every((c) => c.status === "not-run"));
+    assert.ok(early.length === 3 && early.every((c) => c.status === "passed"), "checks before the hang still count");
+    assert.equal(r.score, 5);
+    const late = r.checks.filter((c) => !early.includes(c));
+    assert.ok(late.every((c) => c.status === "not-run" && /ran out of time/.test(c.feedback)));
   });
 
   it("reports files that are not notebooks instead of stopping", () => {
@@ -129,6 +181,6 @@ describe("npm run grade", { timeout: 600_000 }, () => {
     assert.match(reports.get("notes")!.message, /notes\.txt is not a notebook/);
     assert.equal(reports.get("broken")?.status, "not-a-notebook");
     assert.match(reports.get("broken")!.message, /not JSON/);
-    assert.equal(csv.trim().split("\n").length, 1 + 2 * SOURCES.length + 5, csv);
+    assert.equal(csv.trim().split("\n").length, 1 + 2 * SOURCES.length + 4, csv);
   });
 });
