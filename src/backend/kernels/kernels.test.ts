@@ -445,3 +445,30 @@ describe("Slice and Identity on wasm", () => {
     assert.equal(buffers(), before);
   });
 });
+
+describe("Sum and Mean on wasm", () => {
+  test("match the cpu kernels for leading, trailing, middle and all axes, with and without keepDims", async () => {
+    const r = rng(4242);
+    const cases: [number[], number | number[]][] = [
+      [[4, 3, 5, 6], [0, 1, 2]], [[4, 3, 5, 6], [1, 0]], [[4, 3, 5, 6], 0], [[7, 2], [0]],
+      [[4, 3, 5, 6], [3]], [[4, 3, 5, 6], [1, 2]], [[4, 3, 5, 6], [0, 1, 2, 3]], [[4, 3, 5, 6], [-4, -3]],
+    ];
+    for (const [shape, axis] of cases) {
+      const values = Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r() * 4 - 2);
+      for (const keepDims of [false, true]) {
+        for (const op of ["sum", "mean"] as const) {
+          const out: { v: Float32Array; s: number[] }[] = [];
+          for (const backend of ["wasm", "cpu"]) {
+            await tf.setBackend(backend);
+            const x = tf.tensor(values, shape);
+            const y = tf[op](x, axis, keepDims);
+            out.push({ v: Float32Array.from(await y.data()), s: y.shape });
+            tf.dispose([x, y]);
+          }
+          assert.deepEqual(out[0].s, out[1].s, `${op} ${shape} axis ${axis} keepDims ${keepDims}: shape`);
+          assertClose(out[0].v, out[1].v, `${op} ${shape} axis ${axis} keepDims ${keepDims}`, 1e-5);
+        }
+      }
+    }
+  });
+});

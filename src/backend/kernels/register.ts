@@ -15,6 +15,8 @@
  * - `wasm`'s `MaxPoolGrad` is replaced by a single JS pass (`max_pool_grad.ts`).
  * - `wasm`'s `Slice` (a copy of the whole input, and per-element indexing from rank 5) and
  *   `Identity` (a copy) are replaced by an in-place strided copy and a shared buffer (`slice.ts`).
+ * - `wasm`'s `Sum` and `Mean` over leading axes (per-channel statistics) read rows in place
+ *   instead of transposing the input first (`reduce_outer.ts`).
  * - The `Conv2D` gradient is replaced by one that also handles dilations (`conv2d_grad.ts`), and
  *   the `FusedBatchNorm` gradient by one that broadcasts instead of tiling (`batchnorm_grad.ts`).
  *
@@ -29,6 +31,7 @@ import { unsortedSegmentSumWasm } from "./unsorted_segment_sum";
 import { batchMatMulVia } from "./batch_matmul";
 import { maxPoolGradWasm } from "./max_pool_grad";
 import { identityWasm, sliceWasm } from "./slice";
+import { reduceOuterConfigs } from "./reduce_outer";
 
 const stock = new Map<string, tf.KernelConfig>();
 const stockGradients = new Map<string, tf.GradConfig>();
@@ -64,7 +67,7 @@ function put(config: tf.KernelConfig): void {
 /** What `registerTrainingKernels` adds or replaces, per backend (for reports and tests). */
 export const TRAINING_KERNELS: Record<string, readonly string[]> = {
   cpu: ["Conv2DBackpropFilter", "Conv2DBackpropInput"],
-  wasm: ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "BatchMatMul", "MaxPoolGrad", "Slice", "Identity"],
+  wasm: ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "BatchMatMul", "MaxPoolGrad", "Slice", "Identity", "Sum", "Mean"],
 };
 
 export function registerTrainingKernels(): void {
@@ -87,6 +90,8 @@ export function registerTrainingKernels(): void {
   put({ kernelName: "Identity", backendName: "wasm", kernelFunc: identityWasm as unknown as tf.KernelFunc });
   const stockSlice = tf.getKernel("Slice", "wasm");
   if (stockSlice !== undefined) put({ kernelName: "Slice", backendName: "wasm", kernelFunc: sliceWasm(stockSlice) as unknown as tf.KernelFunc });
+  // Keep the stock setupFunc: it binds the wasm function the stock kernelFunc calls.
+  for (const config of reduceOuterConfigs()) put(config);
   const stockMatMul = tf.getKernel("BatchMatMul", "wasm");
   if (stockMatMul !== undefined) {
     // Keep the stock setupFunc: it binds the wasm function the stock kernelFunc calls.
