@@ -27,7 +27,7 @@ export {
 export { spreadFigure, seedRows, experimentName } from "./seed_spread";
 export { loadReferenceResults, type ReferenceResults } from "./reference_results";
 export {
-  claimSentence, verdictCounts, experimentClaims, claimRows, pSweepSeries, rankingStat, rankingSentence, outcomeSentences, pSweepClaims, PAPER_BEST_P, meanCurves, distinctLines,
+  claimSentence, verdictCounts, experimentClaims, claimRows, overviewRows, plannedFinalRuns, pSweepSeries, rankingStat, rankingSentence, outcomeSentences, pSweepClaims, PAPER_BEST_P, meanCurves, distinctLines,
   settingCosts, runSpeeds, projectedProtocolHours, paperNetworkCosts, type SettingCost, type NetworkCost, type RunSpeed,
 } from "./reference_report";
 export { padamStepFactor, warmupRows, warmupSentence } from "./warmup";

@@ -18,7 +18,7 @@ import { lineFigure } from "../notebook/plotly";
 import { loadReferenceResults } from "./reference_results";
 import {
   claimSentence, distinctLines, experimentClaims, meanCurves, outcomeSentences, paperNetworkCosts, projectedProtocolHours, pSweepClaims, pSweepSeries,
-  rankingSentence, runSpeeds, settingCosts, verdictCounts,
+  overviewRows, rankingSentence, runSpeeds, settingCosts, verdictCounts,
 } from "./reference_report";
 import { checkClaims, collectExperiments, type RunRecord } from "./results_table";
 
@@ -161,6 +161,10 @@ test("measured costs come from the committed runs' wall time and step counts", (
   const [speed] = runSpeeds([{ label: "Padam", config: first, result: { dir: join(root, "p-sweep-fmnist", runId(first, "wasm")), metrics: metrics(0.9) } }]);
   assert.equal(speed.unit, "images");
   assert.ok(Math.abs(speed.examplesPerSecond - (64 * 126) / 1800) < 1e-9, String(speed.examplesPerSecond));
+  // ptb-lstm: 4 optimizers × 3 seeds planned even before any tuning run has chosen an lr.
+  const [row] = overviewRows([loadReferenceResults("ptb-lstm", { root })]);
+  assert.equal(row["final runs finished / planned"], "0 / 12");
+  assert.equal(row.provenance, "No committed results for ptb-lstm yet: create them with npm run reproduce -- ptb-lstm.");
   assert.deepEqual(outcomeSentences(loadReferenceResults("ptb-lstm", { root })), [
     "No committed results for ptb-lstm yet: create them with `npm run reproduce -- ptb-lstm`.",
   ]);

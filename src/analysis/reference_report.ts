@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { canonicalJson, type ExperimentConfig } from "../experiment/config";
 import { fraction } from "../experiment/grid";
 import { PRESETS } from "../experiment/presets";
-import { paperNetworkConfigs, PAPER_NETWORK_BUDGET } from "../experiment/reference";
+import { FINAL_SEEDS, paperNetworkConfigs, PAPER_NETWORK_BUDGET } from "../experiment/reference";
 import { experimentRunsDir } from "../experiment/reproduce";
 import { RunDir, scanRuns, type MetricLine } from "../experiment/store";
 import type { Figure, LineSeries } from "../notebook/plotly";
@@ -103,7 +103,7 @@ export function outcomeSentences(r: ReferenceResults): string[] {
     if (claims.length) out.push(`The paper's claims on these runs: ${verdictCounts(claims)}.`, ...claims.map((c) => claimSentence(c)));
   }
   if (r.stale.length) out.push(`${r.stale.length} committed run(s) were made by sources that differ from today's and are left out until re-run or verified: ${r.stale.join(", ")}.`);
-  if (r.finished < r.planned) out.push(`${r.finished} of the ${r.planned} planned final runs are finished; the rest are still to come from \`npm run reproduce -- ${r.experiment.name}\`.`);
+  if (r.finished < plannedFinalRuns(r)) out.push(`${r.finished} of the ${plannedFinalRuns(r)} planned final runs are finished; the rest are still to come from \`npm run reproduce -- ${r.experiment.name}\`.`);
   return out;
 }
 
@@ -118,6 +118,23 @@ function comparesOptimizers(exp: Experiment): boolean {
  */
 export function experimentClaims(exp: Experiment): ClaimCheck[] {
   return [...(comparesOptimizers(exp) ? checkClaims(exp) : []), ...pSweepClaims(exp)];
+}
+
+/** Final runs an experiment plans once every lr is chosen: each arm with every seed of {@link FINAL_SEEDS}. */
+export function plannedFinalRuns(r: Pick<ReferenceResults, "experiment">): number {
+  return r.experiment.arms.length * FINAL_SEEDS.length;
+}
+
+/** One row per reference experiment: its question, provenance line, final runs finished of planned, stale runs. */
+export function overviewRows(results: readonly ReferenceResults[]): Record<string, string | number>[] {
+  return results.map((r) => ({
+    experiment: r.experiment.name,
+    question: r.experiment.question,
+    // A table shows text as is: the command needs no code quotes there.
+    provenance: r.provenanceLine.replace(/`/g, ""),
+    "final runs finished / planned": `${r.finished} / ${plannedFinalRuns(r)}`,
+    "stale runs left out": r.stale.length,
+  }));
 }
 
 /** Every applicable claim of every experiment of `results`, one row each, for a summary table. */
