@@ -1,7 +1,7 @@
 /**
  * Convergence-bound calculator for Padam (stochastic nonconvex setting), pure numbers on mathjs.
  *
- * Bound (constants UNVERIFIED, see constants.ts and paper.md section 4.2):
+ * Bound (constants UNVERIFIED, see constants.ts and docs/paper-notes.md section 4.2):
  *
  *   E||grad f(x_out)||^2 <= M1/(T alpha) + M2 d/T + alpha M3 d / T^e,   e = (1-q)(1/2-s).
  *
@@ -42,7 +42,7 @@ import {
   VERIFIED_RATE,
 } from "./constants";
 
-/** Inputs of the calculator (symbols of paper.md section 4.2). */
+/** Inputs of the calculator (symbols of docs/paper-notes.md section 4.2). */
 export interface BoundInputs {
   /** Partial parameter p of Padam, theorem: [0, 1/4]. */
   p: number;
@@ -201,7 +201,8 @@ function conditionError(
   x: ConditionInputs,
 ): Error {
   const values = involves.map((k) => `${k} = ${x[k]}`).join(", ");
-  const which = kind === "theorem" ? "theorem condition (unverified, paper.md section 4.2)" : "domain requirement";
+  const which =
+    kind === "theorem" ? "theorem condition (unverified, docs/paper-notes.md section 4.2)" : "domain requirement";
   return new Error(`bound inputs violate the ${which} '${name}': got ${values}; allowed: ${allowed}`);
 }
 
@@ -254,7 +255,7 @@ export function convergenceBound(inputs: BoundInputs): BoundResult {
   const terms = evalTerms(x, M, x.alpha);
   const alphaStar = closedFormAlpha(x, M);
   const notes: string[] = [
-    "Constants M1-M3, the terms and the conditions are UNVERIFIED (paper.md section 4.2); only the rate O((sum_i ||g_{1:T,i}||_2)^(1/2)/T^(3/4) + d/T) is verified.",
+    "Constants M1-M3, the terms and the conditions are UNVERIFIED (docs/paper-notes.md section 4.2); only the rate O((sum_i ||g_{1:T,i}||_2)^(1/2)/T^(3/4) + d/T) is verified.",
   ];
   if (inputs.invVHat1L1 === undefined) {
     notes.push(

@@ -4,7 +4,7 @@
  * when the constants or conditions are checked against the paper; `bounds.ts` only evaluates
  * what is written here.
  *
- * Setting (paper.md section 4.2): min_x f(x) = E_xi[f(x; xi)], f L-smooth,
+ * Setting (docs/paper-notes.md section 4.2): min_x f(x) = E_xi[f(x; xi)], f L-smooth,
  * ||grad f(x; xi)||_inf <= G_inf, Algorithm 1 (paper form: x_{t+1} = x_t - alpha m_t / vhat_t^p)
  * with constant alpha, ||g_{1:T,i}||_2 <= G_inf T^s for every coordinate i. Then for x_out drawn
  * from {x_2, ..., x_T} uniformly (constant alpha):
@@ -14,7 +14,7 @@
  * References: Chen et al., arXiv:1806.06763 (Padam); Zhou, Tang, Yang, Cao, Gu,
  * arXiv:1808.05671 (the analysis). Only the rate
  * O((sum_i ||g_{1:T,i}||_2)^(1/2) / T^(3/4) + d/T) is verified (abstract of arXiv:1808.05671);
- * every constant and condition below is transcribed from paper.md section 4.2, which marks them
+ * every constant and condition below is transcribed from docs/paper-notes.md section 4.2, which marks them
  * "unverified - check the paper".
  *
  * Used by notebooks/03-convergence-theory.ipynb through `bounds.ts`.
@@ -42,7 +42,7 @@ export const VERIFIED_RATE = {
   expression: "sqrt(sumNorms) / T^(3/4) + d / T",
   provenance: {
     status: "verified",
-    source: "abstract of arXiv:1808.05671 (paper.md section 4.1)",
+    source: "abstract of arXiv:1808.05671 (docs/paper-notes.md section 4.1)",
     checkAgainst: "-",
   } as Provenance,
 };
@@ -52,7 +52,7 @@ export const VERIFIED_RATE = {
  */
 export const THEOREM_PROVENANCE: Provenance = {
   status: "unverified",
-  source: "paper.md section 4.2 (transcription of the Padam theorem; constants not checked)",
+  source: "docs/paper-notes.md section 4.2 (transcription of the Padam theorem; constants not checked)",
   checkAgainst: "arXiv:1806.06763 v4 / IJCAI 2020 theorem, or the Padam theorem and appendix of arXiv:1808.05671",
 };
 
@@ -65,7 +65,7 @@ export const THEOREM_PROVENANCE: Provenance = {
  *   M3 = 4 L G_inf^(1+q-4p) / (1-beta2)^(2p)
  *        + 8 L G_inf^(1+q-4p) (1-beta1) / [(1-beta2)^(2p) (1 - beta1/beta2^(2p))] (beta1/(1-beta1))^2
  *
- * UNVERIFIED (paper.md section 4.2).
+ * UNVERIFIED (docs/paper-notes.md section 4.2).
  */
 export const BOUND_CONSTANTS: { M1: string; M2: string; M3: string } = {
   M1: "2 * Ginf^(4 * p) * deltaF",
@@ -82,7 +82,7 @@ export const BOUND_CONSTANTS: { M1: string; M2: string; M3: string } = {
  * checks it against mathjs's symbolic derivative of these expressions, so a correction that
  * changes the shape is caught.
  *
- * UNVERIFIED (paper.md section 4.2).
+ * UNVERIFIED (docs/paper-notes.md section 4.2).
  */
 export const BOUND_TERMS: { optimization: string; dimension: string; stepSize: string } = {
   /** M1 / (T alpha): progress on f, shrinks with larger steps. */
@@ -112,7 +112,7 @@ export interface TheoremCondition {
 const finite = (v: number) => typeof v === "number" && Number.isFinite(v);
 
 /**
- * Conditions of the theorem (kind "theorem", UNVERIFIED, paper.md section 4.2) and domain
+ * Conditions of the theorem (kind "theorem", UNVERIFIED, docs/paper-notes.md section 4.2) and domain
  * requirements of the formulas (kind "domain": positivity, integers, beta ranges of Algorithm 1).
  * Checked in this order; the first failing one is reported.
  */

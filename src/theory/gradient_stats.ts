@@ -1,5 +1,5 @@
 /**
- * Recorder of the gradient statistics that the Padam convergence bound needs (paper.md section 4.2):
+ * Recorder of the gradient statistics that the Padam convergence bound needs (docs/paper-notes.md section 4.2):
  *
  *   G_inf             = max_t ||g_t||_inf                 (largest |g| seen)
  *   ||g_{1:T,i}||_2   = sqrt(sum_{t<=T} g_{t,i}^2)        (per coordinate i = 1..d)

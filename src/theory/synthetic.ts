@@ -12,11 +12,11 @@
  * (nonconvex). Stochastic gradient: g_i = w_i (phi'(x_i) + sigma xi_i) with xi_i = +-1 equally
  * likely (unbiased), hence ||g||_inf <= G_inf = max_i w_i (3 sqrt(3)/8 + sigma) for every draw.
  *
- * Algorithm 1 (paper.md section 1.1; no bias correction, no epsilon):
+ * Algorithm 1 (docs/paper-notes.md section 1.1; no bias correction, no epsilon):
  *   m_t = beta1 m_{t-1} + (1-beta1) g_t;  v_t = beta2 v_{t-1} + (1-beta2) g_t^2;
  *   vhat_t = max(vhat_{t-1}, v_t);       x_{t+1} = x_t - alpha m_t / vhat_t^p
  * (a coordinate with vhat = 0 has m = 0 and does not move). x_out is drawn uniformly from
- * {x_2, ..., x_T} (constant alpha; the output rule is UNVERIFIED, paper.md section 1.1).
+ * {x_2, ..., x_T} (constant alpha; the output rule is UNVERIFIED, docs/paper-notes.md section 1.1).
  *
  * This is deliberately separate from src/optim's Padam, which follows the official code form
  * (bias correction, epsilon) rather than the theorem's algorithm.
