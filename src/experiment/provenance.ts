@@ -80,7 +80,8 @@ export interface Provenance {
   slurm?: { jobId?: string; arrayJobId?: string; arrayTaskId?: string; node?: string };
   created: string;
   /** Each process that trained part of the run: when, and how many epochs. */
-  sessions: { started: string; ended?: string; epochs: number; wallMs?: number }[];
+  /** `host` and `slurm`: where each session ran (a requeued run may continue on another node). */
+  sessions: { started: string; ended?: string; epochs: number; wallMs?: number; host?: string; slurm?: Provenance["slurm"] }[];
   /** Total training wall time over all sessions, in milliseconds. */
   wallMs: number;
   /** Re-executions under other sources that reproduced the run (`npm run reproduce -- --verify`). */
@@ -95,14 +96,25 @@ function packageVersion(name: string): string | undefined {
   }
 }
 
+/** The SLURM job this process runs in, if any. */
+function slurmContext(): Provenance["slurm"] {
+  const env = process.env;
+  return env.SLURM_JOB_ID
+    ? { jobId: env.SLURM_JOB_ID, arrayJobId: env.SLURM_ARRAY_JOB_ID, arrayTaskId: env.SLURM_ARRAY_TASK_ID, node: env.SLURMD_NODENAME }
+    : undefined;
+}
+
+/** A new session of this process: no epochs yet, with its host and SLURM job. */
+function session(started: string): Provenance["sessions"][number] {
+  const slurm = slurmContext();
+  return { started, epochs: 0, host: hostname(), ...(slurm ? { slurm } : {}) };
+}
+
 /** The provenance of a run starting now in this process (one open session, no wall time yet). */
 export function newProvenance(runId: string): Provenance {
   const info = backendInfo();
-  const env = process.env;
   const dirty = git(["status", "--porcelain", "--", ...DETERMINING_SOURCES]);
-  const slurm = env.SLURM_JOB_ID
-    ? { jobId: env.SLURM_JOB_ID, arrayJobId: env.SLURM_ARRAY_JOB_ID, arrayTaskId: env.SLURM_ARRAY_TASK_ID, node: env.SLURMD_NODENAME }
-    : undefined;
+  const slurm = slurmContext();
   const started = new Date().toISOString();
   return {
     runId,
@@ -124,7 +136,7 @@ export function newProvenance(runId: string): Provenance {
     },
     ...(slurm ? { slurm } : {}),
     created: started,
-    sessions: [{ started, epochs: 0 }],
+    sessions: [session(started)],
     wallMs: 0,
   };
 }
@@ -132,7 +144,7 @@ export function newProvenance(runId: string): Provenance {
 /** `previous` with a new open session for this process (a resumed run). */
 export function resumeProvenance(previous: Provenance | undefined, runId: string): Provenance {
   if (!previous) return { ...newProvenance(runId), created: "unknown (provenance.json was absent on resume)" };
-  return { ...previous, sessions: [...previous.sessions, { started: new Date().toISOString(), epochs: 0 }] };
+  return { ...previous, sessions: [...previous.sessions, session(new Date().toISOString())] };
 }
 
 /** `p` after one more finished epoch, the open session having trained for `sessionWallMs` so far. */

@@ -139,6 +139,9 @@ describe("a sweep plan as a job array on a real SLURM", { skip: unavailable }, (
       assert.ok(slurm?.arrayJobId === first.jobId || (entry.index === 1 && slurm?.arrayJobId === twin.jobId), `entry ${entry.index}: job ${slurm?.arrayJobId}`);
       assert.ok(slurm?.node && execFileSync("sinfo", ["-h", "-N", "-o", "%N"], { encoding: "utf8" }).split("\n").includes(slurm.node), `node ${slurm?.node}`);
     }
+    const sessions = (JSON.parse(readFileSync(rd0.provenancePath, "utf8")) as Provenance).sessions;
+    assert.ok(sessions.length >= 2, "the requeued task continued entry 0 in a session of its own");
+    assert.deepEqual(sessions.map((s) => `${s.slurm?.arrayJobId}_${s.slurm?.arrayTaskId}`), sessions.map(() => `${first.jobId}_0`));
     const log = (job: string, task: number) => readFileSync(join(runs, "slurm-logs", `${job}_${task}.out`), "utf8");
     assert.match(log(first.jobId, 0), /SIGUSR1: stopping the worker[^]*released the lock of [^]*resuming after epoch \d/);
     // Entry 1: exactly one of the two workers trained it; the other left it or found it finished.

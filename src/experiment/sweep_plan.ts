@@ -138,13 +138,17 @@ function describeOwner(owner: LockOwner | undefined): string {
   return owner ? `process ${owner.pid} on ${owner.host} since ${owner.started}` : "an unreadable lock";
 }
 
-/** Which node and task made the run: its provenance's host and SLURM job/array task, per session's host. */
+/**
+ * Which node and SLURM task made the run, from provenance.json: those of its last session (a
+ * requeued run may have continued elsewhere), else of the run's creation.
+ */
 function madeBy(rd: RunDir): string | undefined {
   const p = rd.provenance();
   if (!p) return undefined;
-  const s = p.slurm;
+  const last = p.sessions?.[p.sessions.length - 1];
+  const s = last?.host ? last.slurm : p.slurm;
   const task = s ? ` job ${s.arrayJobId ? `${s.arrayJobId}_${s.arrayTaskId}` : s.jobId}` : "";
-  return `${s?.node ?? p.machine.host}${task}`;
+  return `${s?.node ?? last?.host ?? p.machine.host}${task}`;
 }
 
 /**
