@@ -209,6 +209,15 @@ describe("appliedUpdates: the step actually taken", () => {
   }
 });
 
+test("appliedUpdates: a decay that erases x (AdamW, lr·λ = 1) is named instead of dividing by 0", () => {
+  const { model, step } = linearModel([0.5, -1], [1, 2]);
+  const opt = createOptimizer("adamw", { learningRate: 0.5, weightDecay: 2 }) as RuleOptimizer;
+  step(opt);
+  assert.throws(() => appliedUpdates(model, opt), /"lin\/kernel" was shrunk by 0 \(lr = 0.5\), which erases x_\{t−1\}/);
+  opt.dispose();
+  model.dispose();
+});
+
 describe("summaries", () => {
   test("summarizeSteps: nearest-rank quantiles and the decades spanned", () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1).reverse();

@@ -181,6 +181,11 @@ export function appliedUpdates(
     const m = optimizer.variableSlots(variable.name)!.m.dataSync() as Float32Array;
     const a = appliedSteps(optimizer, moments, lr);
     const { shrink } = stepCoefficients(optimizer, moments.t, lr);
+    if (!(shrink > 0)) {
+      throw new Error(
+        `appliedUpdates: "${moments.weight}" was shrunk by ${shrink} (lr = ${lr}), which erases x_{t−1}; allowed: lr·weightDecay < 1`,
+      );
+    }
     const before = Float32Array.from(x, (xi, i) => (xi + a[i] * m[i]) / shrink);
     return { ...moments, before, dx: Float32Array.from(x, (xi, i) => xi - before[i]) };
   });
