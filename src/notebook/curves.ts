@@ -9,7 +9,6 @@
  * Used by 00-quickstart and every notebook that trains.
  */
 import { canDisplay, displayBundle, newDisplayId } from "./display";
-import { ExportResult } from "./export";
 import { baseLayout, colorAt, DEFAULT_HEIGHT, Figure, figureBundle, initPlotly, showFigure, Trace } from "./plotly";
 
 /** One logged measurement (per step or per epoch). */
@@ -186,7 +185,7 @@ export interface LiveProgress extends ProgressHook {
   /** Redraws now. */
   flush(): void;
   /** Final redraw; with `name`, also exports the final figure to figures/<notebook>/<name>.svg|png. */
-  finish(opts?: { name?: string }): Promise<ExportResult | null>;
+  finish(opts?: { name?: string }): Promise<void>;
   /** Later records without an explicit run belong to `run`. */
   startRun(run: string): void;
   /** Redraws if records arrived since the last redraw. */
@@ -295,9 +294,11 @@ export function createLiveCurves(opts: LiveCurvesOptions = {}): LiveProgress {
     flush: draw,
     finish: async (finishOpts: { name?: string } = {}) => {
       draw();
-      if (!finishOpts.name) return null;
-      // The live display already shows the final state; only the files are written here.
-      return showFigure(figure(), { name: finishOpts.name, target: { displayId, update: shown } });
+      if (!finishOpts.name) return;
+      // The live display already shows the final state; only the files are written here. Nothing
+      // is returned: a notebook cell ending in `await live.finish(...)` would echo it into the
+      // report (the files are named in the export's log line).
+      await showFigure(figure(), { name: finishOpts.name, target: { displayId, update: shown } });
     },
     get redraws() {
       return redraws;

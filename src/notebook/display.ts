@@ -164,9 +164,12 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
-/** Shows HTML (one mime type), optionally in place. */
-export function displayHtml(html: string, target: DisplayTarget = {}): boolean {
-  return displayBundle({ "text/html": html, "text/plain": stripTags(html) }, target);
+/**
+ * Shows HTML (one mime type), optionally in place. Returns nothing, so a notebook cell that ends
+ * with this call echoes no value into the report.
+ */
+export function displayHtml(html: string, target: DisplayTarget = {}): void {
+  displayBundle({ "text/html": html, "text/plain": stripTags(html) }, target);
 }
 
 function stripTags(html: string): string {

@@ -180,7 +180,8 @@ describe("tables", () => {
       const calls: MimeBundle[] = [];
       const prev = setDisplaySink((d) => calls.push(d));
       try {
-        return { value: showTable(df), calls };
+        showTable(df);
+        return { value: String(calls[0]?.["text/html"] ?? ""), calls };
       } finally {
         setDisplaySink(prev);
       }

@@ -15,7 +15,7 @@
  */
 import * as fs from "fs";
 import { displayBundle, DisplayTarget, jsonForScript, newDisplayId } from "./display";
-import { exportFigure, ExportResult } from "./export";
+import { exportFigure } from "./export";
 import { notebookName } from "./env";
 
 /** A Plotly trace (plain JSON). */
@@ -134,17 +134,18 @@ export interface ShowFigureOptions {
 
 /**
  * Displays a figure as one mime bundle and, when `opts.name` is given, exports it to
- * `figures/<notebook>/<name>.svg` and `.png`. Resolves to the export result (null when not
- * exported; `skipped` says why when Chromium is missing).
+ * `figures/<notebook>/<name>.svg` and `.png` (the export's log line names the files). Resolves
+ * to nothing, so a notebook cell that ends with `await showFigure(...)` echoes no value (with this
+ * machine's paths) into the report; {@link exportFigure} returns the files.
  */
-export async function showFigure(fig: Figure, opts: ShowFigureOptions = {}): Promise<ExportResult | null> {
+export async function showFigure(fig: Figure, opts: ShowFigureOptions = {}): Promise<void> {
   if (opts.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(opts.name)) {
     throw new Error(`showFigure: name ${JSON.stringify(opts.name)} is not a valid file name; use letters, digits, '.', '_' and '-'`);
   }
   initPlotly();
   displayBundle(figureBundle(fig), opts.target ?? {});
-  if (!opts.name || opts.export === false) return null;
-  return exportFigure(fig, {
+  if (!opts.name || opts.export === false) return;
+  await exportFigure(fig, {
     notebook: notebookName(),
     name: opts.name,
     width: opts.width ?? DEFAULT_EXPORT_WIDTH,

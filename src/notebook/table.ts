@@ -117,9 +117,10 @@ export function toTextTable(source: FrameLike | readonly Record<string, unknown>
   return [opts.caption ?? "", fmtLine(header), ...lines.map(fmtLine)].filter((l) => l !== "").join("\n");
 }
 
-/** Displays a table (HTML plus a text fallback). Returns the HTML. */
-export function showTable(source: FrameLike | readonly Record<string, unknown>[], opts: TableOptions = {}): string {
-  const html = toHtmlTable(source, opts);
-  displayBundle({ "text/html": html, "text/plain": toTextTable(source, opts) });
-  return html;
+/**
+ * Displays a table (HTML plus a text fallback; {@link toHtmlTable} gives the HTML alone).
+ * Returns nothing, so a notebook cell that ends with this call echoes no value into the report.
+ */
+export function showTable(source: FrameLike | readonly Record<string, unknown>[], opts: TableOptions = {}): void {
+  displayBundle({ "text/html": toHtmlTable(source, opts), "text/plain": toTextTable(source, opts) });
 }
