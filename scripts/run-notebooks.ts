@@ -112,9 +112,23 @@ function fmtSeconds(s: number): string {
 
 /** The nbexec.py processes running now: ended (SIGTERM, so each shuts its kernel down) if this process exits first. */
 const running = new Set<ChildProcess>();
+/** Temp folders of this run (result files, the report head), removed however the run ends. */
+const tempDirs = new Set<string>();
 process.on("exit", () => {
   for (const child of running) child.kill("SIGTERM");
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+function makeTempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function removeTempDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
 
 type RunOneOptions = Required<Pick<RunOptions, "mode" | "timeoutS" | "kernelTimeoutS" | "kernel" | "keepExecuted" | "verbose">> & {
   outDir: string;
@@ -126,7 +140,7 @@ type RunOneOptions = Required<Pick<RunOptions, "mode" | "timeoutS" | "kernelTime
 async function runOne(python: string, file: string, opts: RunOneOptions): Promise<NotebookResult> {
   const name = path.basename(file, ".ipynb");
   const html = path.join(opts.outDir, `${name}.html`);
-  const resultFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "padam-nb-")), "result.json");
+  const resultFile = path.join(makeTempDir("padam-nb-"), "result.json");
   const args = [
     path.join(__dirname, "nbexec.py"), file, "--html", html, "--result", resultFile, "--kernel", opts.kernel,
     "--timeout", String(opts.timeoutS), "--startup-timeout", String(opts.kernelTimeoutS), "--head", opts.headFile,
@@ -163,7 +177,7 @@ async function runOne(python: string, file: string, opts: RunOneOptions): Promis
   } catch {
     parsed = null;
   }
-  fs.rmSync(path.dirname(resultFile), { recursive: true, force: true });
+  removeTempDir(path.dirname(resultFile));
   if (!parsed) {
     const detail = stderr.trim().split("\n").slice(-20).join("\n");
     return { name, ok: false, html, seconds, failedCell: null, failedCodeCell: null, kernelStarts: 0, message: `nbexec.py exited with ${code} without a result${detail ? `:\n${detail}` : ""}` };
@@ -201,7 +215,7 @@ export async function runNotebooks(options: RunOptions): Promise<NotebookResult[
   installKernel({ prefix: LOCAL_PREFIX, python, verbose });
   fs.mkdirSync(outDir, { recursive: true });
   fs.mkdirSync(figuresDir, { recursive: true });
-  const headDir = fs.mkdtempSync(path.join(os.tmpdir(), "padam-report-head-"));
+  const headDir = makeTempDir("padam-report-head-");
   const headFile = path.join(headDir, "head.html");
   fs.writeFileSync(headFile, reportHeadHtml());
   log(`running ${files.length} notebook(s) with PADAM_MODE=${options.mode} -> ${path.relative(process.cwd(), outDir) || "."}/ (figures: ${path.relative(process.cwd(), figuresDir) || "."}/)`);
@@ -231,7 +245,7 @@ export async function runNotebooks(options: RunOptions): Promise<NotebookResult[
   try {
     await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, worker));
   } finally {
-    fs.rmSync(headDir, { recursive: true, force: true });
+    removeTempDir(headDir);
   }
   return results.filter((r) => r !== undefined);
 }
