@@ -9,6 +9,8 @@
  *
  * Used by notebooks 04-cifar10, 05-imagenet, 06-ptb-lstm and 08-summary.
  */
+import { basename, isAbsolute, relative } from "node:path";
+import { REPO_ROOT } from "../util/paths";
 import { createHash } from "node:crypto";
 import { canonicalJson, type ExperimentConfig } from "../experiment/config";
 import { runLabel } from "../experiment/grid";
@@ -96,6 +98,11 @@ function presetOf(config: ExperimentConfig): string {
   return config.preset ?? `${config.model}-${config.dataset}`;
 }
 
+function portablePath(p: string): string {
+  const rel = relative(REPO_ROOT, p);
+  return !isAbsolute(p) ? p : rel.startsWith("..") || isAbsolute(rel) ? basename(p) : rel;
+}
+
 const showValue = (v: unknown) => (v === undefined ? "unset" : typeof v === "object" ? canonicalJson(v) : String(v));
 
 /** Fields (top level, sorted) whose values differ between `a` and `b`, less `skip`. */
@@ -106,7 +113,9 @@ function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>, s
 
 /** Fields of `a` that differ from `b` (top level), as "name value" parts. */
 function differences(a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]): string[] {
-  return differingKeys(a, b, skip).map((k) => `${k} ${showValue(a[k])}`);
+  // A data folder is named by its path inside the checkout, or its last part: reports never show this machine's paths.
+  const show = (k: string) => (k === "dataRoot" && typeof a[k] === "string" ? portablePath(a[k] as string) : showValue(a[k]));
+  return differingKeys(a, b, skip).map((k) => `${k} ${show(k)}`);
 }
 
 const OPTION_NAMES: Record<string, string> = { learningRate: "lr", weightDecay: "wd", partial: "p" };
