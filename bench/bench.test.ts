@@ -3,31 +3,91 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { compareRows, formatRow, memoryCheck, parseArgs, parseRows, roundValue, SYSTEM_PYTHON, timed, timedInterleaved, torchReferencePath } from "./harness";
+import {
+  compareRows,
+  formatRow,
+  memoryCheck,
+  parseArgs,
+  parseRows,
+  roundValue,
+  SYSTEM_PYTHON,
+  timed,
+  timedInterleaved,
+  torchReferencePath,
+} from "./harness";
 import { prepareWorkload, WORKLOAD_NAMES, WorkloadScale } from "./workloads";
 import { initBackend } from "../src/backend";
 
 describe("parseArgs", () => {
   test("defaults and every flag", () => {
     const d = parseArgs([], WORKLOAD_NAMES, 2);
-    assert.deepEqual(d, { json: false, compare: false, seconds: 3, only: [], torchThreads: [1, 2], rounds: 1, memory: false, steps: 1000, help: false });
+    assert.deepEqual(d, {
+      json: false,
+      compare: false,
+      seconds: 3,
+      only: [],
+      torchThreads: [1, 2],
+      rounds: 1,
+      memory: false,
+      steps: 1000,
+      help: false,
+    });
     assert.deepEqual(parseArgs([], WORKLOAD_NAMES, 1).torchThreads, [1]);
     const a = parseArgs(
-      ["--json", "--compare", "--seconds", "0.5", "--only", "fmnist-cnn,ptb-lstm-small", "--backend", "cpu", "--threads", "1,2", "--torch-threads", "1,4",
-        "--rounds", "2", "--memory", "--steps", "50"],
-      WORKLOAD_NAMES, 2,
+      [
+        "--json",
+        "--compare",
+        "--seconds",
+        "0.5",
+        "--only",
+        "fmnist-cnn,ptb-lstm-small",
+        "--backend",
+        "cpu",
+        "--threads",
+        "1,2",
+        "--torch-threads",
+        "1,4",
+        "--rounds",
+        "2",
+        "--memory",
+        "--steps",
+        "50",
+      ],
+      WORKLOAD_NAMES,
+      2,
     );
     assert.deepEqual(a, {
-      json: true, compare: true, seconds: 0.5, only: ["fmnist-cnn", "ptb-lstm-small"], backend: "cpu", threads: [1, 2], torchThreads: [1, 4],
-      rounds: 2, memory: true, steps: 50, help: false,
+      json: true,
+      compare: true,
+      seconds: 0.5,
+      only: ["fmnist-cnn", "ptb-lstm-small"],
+      backend: "cpu",
+      threads: [1, 2],
+      torchThreads: [1, 4],
+      rounds: 2,
+      memory: true,
+      steps: 50,
+      help: false,
     });
   });
   test("bad input names the flag, the value and what is allowed", () => {
-    assert.throws(() => parseArgs(["--only", "mnist"], WORKLOAD_NAMES, 2), /--only: unknown workload "mnist"; allowed: fmnist-cnn, cifar-resnet20, ptb-lstm-small, cifar-resnet18, optimizer-step/);
+    assert.throws(
+      () => parseArgs(["--only", "mnist"], WORKLOAD_NAMES, 2),
+      /--only: unknown workload "mnist"; allowed: fmnist-cnn, cifar-resnet20, ptb-lstm-small, cifar-resnet18, optimizer-step/,
+    );
     assert.throws(() => parseArgs(["--steps", "0"], WORKLOAD_NAMES, 2), /--steps = "0" must be a positive integer/);
-    assert.throws(() => parseArgs(["--rounds", "1.5"], WORKLOAD_NAMES, 2), /--rounds = "1.5" must be a positive integer/);
-    assert.throws(() => parseArgs(["--seconds", "-1"], WORKLOAD_NAMES, 2), /--seconds = "-1" must be a positive number/);
-    assert.throws(() => parseArgs(["--backend", "webgl"], WORKLOAD_NAMES, 2), /--backend = "webgl"; allowed: tensorflow, wasm, cpu/);
+    assert.throws(
+      () => parseArgs(["--rounds", "1.5"], WORKLOAD_NAMES, 2),
+      /--rounds = "1.5" must be a positive integer/,
+    );
+    assert.throws(
+      () => parseArgs(["--seconds", "-1"], WORKLOAD_NAMES, 2),
+      /--seconds = "-1" must be a positive number/,
+    );
+    assert.throws(
+      () => parseArgs(["--backend", "webgl"], WORKLOAD_NAMES, 2),
+      /--backend = "webgl"; allowed: tensorflow, wasm, cpu/,
+    );
     assert.throws(() => parseArgs(["--torch-threads", "0"], WORKLOAD_NAMES, 2), /--torch-threads = "0"/);
     assert.throws(() => parseArgs(["--seconds"], WORKLOAD_NAMES, 2), /--seconds needs a value/);
     assert.throws(() => parseArgs(["--fast"], WORKLOAD_NAMES, 2), /unknown argument "--fast"/);
@@ -38,13 +98,30 @@ describe("timing and rows", () => {
   test("timed: one warm-up step, then at least `seconds` and at least 3 steps", () => {
     let clock = 0;
     let calls = 0;
-    const sps = timed(() => { calls++; clock += 0.5; }, 1.2, () => clock);
+    const sps = timed(
+      () => {
+        calls++;
+        clock += 0.5;
+      },
+      1.2,
+      () => clock,
+    );
     // warm-up + 3 timed steps (1.5 s >= 1.2 s) -> 3 / 1.5
     assert.equal(calls, 4);
     assert.equal(sps, 2);
     clock = 0;
     calls = 0;
-    assert.equal(timed(() => { calls++; clock += 10; }, 1, () => clock), 3 / 30); // slow steps: still 3
+    assert.equal(
+      timed(
+        () => {
+          calls++;
+          clock += 10;
+        },
+        1,
+        () => clock,
+      ),
+      3 / 30,
+    ); // slow steps: still 3
   });
   test("roundValue keeps 2 decimals, or 3 significant digits below 1", () => {
     assert.equal(roundValue(1234.5678), 1234.57);
@@ -53,9 +130,15 @@ describe("timing and rows", () => {
   });
   test("rows print in the reference's key order and parse back, skipping other output", () => {
     const row = { workload: "fmnist-cnn", engine: "tfjs-wasm", threads: 1, unit: "samples/s", value: 12.5 };
-    assert.equal(formatRow(row), '{"workload":"fmnist-cnn","engine":"tfjs-wasm","threads":1,"unit":"samples/s","value":12.5}');
-    const torchOut = 'warning: something\n{"workload": "fmnist-cnn", "engine": "pytorch", "threads": 2, "unit": "samples/s", "value": 50.0}\nnot json {\n';
-    assert.deepEqual(parseRows(torchOut), [{ workload: "fmnist-cnn", engine: "pytorch", threads: 2, unit: "samples/s", value: 50 }]);
+    assert.equal(
+      formatRow(row),
+      '{"workload":"fmnist-cnn","engine":"tfjs-wasm","threads":1,"unit":"samples/s","value":12.5}',
+    );
+    const torchOut =
+      'warning: something\n{"workload": "fmnist-cnn", "engine": "pytorch", "threads": 2, "unit": "samples/s", "value": 50.0}\nnot json {\n';
+    assert.deepEqual(parseRows(torchOut), [
+      { workload: "fmnist-cnn", engine: "pytorch", threads: 2, unit: "samples/s", value: 50 },
+    ]);
   });
   test("compareRows pairs the best thread setting of each side per workload", () => {
     const tfjs = [
@@ -69,12 +152,35 @@ describe("timing and rows", () => {
     ];
     const c = compareRows(tfjs, torch);
     assert.equal(c.length, 1, "workloads without a reference row are not compared");
-    assert.deepEqual(c[0], { workload: "a", unit: "samples/s", tfjs: 30, tfjsEngine: "tfjs-wasm", tfjsThreads: 1, pytorch: 60, pytorchThreads: 2, ratio: 0.5 });
+    assert.deepEqual(c[0], {
+      workload: "a",
+      unit: "samples/s",
+      tfjs: 30,
+      tfjsEngine: "tfjs-wasm",
+      tfjsThreads: 1,
+      pytorch: 60,
+      pytorchThreads: 2,
+      ratio: 0.5,
+    });
   });
   test("timedInterleaved: steps in turns, each at least `seconds` and 3 steps", () => {
     let clock = 0;
     const order: string[] = [];
-    const rates = timedInterleaved([() => { order.push("a"); clock += 0.125; }, () => { order.push("b"); clock += 0.5; }], 1.5, 3, () => clock);
+    const rates = timedInterleaved(
+      [
+        () => {
+          order.push("a");
+          clock += 0.125;
+        },
+        () => {
+          order.push("b");
+          clock += 0.5;
+        },
+      ],
+      1.5,
+      3,
+      () => clock,
+    );
     // warm-up a, b; then rounds of 0.5 s slices: a runs 4 steps, b 1 step per round, 3 rounds
     assert.deepEqual(order.slice(0, 8), ["a", "b", "a", "a", "a", "a", "b", "a"]);
     assert.equal(order.length, 2 + 3 * 5);
@@ -87,13 +193,38 @@ describe("memoryCheck", () => {
   test("a step that keeps one tensor, or 100 kB of memory, per step fails over 1,000 steps; a clean one passes", () => {
     let tensors = 10;
     let rss = 500 * 2 ** 20;
-    const clean = memoryCheck(() => undefined, 1000, read(() => rss, () => tensors));
+    const clean = memoryCheck(
+      () => undefined,
+      1000,
+      read(
+        () => rss,
+        () => tensors,
+      ),
+    );
     assert.equal(clean.ok, true);
     assert.equal(clean.rssAllowance, 32 * 2 ** 20 + 10 * 2 ** 20);
-    const leaky = memoryCheck(() => { tensors++; }, 1000, read(() => rss, () => tensors));
+    const leaky = memoryCheck(
+      () => {
+        tensors++;
+      },
+      1000,
+      read(
+        () => rss,
+        () => tensors,
+      ),
+    );
     assert.equal(leaky.ok, false);
     assert.equal(leaky.tensorsEnd - leaky.tensorsStart, 1000);
-    const growing = memoryCheck(() => { rss += 100 * 1024; }, 1000, read(() => rss, () => tensors));
+    const growing = memoryCheck(
+      () => {
+        rss += 100 * 1024;
+      },
+      1000,
+      read(
+        () => rss,
+        () => tensors,
+      ),
+    );
     assert.equal(growing.ok, false); // +97.7 MB > 32 MB + 2 % of ~502 MB
     assert.equal(growing.rssPeak, growing.rssEnd);
   });
@@ -106,7 +237,11 @@ describe("PyTorch counterparts", () => {
   const torch = spawnSync(SYSTEM_PYTHON, ["-c", "import torch"]).status === 0;
   test(
     "cover every workload and build networks with the tfjs parameter counts",
-    { skip: torch ? false : `needs ${SYSTEM_PYTHON} with torch (apt-get install python3-torch; a benchmark reference only)` },
+    {
+      skip: torch
+        ? false
+        : `needs ${SYSTEM_PYTHON} with torch (apt-get install python3-torch; a benchmark reference only)`,
+    },
     () => {
       const script = torchReferencePath(path.resolve(__dirname, ".."));
       // One Python process (importing torch takes seconds): the workload names and parameter counts.
@@ -117,7 +252,13 @@ describe("PyTorch counterparts", () => {
       ].join("\n");
       const r = spawnSync(SYSTEM_PYTHON, ["-c", probe], { encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
-      const got = JSON.parse(r.stdout) as { workloads: string[]; fmnist: number; resnet20: number; resnet18: number; lstm: number };
+      const got = JSON.parse(r.stdout) as {
+        workloads: string[];
+        fmnist: number;
+        resnet20: number;
+        resnet18: number;
+        lstm: number;
+      };
       for (const w of WORKLOAD_NAMES) assert.ok(got.workloads.includes(w), `torch_reference.py lacks ${w}`);
       // The parameter counts the tfjs models document (src/models), so the networks are the same.
       assert.equal(got.fmnist, 225034);
@@ -131,7 +272,14 @@ describe("PyTorch counterparts", () => {
 });
 
 describe("workloads (tiny sizes)", () => {
-  const tiny: WorkloadScale = { fmnistBatch: 2, resnet20Batch: 2, resnetBatch: 2, lstmBatch: 2, lstmSteps: 3, lstmVocab: 50 };
+  const tiny: WorkloadScale = {
+    fmnistBatch: 2,
+    resnet20Batch: 2,
+    resnetBatch: 2,
+    lstmBatch: 2,
+    lstmSteps: 3,
+    lstmVocab: 50,
+  };
   test("every workload steps on wasm without leaking tensors per step or after dispose", async () => {
     await initBackend({ backend: "wasm", quiet: true });
     for (const name of WORKLOAD_NAMES) {
@@ -147,9 +295,23 @@ describe("workloads (tiny sizes)", () => {
       }
       for (const p of prepared) p.dispose();
       // Each optimizer keeps one scalar after dispose inside tfjs-core itself (tf.train.adam too).
-      assert.ok(tf.memory().numTensors - before <= prepared.length, `${name}: ${tf.memory().numTensors - before} tensors left`);
+      assert.ok(
+        tf.memory().numTensors - before <= prepared.length,
+        `${name}: ${tf.memory().numTensors - before} tensors left`,
+      );
     }
-    assert.deepEqual(prepareWorkload("optimizer-step", tiny).map((p) => { p.dispose(); return p.name; }),
-      ["optimizer-step", "optimizer-step:adam", "optimizer-step:padam", "optimizer-step:padam-no-max", "optimizer-step:tf.train.adam"]);
+    assert.deepEqual(
+      prepareWorkload("optimizer-step", tiny).map((p) => {
+        p.dispose();
+        return p.name;
+      }),
+      [
+        "optimizer-step",
+        "optimizer-step:adam",
+        "optimizer-step:padam",
+        "optimizer-step:padam-no-max",
+        "optimizer-step:tf.train.adam",
+      ],
+    );
   });
 });

@@ -9,8 +9,20 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { formatBackendInfo, initBackend } from "../src/backend";
 import {
-  BenchArgs, Comparison, compareRows, formatRow, memoryCheck, parseArgs, ResultRow, roundValue, runTorch, timed, timedInterleaved,
-  torchReferencePath, torchUnavailable, USAGE,
+  BenchArgs,
+  Comparison,
+  compareRows,
+  formatRow,
+  memoryCheck,
+  parseArgs,
+  ResultRow,
+  roundValue,
+  runTorch,
+  timed,
+  timedInterleaved,
+  torchReferencePath,
+  torchUnavailable,
+  USAGE,
 } from "./harness";
 import { Prepared, prepareWorkload, WORKLOAD_NAMES } from "./workloads";
 
@@ -32,28 +44,59 @@ function measure(prepared: Prepared[], seconds: number, engine: string, threads:
     peaks[i] = Math.max(peaks[i], process.memoryUsage().rss);
   });
   const rates = steps.length === 1 ? [timed(steps[0], seconds)] : timedInterleaved(steps, seconds);
-  const rows = prepared.map((p, i): ResultRow => ({ workload: p.name, engine, threads, unit: p.unit, value: roundValue(rates[i] * p.perStep) }));
+  const rows = prepared.map((p, i): ResultRow => ({
+    workload: p.name,
+    engine,
+    threads,
+    unit: p.unit,
+    value: roundValue(rates[i] * p.perStep),
+  }));
   rows.forEach((row, i) => {
     emit(row);
     // Rows of one workload run side by side in one process: the peak of the first is the workload's.
-    if (i === 0) emit({ workload: `${row.workload}:peak-rss`, engine, threads, unit: "MB", value: Math.round(peaks[i] / MB) });
+    if (i === 0)
+      emit({ workload: `${row.workload}:peak-rss`, engine, threads, unit: "MB", value: Math.round(peaks[i] / MB) });
   });
   return rows;
 }
 
 /** `--memory`: every row of every workload for `args.steps` steps; false when one grew. */
-function memoryMode(args: BenchArgs, workloads: readonly string[], engine: string, threads: number, emit: Emit, log: (l: string) => void): boolean {
+function memoryMode(
+  args: BenchArgs,
+  workloads: readonly string[],
+  engine: string,
+  threads: number,
+  emit: Emit,
+  log: (l: string) => void,
+): boolean {
   let ok = true;
   for (const w of workloads) {
     for (const p of prepareWorkload(w as (typeof WORKLOAD_NAMES)[number])) {
       log(`[bench] ${p.name}: ${args.steps} steps, checking memory...`);
-      const r = memoryCheck(p.step, args.steps, { rss: () => process.memoryUsage().rss, tensors: () => tf.memory().numTensors });
+      const r = memoryCheck(p.step, args.steps, {
+        rss: () => process.memoryUsage().rss,
+        tensors: () => tf.memory().numTensors,
+      });
       p.dispose();
       emit({ workload: `${p.name}:peak-rss`, engine, threads, unit: "MB", value: Math.round(r.rssPeak / MB) });
-      emit({ workload: `${p.name}:rss-growth`, engine, threads, unit: "MB", value: roundValue((r.rssEnd - r.rssStart) / MB) });
-      emit({ workload: `${p.name}:tensor-growth`, engine, threads, unit: "tensors", value: r.tensorsEnd - r.tensorsStart });
+      emit({
+        workload: `${p.name}:rss-growth`,
+        engine,
+        threads,
+        unit: "MB",
+        value: roundValue((r.rssEnd - r.rssStart) / MB),
+      });
+      emit({
+        workload: `${p.name}:tensor-growth`,
+        engine,
+        threads,
+        unit: "tensors",
+        value: r.tensorsEnd - r.tensorsStart,
+      });
       if (!r.ok) {
-        log(`[bench] ${p.name}: memory GREW over ${r.steps} steps (tensors ${r.tensorsStart} -> ${r.tensorsEnd}, resident set +${roundValue((r.rssEnd - r.rssStart) / MB)} MB, allowed +${roundValue(r.rssAllowance / MB)} MB)`);
+        log(
+          `[bench] ${p.name}: memory GREW over ${r.steps} steps (tensors ${r.tensorsStart} -> ${r.tensorsEnd}, resident set +${roundValue((r.rssEnd - r.rssStart) / MB)} MB, allowed +${roundValue(r.rssAllowance / MB)} MB)`,
+        );
         ok = false;
       }
     }
@@ -79,13 +122,16 @@ function padamSummary(rows: ResultRow[], emitRatio: (name: string, v: number) =>
     if (other === undefined) continue;
     const ratio = roundValue(other / padam); // step time of Padam / step time of the other
     emitRatio(`optimizer-step:padam/${label}`, ratio);
-    const verdict = target === undefined ? "the same state as Padam's" : `target <= ${target}: ${ratio <= target ? "met" : "SHORT"}`;
+    const verdict =
+      target === undefined ? "the same state as Padam's" : `target <= ${target}: ${ratio <= target ? "met" : "SHORT"}`;
     out.push(`Padam step time / ${label} step time = ${ratio} (${verdict})`);
   }
   if (noMax !== undefined && adam !== undefined) {
     const ratio = roundValue(adam / noMax);
     emitRatio("optimizer-step:padam-no-max/adam", ratio);
-    out.push(`Padam (no running max) step time / adam step time = ${ratio} (same state as Adam; target <= ${PADAM_VS_ADAM_TARGET}: ${ratio <= PADAM_VS_ADAM_TARGET ? "met" : "SHORT"})`);
+    out.push(
+      `Padam (no running max) step time / adam step time = ${ratio} (same state as Adam; target <= ${PADAM_VS_ADAM_TARGET}: ${ratio <= PADAM_VS_ADAM_TARGET ? "met" : "SHORT"})`,
+    );
   }
   return out;
 }
@@ -121,13 +167,17 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => (args.json ? console.error(line) : console.log(line));
   // With --compare both sides run at 1 thread and one per core unless told otherwise, as PyTorch.
-  const threadSettings: (number | undefined)[] = args.threads ?? (args.compare && !args.memory ? [...new Set([1, Math.min(8, cores)])] : [undefined]);
+  const threadSettings: (number | undefined)[] =
+    args.threads ?? (args.compare && !args.memory ? [...new Set([1, Math.min(8, cores)])] : [undefined]);
   let info = await initBackend({ backend: args.backend, threads: threadSettings[0], quiet: true });
   log(formatBackendInfo(info));
   const engine = `tfjs-${info.name}`;
   const emit: Emit = (r) => {
     if (args.json) console.log(formatRow(r));
-    else log(`${r.workload.padEnd(34)} ${r.engine.padEnd(12)} threads ${String(r.threads).padEnd(3)} ${String(r.value).padStart(10)} ${r.unit}`);
+    else
+      log(
+        `${r.workload.padEnd(34)} ${r.engine.padEnd(12)} threads ${String(r.threads).padEnd(3)} ${String(r.value).padStart(10)} ${r.unit}`,
+      );
   };
   const workloads = args.only.length > 0 ? WORKLOAD_NAMES.filter((w) => args.only.includes(w)) : [...WORKLOAD_NAMES];
   if (args.memory) {
@@ -179,12 +229,19 @@ async function main(): Promise<void> {
   // Padam vs Adam within each thread setting (those rows are timed in turns).
   const summary: string[] = [];
   for (const threads of new Set(tfjsRows.map((r) => r.threads))) {
-    const lines = padamSummary(tfjsRows.filter((r) => r.threads === threads), (name, v) => ratioRow(name, engine, threads, "step-time ratio", v));
+    const lines = padamSummary(
+      tfjsRows.filter((r) => r.threads === threads),
+      (name, v) => ratioRow(name, engine, threads, "step-time ratio", v),
+    );
     summary.push(...lines.map((l) => `[${threads} thread${threads === 1 ? "" : "s"}] ${l}`));
   }
   if (compare) {
     const speeds = tfjsRows.filter((r) => r.unit !== "MB");
-    summary.push(...comparisonSummary(compareRows(speeds, torchRows), (c, v) => ratioRow(c.workload, `${c.tfjsEngine}/pytorch`, c.pytorchThreads, "ratio", v)));
+    summary.push(
+      ...comparisonSummary(compareRows(speeds, torchRows), (c, v) =>
+        ratioRow(c.workload, `${c.tfjsEngine}/pytorch`, c.pytorchThreads, "ratio", v),
+      ),
+    );
   }
   if (summary.length > 0) {
     log("[bench] summary");

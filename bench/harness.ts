@@ -93,9 +93,12 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
       if (!(s > 0 && Number.isFinite(s))) throw new Error(`--seconds = ${JSON.stringify(v)} must be a positive number`);
       args.seconds = s;
     } else if (a === "--only") {
-      args.only = value().split(",").filter((s) => s !== "");
+      args.only = value()
+        .split(",")
+        .filter((s) => s !== "");
       for (const w of args.only) {
-        if (!workloads.includes(w)) throw new Error(`--only: unknown workload ${JSON.stringify(w)}; allowed: ${workloads.join(", ")}`);
+        if (!workloads.includes(w))
+          throw new Error(`--only: unknown workload ${JSON.stringify(w)}; allowed: ${workloads.join(", ")}`);
       }
     } else if (a === "--backend") {
       const v = value();
@@ -138,7 +141,12 @@ export function timed(step: () => void, seconds: number, now: () => number = () 
  * run affects all of them alike: the ratios between them are what this is for. Each gets at
  * least `seconds` and 3 steps in total.
  */
-export function timedInterleaved(steps: (() => void)[], seconds: number, rounds = 5, now: () => number = () => performance.now() / 1000): number[] {
+export function timedInterleaved(
+  steps: (() => void)[],
+  seconds: number,
+  rounds = 5,
+  now: () => number = () => performance.now() / 1000,
+): number[] {
   for (const step of steps) step();
   const n = steps.map(() => 0);
   const spent = steps.map(() => 0);
@@ -178,7 +186,12 @@ export interface MemoryReport {
  * live tensors did not change and the resident set grew by at most the allowance: a leak of one
  * tensor or one buffer per step shows in either over 1,000 steps.
  */
-export function memoryCheck(step: () => void, steps: number, read: { rss: () => number; tensors: () => number }, warmup = 20): MemoryReport {
+export function memoryCheck(
+  step: () => void,
+  steps: number,
+  read: { rss: () => number; tensors: () => number },
+  warmup = 20,
+): MemoryReport {
   for (let i = 0; i < warmup; i++) step();
   const rssStart = read.rss();
   const tensorsStart = read.tensors();
@@ -214,7 +227,13 @@ export function parseRows(stdout: string): ResultRow[] {
     try {
       const o = JSON.parse(t) as Partial<ResultRow>;
       if (typeof o.workload === "string" && typeof o.value === "number" && typeof o.engine === "string") {
-        rows.push({ workload: o.workload, engine: o.engine, threads: Number(o.threads), unit: String(o.unit), value: o.value });
+        rows.push({
+          workload: o.workload,
+          engine: o.engine,
+          threads: Number(o.threads),
+          unit: String(o.unit),
+          value: o.value,
+        });
       }
     } catch {
       // not a result line
@@ -274,13 +293,25 @@ export function torchUnavailable(script: string, python = SYSTEM_PYTHON): string
 }
 
 /** Runs the reference for one workload and thread count; returns its rows. */
-export function runTorch(script: string, workload: string, threads: number, seconds: number, python = SYSTEM_PYTHON): ResultRow[] {
-  const r = spawnSync(python, [script, "--threads", String(threads), "--seconds", String(seconds), "--only", workload], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-  });
+export function runTorch(
+  script: string,
+  workload: string,
+  threads: number,
+  seconds: number,
+  python = SYSTEM_PYTHON,
+): ResultRow[] {
+  const r = spawnSync(
+    python,
+    [script, "--threads", String(threads), "--seconds", String(seconds), "--only", workload],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) {
-    throw new Error(`PyTorch reference failed (exit ${r.status}) for ${workload}: ${(r.stderr || "").trim().split("\n").pop()}`);
+    throw new Error(
+      `PyTorch reference failed (exit ${r.status}) for ${workload}: ${(r.stderr || "").trim().split("\n").pop()}`,
+    );
   }
   return parseRows(r.stdout);
 }

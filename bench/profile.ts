@@ -8,10 +8,14 @@ import { prepareWorkload, REFERENCE_SCALE, WORKLOAD_NAMES, WorkloadName } from "
 
 async function main(): Promise<void> {
   const name = process.argv[2] as WorkloadName;
-  if (!WORKLOAD_NAMES.includes(name)) throw new Error(`workload = ${JSON.stringify(name)}; allowed: ${WORKLOAD_NAMES.join(", ")}`);
+  if (!WORKLOAD_NAMES.includes(name))
+    throw new Error(`workload = ${JSON.stringify(name)}; allowed: ${WORKLOAD_NAMES.join(", ")}`);
   const batch = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
   await initBackend({});
-  const scale = { ...REFERENCE_SCALE, ...(batch ? { fmnistBatch: batch, resnet20Batch: batch, resnetBatch: batch, lstmBatch: batch } : {}) };
+  const scale = {
+    ...REFERENCE_SCALE,
+    ...(batch ? { fmnistBatch: batch, resnet20Batch: batch, resnetBatch: batch, lstmBatch: batch } : {}),
+  };
   const [p] = prepareWorkload(name, scale);
   p.step(); // warm-up
   const t0 = performance.now();
@@ -27,7 +31,8 @@ async function main(): Promise<void> {
   const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const sum = rows.reduce((s, [, e]) => s + e.ms, 0);
   console.log(`${name}: step ${total.toFixed(0)} ms (profiled), kernels ${sum.toFixed(0)} ms`);
-  for (const [k, e] of rows.slice(0, 25)) console.log(`${k.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms  ${String(e.n).padStart(4)} calls`);
+  for (const [k, e] of rows.slice(0, 25))
+    console.log(`${k.padEnd(28)} ${e.ms.toFixed(1).padStart(9)} ms  ${String(e.n).padStart(4)} calls`);
   p.dispose();
 }
 main().catch((e: unknown) => {

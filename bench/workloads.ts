@@ -23,7 +23,13 @@ import { buildModel, LSTM_PRESETS, softmaxCrossEntropyFromLogits } from "../src/
 import { createOptimizer } from "../src/optim";
 import { randInt, seededRandom } from "../src/util/random";
 
-export const WORKLOAD_NAMES = ["fmnist-cnn", "cifar-resnet20", "ptb-lstm-small", "cifar-resnet18", "optimizer-step"] as const;
+export const WORKLOAD_NAMES = [
+  "fmnist-cnn",
+  "cifar-resnet20",
+  "ptb-lstm-small",
+  "cifar-resnet18",
+  "optimizer-step",
+] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
 /** One prepared benchmark: call `step()` repeatedly, then `dispose()`. */
@@ -63,7 +69,15 @@ function seededInts(n: number, max: number, seed: number): Int32Array {
 }
 
 /** One timed training step of `model` on fixed inputs (x, y) with softmax cross-entropy. */
-function trainingStep(name: WorkloadName, model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor, unit: Prepared["unit"], perStep: number): Prepared {
+function trainingStep(
+  name: WorkloadName,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  unit: Prepared["unit"],
+  perStep: number,
+): Prepared {
   return {
     name,
     unit,
@@ -101,15 +115,48 @@ function classifier(
 export function prepareWorkload(name: WorkloadName, scale: WorkloadScale = REFERENCE_SCALE): Prepared[] {
   switch (name) {
     case "fmnist-cnn":
-      return [classifier(name, buildModel("fmnist-cnn", { seed: 0 }), createOptimizer("amsgrad", { learningRate: 1e-3 }), [28, 28, 1], scale.fmnistBatch, 10)];
+      return [
+        classifier(
+          name,
+          buildModel("fmnist-cnn", { seed: 0 }),
+          createOptimizer("amsgrad", { learningRate: 1e-3 }),
+          [28, 28, 1],
+          scale.fmnistBatch,
+          10,
+        ),
+      ];
     case "cifar-resnet20":
-      return [classifier(name, buildModel("resnet20", { seed: 0 }), createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }), [32, 32, 3], scale.resnet20Batch, 10)];
+      return [
+        classifier(
+          name,
+          buildModel("resnet20", { seed: 0 }),
+          createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }),
+          [32, 32, 3],
+          scale.resnet20Batch,
+          10,
+        ),
+      ];
     case "cifar-resnet18":
-      return [classifier(name, buildModel("resnet18", { seed: 0 }), createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }), [32, 32, 3], scale.resnetBatch, 10)];
+      return [
+        classifier(
+          name,
+          buildModel("resnet18", { seed: 0 }),
+          createOptimizer("sgd", { learningRate: 0.1, momentum: 0.9 }),
+          [32, 32, 3],
+          scale.resnetBatch,
+          10,
+        ),
+      ];
     case "ptb-lstm-small": {
       const { lstmBatch: b, lstmSteps: t, lstmVocab: v } = scale;
       // Stateless (no fixed batchSize): every batch starts from a zero state, as the reference.
-      const model = buildModel("lstm-lm", { ...LSTM_PRESETS["ptb-lstm-small"], vocabSize: v, seqLen: t, batchSize: undefined, seed: 0 });
+      const model = buildModel("lstm-lm", {
+        ...LSTM_PRESETS["ptb-lstm-small"],
+        vocabSize: v,
+        seqLen: t,
+        batchSize: undefined,
+        seed: 0,
+      });
       const optimizer = createOptimizer("sgd", { learningRate: 1 });
       const x = tf.tensor2d(seededInts(b * t, v, 3), [b, t], "int32");
       const y = tf.tensor2d(seededInts(b * t, v, 4), [b, t], "int32");
@@ -132,7 +179,9 @@ function optimizerSteps(modelName: "resnet18" | "fmnist-cnn"): Prepared[] {
   model.dispose();
   const make = (name: string, optimizer: tf.Optimizer): Prepared => {
     // tidy frees the initial values (tf.variable keeps its own copy); variables survive it.
-    const vars = tf.tidy(() => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.1, "float32", i), true, `${name}/w${i}`)));
+    const vars = tf.tidy(() =>
+      shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.1, "float32", i), true, `${name}/w${i}`)),
+    );
     const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 1, "float32", 1000 + i));
     const named = vars.map((v, i) => ({ name: v.name, tensor: grads[i] }));
     return {
@@ -155,7 +204,10 @@ function optimizerSteps(modelName: "resnet18" | "fmnist-cnn"): Prepared[] {
     make("optimizer-step:adam", createOptimizer("adam", { learningRate: 1e-3 })),
     make("optimizer-step:padam", createOptimizer("padam", { learningRate: 0.1, partial: 0.125 })),
     // Padam without its running max keeps Adam's state (m, v): the like-for-like comparison with Adam.
-    make("optimizer-step:padam-no-max", createOptimizer("padam", { learningRate: 0.1, partial: 0.125, amsgrad: false })),
+    make(
+      "optimizer-step:padam-no-max",
+      createOptimizer("padam", { learningRate: 0.1, partial: 0.125, amsgrad: false }),
+    ),
     make("optimizer-step:tf.train.adam", tf.train.adam(1e-3, 0.9, 0.999, 1e-8)),
   ];
 }

@@ -67,7 +67,10 @@ test("checkArchive accepts the expected md5 and refuses anything else, naming th
   const bytes = new TextEncoder().encode("archive");
   checkArchive(bytes, md5(bytes), "a.tgz");
   checkArchive(bytes, undefined, "a.tgz"); // no published checksum: accepted, verified after extraction
-  assert.throws(() => checkArchive(bytes.subarray(1), md5(bytes), "a.tgz"), /a\.tgz: md5 [0-9a-f]{32}, expected [0-9a-f]{32}; the download is corrupt or incomplete, nothing was installed/);
+  assert.throws(
+    () => checkArchive(bytes.subarray(1), md5(bytes), "a.tgz"),
+    /a\.tgz: md5 [0-9a-f]{32}, expected [0-9a-f]{32}; the download is corrupt or incomplete, nothing was installed/,
+  );
 });
 
 test("install: downloads with progress, checks, unpacks the wanted member of an archive, verifies and installs", async () => {
@@ -82,7 +85,10 @@ test("install: downloads with progress, checks, unpacks the wanted member of an 
   // 220,000 bytes reported in tenths as they are crossed (a large chunk may cross several),
   // then the total.
   const steps = s.lines.filter((l) => /^a\.txt: \d+% /.test(l)).map((l) => Number(/(\d+)%/.exec(l)![1]));
-  assert.ok(steps.length >= 1 && steps.every((p, i) => p % 10 === 0 && p >= 10 && p <= 90 && (i === 0 || p > steps[i - 1])), `steps ${steps}`);
+  assert.ok(
+    steps.length >= 1 && steps.every((p, i) => p % 10 === 0 && p >= 10 && p <= 90 && (i === 0 || p > steps[i - 1])),
+    `steps ${steps}`,
+  );
   assert.ok(s.lines.some((l) => /^a\.txt: \d+% \(0\.\d MB of 0\.2 MB\)$/.test(l)));
   assert.ok(s.lines.includes("a.txt: 0.2 MB fetched"));
 });
@@ -91,7 +97,10 @@ test("install: a bad archive checksum installs nothing", async () => {
   const root = path.join(work, "badsum");
   const bad = entry();
   bad.download![0] = { ...bad.download![0], md5: "0".repeat(32) };
-  await assert.rejects(installDataset(bad, { root, existing: undefined, sink: sink() }), /a\.txt: md5 [0-9a-f]{32}, expected 0{32}; the download is corrupt/);
+  await assert.rejects(
+    installDataset(bad, { root, existing: undefined, sink: sink() }),
+    /a\.txt: md5 [0-9a-f]{32}, expected 0{32}; the download is corrupt/,
+  );
   assert.deepEqual(fs.readdirSync(root), [], "no data set folder and no staging folder left");
 });
 
@@ -147,7 +156,11 @@ test("usage errors exit with code 2 and name the problem", async () => {
   assert.equal(parseArgs(["--into"]), "--into needs a folder");
   assert.equal(parseArgs(["--fast", "ptb"]), "unknown option --fast");
   assert.equal(parseArgs(["cifar10-jpeg"]), 'unknown data set "cifar10-jpeg"', "no download exists for the JPEG copy");
-  assert.deepEqual(parseArgs(["--into", "/x", "ptb", "cifar10"]), { action: "fetch", names: ["ptb", "cifar10"], into: "/x" });
+  assert.deepEqual(parseArgs(["--into", "/x", "ptb", "cifar10"]), {
+    action: "fetch",
+    names: ["ptb", "cifar10"],
+    into: "/x",
+  });
   assert.deepEqual(parseArgs(["--workbook"]), { action: "workbook", names: [] });
   assert.equal(parseArgs(["--workbook", "ptb"]), "--workbook takes no further arguments, got ptb");
   const quiet = console.error;

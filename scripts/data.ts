@@ -17,7 +17,17 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { SingleBar, Presets } from "cli-progress";
 import {
-  DATASET_NAMES, DatasetName, DownloadItem, MANIFEST, ManifestEntry, REPO_ROOT, candidateFolders, findFile, locateDataset, md5, verifyBytes,
+  DATASET_NAMES,
+  DatasetName,
+  DownloadItem,
+  MANIFEST,
+  ManifestEntry,
+  REPO_ROOT,
+  candidateFolders,
+  findFile,
+  locateDataset,
+  md5,
+  verifyBytes,
 } from "../src/datasets/manifest";
 import { DATA_NEEDS, dataAvailable, type DataNeedName } from "../src/datasets/availability";
 
@@ -35,7 +45,10 @@ export function defaultDownloadRoot(): string {
 export function checkArchive(bytes: Uint8Array, expectedMd5: string | undefined, file: string): void {
   if (expectedMd5 === undefined) return;
   const got = md5(bytes);
-  if (got !== expectedMd5) throw new Error(`${file}: md5 ${got}, expected ${expectedMd5}; the download is corrupt or incomplete, nothing was installed`);
+  if (got !== expectedMd5)
+    throw new Error(
+      `${file}: md5 ${got}, expected ${expectedMd5}; the download is corrupt or incomplete, nothing was installed`,
+    );
 }
 
 /** Verifies every manifest file of `entry` in `folder`; returns one line per file, throws on the first bad one. */
@@ -59,7 +72,10 @@ export function listLines(): string[] {
   for (const name of DATASET_NAMES) {
     const found = locateDataset(name);
     lines.push(`${name.padEnd(14)} ${found ? `found: ${found}` : "missing"}  (${MANIFEST[name].description})`);
-    if (!found) lines.push(`${"".padEnd(14)} searched: ${candidateFolders(name).join(", ")}; to get it: ${MANIFEST[name].howToGet}`);
+    if (!found)
+      lines.push(
+        `${"".padEnd(14)} searched: ${candidateFolders(name).join(", ")}; to get it: ${MANIFEST[name].howToGet}`,
+      );
   }
   return lines;
 }
@@ -72,9 +88,16 @@ export interface ProgressSink {
 
 const MB = 1024 * 1024;
 
-function progress(label: string, total: number | undefined, sink: ProgressSink): { update(done: number): void; stop(done: number): void } {
+function progress(
+  label: string,
+  total: number | undefined,
+  sink: ProgressSink,
+): { update(done: number): void; stop(done: number): void } {
   if (sink.tty && total) {
-    const bar = new SingleBar({ format: `${label} |{bar}| {percentage}% {value}/{total} MB`, hideCursor: true }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: `${label} |{bar}| {percentage}% {value}/{total} MB`, hideCursor: true },
+      Presets.shades_classic,
+    );
     bar.start(Math.ceil(total / MB), 0);
     return { update: (d) => bar.update(Math.floor(d / MB)), stop: () => bar.stop() };
   }
@@ -94,7 +117,15 @@ function progress(label: string, total: number | undefined, sink: ProgressSink):
 }
 
 /** Network errors that mean "no route to the server" rather than a server-side problem. */
-const OFFLINE_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+const OFFLINE_CODES = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 /** The one-line message for a download that could not start or finish. */
 export function downloadFailure(url: string, err: unknown, root: string): Error {
@@ -109,12 +140,24 @@ export function downloadFailure(url: string, err: unknown, root: string): Error 
 }
 
 /** Fetches `url` into `dest`, reporting progress; aborts when no byte arrives for `idleMs`. */
-export async function fetchToFile(url: string, dest: string, sink: ProgressSink, root: string, idleMs = 30_000): Promise<void> {
+export async function fetchToFile(
+  url: string,
+  dest: string,
+  sink: ProgressSink,
+  root: string,
+  idleMs = 30_000,
+): Promise<void> {
   const abort = new AbortController();
-  let timer = setTimeout(() => abort.abort(new DOMException("no data for " + idleMs / 1000 + " s", "TimeoutError")), idleMs);
+  let timer = setTimeout(
+    () => abort.abort(new DOMException("no data for " + idleMs / 1000 + " s", "TimeoutError")),
+    idleMs,
+  );
   const poke = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => abort.abort(new DOMException("no data for " + idleMs / 1000 + " s", "TimeoutError")), idleMs);
+    timer = setTimeout(
+      () => abort.abort(new DOMException("no data for " + idleMs / 1000 + " s", "TimeoutError")),
+      idleMs,
+    );
   };
   try {
     let res: Response;
@@ -178,7 +221,10 @@ async function stage(entry: ManifestEntry, tmp: string, sink: ProgressSink, root
   fs.mkdirSync(staged);
   for (const f of entry.files) {
     const from = findByName(fetched, path.basename(f.file));
-    if (from === undefined) throw new Error(`${entry.name}: ${f.file} is not in the download (${entry.download?.map((d) => d.url).join(", ")})`);
+    if (from === undefined)
+      throw new Error(
+        `${entry.name}: ${f.file} is not in the download (${entry.download?.map((d) => d.url).join(", ")})`,
+      );
     fs.mkdirSync(path.dirname(path.join(staged, f.file)), { recursive: true });
     fs.renameSync(from, path.join(staged, f.file));
   }
@@ -228,7 +274,9 @@ export async function installDataset(entry: ManifestEntry, opts: InstallOptions 
     try {
       fs.accessSync(path.dirname(existing), fs.constants.W_OK);
     } catch {
-      throw new Error(`${entry.name}: the copy at ${existing} is damaged (${problem}) and its folder is read-only; remove it or take its root out of PADAM_DATA, then run \`npm run data -- ${entry.name}\` again`);
+      throw new Error(
+        `${entry.name}: the copy at ${existing} is damaged (${problem}) and its folder is read-only; remove it or take its root out of PADAM_DATA, then run \`npm run data -- ${entry.name}\` again`,
+      );
     }
     sink.write(`${entry.name}: the copy at ${existing} is damaged (${problem}); fetching a fresh one`);
   }
@@ -256,7 +304,9 @@ export const WORKBOOK_NEEDS: DataNeedName[] = ["fashion-mnist", "cifar10", "ptb"
  * Fetches each workbook need that no data root satisfies. Returns one line per need; a fetch
  * that fails (offline, bad checksum) is reported in its line and the others still run.
  */
-export async function fetchWorkbookData(opts: InstallOptions = {}): Promise<{ lines: string[]; missing: DataNeedName[] }> {
+export async function fetchWorkbookData(
+  opts: InstallOptions = {},
+): Promise<{ lines: string[]; missing: DataNeedName[] }> {
   const lines: string[] = [];
   const missing: DataNeedName[] = [];
   for (const need of WORKBOOK_NEEDS) {
@@ -285,8 +335,14 @@ interface Parsed {
 export function parseArgs(argv: string[]): Parsed | string {
   if (argv.includes("--help") || argv.includes("-h")) return { action: "help", names: [] };
   if (argv.length === 0) return "no data set named";
-  if (argv[0] === "--list") return argv.length === 1 ? { action: "list", names: [] } : `--list takes no further arguments, got ${argv.slice(1).join(" ")}`;
-  if (argv[0] === "--workbook") return argv.length === 1 ? { action: "workbook", names: [] } : `--workbook takes no further arguments, got ${argv.slice(1).join(" ")}`;
+  if (argv[0] === "--list")
+    return argv.length === 1
+      ? { action: "list", names: [] }
+      : `--list takes no further arguments, got ${argv.slice(1).join(" ")}`;
+  if (argv[0] === "--workbook")
+    return argv.length === 1
+      ? { action: "workbook", names: [] }
+      : `--workbook takes no further arguments, got ${argv.slice(1).join(" ")}`;
   const verify = argv[0] === "--verify";
   let into: string | undefined;
   const names: DatasetName[] = [];
@@ -322,14 +378,16 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.action === "workbook") {
     const { lines, missing } = await fetchWorkbookData();
     lines.forEach((l) => console.log(l));
-    if (missing.length > 0) console.log(`the notebooks that need ${missing.join(", ")} will say so and render the rest`);
+    if (missing.length > 0)
+      console.log(`the notebooks that need ${missing.join(", ")} will say so and render the rest`);
     return missing.length > 0 ? 1 : 0;
   }
   try {
     for (const n of parsed.names) {
       if (parsed.action === "verify") {
         const folder = locateDataset(n);
-        if (!folder) throw new Error(`${n}: not found (searched ${candidateFolders(n).join(", ")}); ${MANIFEST[n].howToGet}`);
+        if (!folder)
+          throw new Error(`${n}: not found (searched ${candidateFolders(n).join(", ")}); ${MANIFEST[n].howToGet}`);
         verifyDataset(n, folder).forEach((l) => console.log(l));
       } else {
         await installDataset(MANIFEST[n], { root: parsed.into });

@@ -15,7 +15,15 @@ import { findChromium } from "../src/notebook/export";
 import { withOfflinePage } from "../src/notebook/offline_page";
 import { executableVersion, listSources, studentVersion } from "../src/assignments/build";
 import type { StudentReport } from "../src/assignments/grade";
-import { Notebook, cellSource, gradeCells, nbgraderMeta, readNotebook, sourceLines, writeNotebook } from "../src/assignments/notebook";
+import {
+  Notebook,
+  cellSource,
+  gradeCells,
+  nbgraderMeta,
+  readNotebook,
+  sourceLines,
+  writeNotebook,
+} from "../src/assignments/notebook";
 
 const REPO = path.resolve(__dirname, "..");
 const SOURCES = listSources(path.join(REPO, "assignments"));
@@ -63,28 +71,59 @@ describe("npm run grade", { timeout: 600_000 }, () => {
     }
     writeNotebook(
       path.join(subs, "wrongbias.ipynb"),
-      editCell(answered(A1), "a1-factor", (t) => t.replace("Math.sqrt(1 - Math.pow(hp.beta2, t))", "Math.pow(1 - Math.pow(hp.beta2, t), hp.partial)")),
+      editCell(answered(A1), "a1-factor", (t) =>
+        t.replace("Math.sqrt(1 - Math.pow(hp.beta2, t))", "Math.pow(1 - Math.pow(hp.beta2, t), hp.partial)"),
+      ),
     );
     // Edits a locked check, and fits the step factor to the visible check's β1 only (the hidden check uses β1 = 0.8).
-    const overfit = editCell(answered(A1), "a1-factor", (t) => t.replace("  return (hp.learningRate", "  if (hp.beta1 !== 0.9) return hp.learningRate;\n  return (hp.learningRate"));
-    writeNotebook(path.join(subs, "edited.ipynb"), editCell(overfit, "a1-max-check", () => 'console.log("all good");'));
+    const overfit = editCell(answered(A1), "a1-factor", (t) =>
+      t.replace(
+        "  return (hp.learningRate",
+        "  if (hp.beta1 !== 0.9) return hp.learningRate;\n  return (hp.learningRate",
+      ),
+    );
+    writeNotebook(
+      path.join(subs, "edited.ipynb"),
+      editCell(overfit, "a1-max-check", () => 'console.log("all good");'),
+    );
     // The hanging submission gets its own grader run with a short budget, beside the main one.
     const hangs = path.join(dir, "hangs");
     fs.mkdirSync(hangs);
-    writeNotebook(path.join(hangs, "hang.ipynb"), editCell(answered(A1), "a1-den", (t) => t.replace("{\n", "{\n  while (true) {}\n")));
+    writeNotebook(
+      path.join(hangs, "hang.ipynb"),
+      editCell(answered(A1), "a1-den", (t) => t.replace("{\n", "{\n  while (true) {}\n")),
+    );
     fs.writeFileSync(path.join(subs, "notes.txt"), "my answers are in my head\n");
     fs.writeFileSync(path.join(subs, "broken.ipynb"), '{"cells": [');
     out = path.join(dir, "out");
     const grade = (target: string, timeoutS: number, outDir: string) =>
       new Promise<{ code: number | null; text: string }>((resolve) => {
-        const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "scripts", "grade.ts"), target, "--out", outDir, "--timeout", String(timeoutS), "--jobs", "2"], { cwd: REPO });
+        const child = spawn(
+          process.execPath,
+          [
+            "--import",
+            "tsx",
+            path.join(REPO, "scripts", "grade.ts"),
+            target,
+            "--out",
+            outDir,
+            "--timeout",
+            String(timeoutS),
+            "--jobs",
+            "2",
+          ],
+          { cwd: REPO },
+        );
         let text = "";
         child.stdout.on("data", (d: Buffer) => (text += d.toString()));
         child.stderr.on("data", (d: Buffer) => (text += d.toString()));
         child.on("close", (code) => resolve({ code, text }));
       });
     // The main budget is generous for a loaded machine; the hang's is what the test waits for.
-    const [main, hang] = await Promise.all([grade(subs, 240, out), grade(hangs, HANG_BUDGET_S, path.join(dir, "out-hang"))]);
+    const [main, hang] = await Promise.all([
+      grade(subs, 240, out),
+      grade(hangs, HANG_BUDGET_S, path.join(dir, "out-hang")),
+    ]);
     stdout = main.text + hang.text;
     assert.equal(main.code, 0, stdout);
     assert.equal(hang.code, 0, stdout);
@@ -99,29 +138,44 @@ describe("npm run grade", { timeout: 600_000 }, () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("renders the feedback pages and the student versions in headless Chromium, offline", { skip: findChromium() ? false : "no Chromium installed (Debian package chromium)" }, async () => {
-    // The student versions as HTML, through Jupyter's own exporter.
-    const html = path.join(dir, "html");
-    fs.mkdirSync(html);
-    const students = fs.readdirSync(path.join(dir, "subs")).filter((f) => f.startsWith("student-")).map((f) => path.join(dir, "subs", f));
-    const py = spawnSync("/usr/bin/python3", ["-m", "nbconvert", "--to", "html", "--output-dir", html, ...students], { encoding: "utf8" });
-    assert.equal(py.status, 0, py.stderr);
-    const pages = [
-      ...fs.readdirSync(html).map((f) => ({ file: path.join(html, f), expect: /not implemented yet/ })),
-      { file: path.join(out, "wrongbias--A1-implement-padam.html"), expect: /Score: 10 \/ 12[\s\S]*a1-factor-check[\s\S]*official/ },
-      { file: path.join(dir, "out-hang", "hang--A1-implement-padam.html"), expect: /ran out of time/ },
-      { file: path.join(out, "notes.html"), expect: /not a notebook/ },
-    ];
-    assert.equal(pages.length, SOURCES.length + 3);
-    const urls = new Set(pages.map((p) => pathToFileURL(p.file).href));
-    // nbconvert's template asks for MathJax/require.js from a CDN: refused here; the text must still be there.
-    await withOfflinePage((u) => urls.has(u), async ({ page }) => {
-      for (const p of pages) {
-        await page.goto(pathToFileURL(p.file).href, { waitUntil: "load", timeout: 60_000 });
-        assert.match((await page.evaluate("document.body.innerText")) as string, p.expect, path.basename(p.file));
-      }
-    });
-  });
+  it(
+    "renders the feedback pages and the student versions in headless Chromium, offline",
+    { skip: findChromium() ? false : "no Chromium installed (Debian package chromium)" },
+    async () => {
+      // The student versions as HTML, through Jupyter's own exporter.
+      const html = path.join(dir, "html");
+      fs.mkdirSync(html);
+      const students = fs
+        .readdirSync(path.join(dir, "subs"))
+        .filter((f) => f.startsWith("student-"))
+        .map((f) => path.join(dir, "subs", f));
+      const py = spawnSync("/usr/bin/python3", ["-m", "nbconvert", "--to", "html", "--output-dir", html, ...students], {
+        encoding: "utf8",
+      });
+      assert.equal(py.status, 0, py.stderr);
+      const pages = [
+        ...fs.readdirSync(html).map((f) => ({ file: path.join(html, f), expect: /not implemented yet/ })),
+        {
+          file: path.join(out, "wrongbias--A1-implement-padam.html"),
+          expect: /Score: 10 \/ 12[\s\S]*a1-factor-check[\s\S]*official/,
+        },
+        { file: path.join(dir, "out-hang", "hang--A1-implement-padam.html"), expect: /ran out of time/ },
+        { file: path.join(out, "notes.html"), expect: /not a notebook/ },
+      ];
+      assert.equal(pages.length, SOURCES.length + 3);
+      const urls = new Set(pages.map((p) => pathToFileURL(p.file).href));
+      // nbconvert's template asks for MathJax/require.js from a CDN: refused here; the text must still be there.
+      await withOfflinePage(
+        (u) => urls.has(u),
+        async ({ page }) => {
+          for (const p of pages) {
+            await page.goto(pathToFileURL(p.file).href, { waitUntil: "load", timeout: 60_000 });
+            assert.match((await page.evaluate("document.body.innerText")) as string, p.expect, path.basename(p.file));
+          }
+        },
+      );
+    },
+  );
 
   it("gives each solution notebook full marks", () => {
     for (const f of SOURCES) {
@@ -138,9 +192,13 @@ describe("npm run grade", { timeout: 600_000 }, () => {
     for (const f of SOURCES) {
       const r = reports.get(`student-${path.basename(f, ".ipynb").split("-")[0]}`)!;
       assert.equal(r.status, "graded", r.message);
-      for (const c of r.checks.filter((x) => x.status !== "passed")) assert.match(c.feedback, /not implemented yet/, `${c.id}: ${c.feedback}`);
+      for (const c of r.checks.filter((x) => x.status !== "passed"))
+        assert.match(c.feedback, /not implemented yet/, `${c.id}: ${c.feedback}`);
       // A check passes on the student version only if its cell calls no exercise.
-      assert.equal(r.score, r.checks.filter((c) => c.status === "passed").reduce((a, c) => a + c.points, 0));
+      assert.equal(
+        r.score,
+        r.checks.filter((c) => c.status === "passed").reduce((a, c) => a + c.points, 0),
+      );
       if (path.basename(f).startsWith("A1-")) assert.equal(r.score, 0, "every A1 check needs work");
     }
   });
@@ -148,17 +206,30 @@ describe("npm run grade", { timeout: 600_000 }, () => {
   it("takes exactly the bias-factor points from (1-b2^t)^p and says why", () => {
     const r = reports.get("wrongbias")!;
     const failed = r.checks.filter((c) => c.status !== "passed");
-    assert.deepEqual(failed.map((c) => c.id), ["a1-factor-check"]);
+    assert.deepEqual(
+      failed.map((c) => c.id),
+      ["a1-factor-check"],
+    );
     assert.equal(r.score, total(A1) - points(A1).get("a1-factor-check")!);
     assert.match(failed[0].feedback, /step 1 .*: 0\.4217, expected 0\.03162 — .*official/);
   });
 
   it("flags an edited locked cell, grades the restored original and runs the hidden checks", () => {
     const r = reports.get("edited")!;
-    assert.deepEqual(r.flags.map((f) => [f.id, f.problem]), [["a1-max-check", "edited-locked-cell"]]);
+    assert.deepEqual(
+      r.flags.map((f) => [f.id, f.problem]),
+      [["a1-max-check", "edited-locked-cell"]],
+    );
     const failed = r.checks.filter((c) => c.status !== "passed");
-    assert.deepEqual(failed.map((c) => c.id), ["a1-factor-check"], "only the hidden step-factor case fails");
-    assert.match(failed[0].feedback, /step 1 \(lr 0\.01, β1 0\.8, β2 0\.99, p 0\.25\): 0\.01, expected 0\.005 — is the bias factor applied/);
+    assert.deepEqual(
+      failed.map((c) => c.id),
+      ["a1-factor-check"],
+      "only the hidden step-factor case fails",
+    );
+    assert.match(
+      failed[0].feedback,
+      /step 1 \(lr 0\.01, β1 0\.8, β2 0\.99, p 0\.25\): 0\.01, expected 0\.005 — is the bias factor applied/,
+    );
     assert.match(csv, /edited,A1-implement-padam,10,12,graded,a1-max-check \(edited-locked-cell\)/);
   });
 

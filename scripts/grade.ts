@@ -26,7 +26,9 @@ interface Args {
 function positive(name: string, v: string | undefined, integer: boolean): number {
   const n = Number(v);
   if (v === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new Error(`${name} is ${JSON.stringify(v)}; allowed: a ${integer ? "positive integer" : "positive number of seconds"}\n${USAGE}`);
+    throw new Error(
+      `${name} is ${JSON.stringify(v)}; allowed: a ${integer ? "positive integer" : "positive number of seconds"}\n${USAGE}`,
+    );
   }
   return n;
 }
@@ -50,9 +52,19 @@ async function main(): Promise<void> {
   const submissions = listSubmissions(args.target);
   const sources = loadSources(path.join(REPO_ROOT, "assignments"));
   const python = findPython();
-  if (!pythonHas(python, ["nbclient", "nbformat"])) throw new Error(`${python} lacks nbclient; on Debian/Ubuntu run \`sudo apt-get install python3-nbclient python3-ipykernel\``);
+  if (!pythonHas(python, ["nbclient", "nbformat"]))
+    throw new Error(
+      `${python} lacks nbclient; on Debian/Ubuntu run \`sudo apt-get install python3-nbclient python3-ipykernel\``,
+    );
   installKernel({ prefix: LOCAL_PREFIX });
-  const opts = { sources, python, env: kernelEnv(LOCAL_PREFIX), libDir: path.join(REPO_ROOT, "src"), nodeModules: path.join(REPO_ROOT, "node_modules"), timeoutS: args.timeoutS };
+  const opts = {
+    sources,
+    python,
+    env: kernelEnv(LOCAL_PREFIX),
+    libDir: path.join(REPO_ROOT, "src"),
+    nodeModules: path.join(REPO_ROOT, "node_modules"),
+    timeoutS: args.timeoutS,
+  };
   const reports: StudentReport[] = new Array(submissions.length);
   let next = 0;
   const worker = async () => {
@@ -63,12 +75,16 @@ async function main(): Promise<void> {
       reports[k] = r;
       writeStudentReport(r, args.out);
       const flags = r.flags.length ? `, flagged: ${r.flags.map((f) => `${f.id} (${f.problem})`).join(", ")}` : "";
-      console.log(`${r.student}: ${r.assignment ?? "-"} ${r.score}/${r.maxScore} (${r.status}${flags}) ${r.seconds.toFixed(1)} s`);
+      console.log(
+        `${r.student}: ${r.assignment ?? "-"} ${r.score}/${r.maxScore} (${r.status}${flags}) ${r.seconds.toFixed(1)} s`,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(args.jobs, submissions.length) }, worker));
   fs.writeFileSync(path.join(args.out, "grades.csv"), classCsv(reports));
-  console.log(`reports in ${path.relative(process.cwd(), args.out) || "."} (grades.csv, <student>--<assignment>.json/.html)`);
+  console.log(
+    `reports in ${path.relative(process.cwd(), args.out) || "."} (grades.csv, <student>--<assignment>.json/.html)`,
+  );
 }
 
 main().catch((err) => {

@@ -21,8 +21,10 @@ test("kernelEnv puts the prefix first on JUPYTER_PATH", () => {
   assert.equal(kernelEnv("/p", {}).JUPYTER_PATH, "/p/share/jupyter");
 });
 
-test("installs into a prefix where Jupyter finds it; a second install changes nothing",
-  { skip: jupyterPython ? false : "no Python with jupyter_client and IPython (apt-get install python3-ipykernel)" }, () => {
+test(
+  "installs into a prefix where Jupyter finds it; a second install changes nothing",
+  { skip: jupyterPython ? false : "no Python with jupyter_client and IPython (apt-get install python3-ipykernel)" },
+  () => {
     const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "padam-kernel-"));
     try {
       const first = installKernel({ prefix, python: jupyterPython, verbose: false });
@@ -37,4 +39,5 @@ test("installs into a prefix where Jupyter finds it; a second install changes no
     } finally {
       fs.rmSync(prefix, { recursive: true, force: true });
     }
-  });
+  },
+);

@@ -32,7 +32,10 @@ export function expectedArgv(): string[] {
 
 /** True if `python` can import the given modules. */
 export function pythonHas(python: string, modules: string[]): boolean {
-  const r = spawnSync(python, ["-c", modules.map((m) => `import ${m}`).join("; ")], { stdio: "ignore", timeout: 60_000 });
+  const r = spawnSync(python, ["-c", modules.map((m) => `import ${m}`).join("; ")], {
+    stdio: "ignore",
+    timeout: 60_000,
+  });
   return r.status === 0;
 }
 
@@ -125,7 +128,8 @@ export function installKernel(opts: InstallOptions = {}): InstallResult {
     log(`tslab kernel already registered at ${existing.resource_dir}`);
     return { python, kernelDir: existing.resource_dir, argv, changed: false };
   }
-  if (existing) log(`replacing the tslab kernel at ${existing.resource_dir} (was: ${JSON.stringify(existing.spec.argv)})`);
+  if (existing)
+    log(`replacing the tslab kernel at ${existing.resource_dir} (was: ${JSON.stringify(existing.spec.argv)})`);
   const args = ["install", `--python=${python}`, `--binary=${bin}`];
   if (opts.prefix) args.push(`--prefix=${opts.prefix}`);
   else args.push("--user");
@@ -162,7 +166,9 @@ function main(argv: string[]): void {
     } else if (a === "--check") {
       check = true;
     } else if (a === "--help" || a === "-h") {
-      console.log("usage: tsx scripts/kernel.ts [--prefix [DIR]] [--check]\n  no flag: register for the user's Jupyter\n  --prefix: register in <repo>/.jupyter (or DIR); use JUPYTER_PATH=<prefix>/share/jupyter");
+      console.log(
+        "usage: tsx scripts/kernel.ts [--prefix [DIR]] [--check]\n  no flag: register for the user's Jupyter\n  --prefix: register in <repo>/.jupyter (or DIR); use JUPYTER_PATH=<prefix>/share/jupyter",
+      );
       return;
     } else {
       throw new Error(`unknown argument ${JSON.stringify(a)}; allowed: --prefix [DIR], --check, --help`);
@@ -171,7 +177,9 @@ function main(argv: string[]): void {
   if (check) {
     const python = findPython();
     const spec = findKernelSpec(python, prefix ? kernelEnv(prefix) : process.env);
-    console.log(spec ? `tslab kernel: ${spec.resource_dir} ${JSON.stringify(spec.spec.argv)}` : "tslab kernel: not registered");
+    console.log(
+      spec ? `tslab kernel: ${spec.resource_dir} ${JSON.stringify(spec.spec.argv)}` : "tslab kernel: not registered",
+    );
     if (!spec) process.exitCode = 1;
     return;
   }

@@ -33,7 +33,15 @@ async function main(argv: string[]): Promise<number> {
     ({ values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { verify: { type: "string" }, epochs: { type: "string" }, stage: { type: "string" }, "dry-run": { type: "boolean" }, "results-dir": { type: "string" }, list: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        verify: { type: "string" },
+        epochs: { type: "string" },
+        stage: { type: "string" },
+        "dry-run": { type: "boolean" },
+        "results-dir": { type: "string" },
+        list: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
     }));
     if (values.help) {
       process.stdout.write(HELP);
@@ -45,26 +53,45 @@ async function main(argv: string[]): Promise<number> {
     }
     const root = values["results-dir"] as string | undefined;
     if (values.verify !== undefined) {
-      if (positionals.length > 0) throw new UsageError(`--verify takes no experiment name (got ${positionals.join(" ")})`);
+      if (positionals.length > 0)
+        throw new UsageError(`--verify takes no experiment name (got ${positionals.join(" ")})`);
       const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
-      if (epochs !== undefined && !/^\d+$/.test(String(values.epochs))) throw new UsageError(`--epochs ${values.epochs} is invalid; allowed: an integer >= 1`);
+      if (epochs !== undefined && !/^\d+$/.test(String(values.epochs)))
+        throw new UsageError(`--epochs ${values.epochs} is invalid; allowed: an integer >= 1`);
       const r = await verifyRun(values.verify as string, { epochs, root, log: (l) => process.stderr.write(l + "\n") });
-      for (const m of r.mismatches.slice(0, 20)) process.stdout.write(`epoch ${m.epoch + 1} ${m.split} ${m.key}: committed ${m.committed}, now ${m.now}\n`);
-      process.stdout.write(`${r.ok ? "verified" : "DIFFERS"}: ${r.runId}, ${r.epochs} epoch(s), ${r.sameBackend ? "same backend and threads (identical required)" : "other backend or threads (tolerance 1e-3)"}, ${r.mismatches.length} difference(s)\n`);
+      for (const m of r.mismatches.slice(0, 20))
+        process.stdout.write(`epoch ${m.epoch + 1} ${m.split} ${m.key}: committed ${m.committed}, now ${m.now}\n`);
+      process.stdout.write(
+        `${r.ok ? "verified" : "DIFFERS"}: ${r.runId}, ${r.epochs} epoch(s), ${r.sameBackend ? "same backend and threads (identical required)" : "other backend or threads (tolerance 1e-3)"}, ${r.mismatches.length} difference(s)\n`,
+      );
       return r.ok ? 0 : 1;
     }
-    if (positionals.length !== 1) throw new UsageError(`give one experiment or "all" (known: ${REFERENCE_NAMES.join(", ")})`);
+    if (positionals.length !== 1)
+      throw new UsageError(`give one experiment or "all" (known: ${REFERENCE_NAMES.join(", ")})`);
     const names = positionals[0] === "all" ? REPRODUCE_ORDER : [positionals[0]];
-    if (!REFERENCE_NAMES.includes(names[0]) && positionals[0] !== "all") throw new UsageError(`experiment ${JSON.stringify(positionals[0])} is unknown; known: ${REFERENCE_NAMES.join(", ")}, all`);
+    if (!REFERENCE_NAMES.includes(names[0]) && positionals[0] !== "all")
+      throw new UsageError(
+        `experiment ${JSON.stringify(positionals[0])} is unknown; known: ${REFERENCE_NAMES.join(", ")}, all`,
+      );
     const stage = (values.stage ?? "all") as string;
-    if (!["tuning", "final", "all"].includes(stage)) throw new UsageError(`--stage ${stage} is invalid; allowed: tuning, final, all`);
+    if (!["tuning", "final", "all"].includes(stage))
+      throw new UsageError(`--stage ${stage} is invalid; allowed: tuning, final, all`);
     let diverged = 0;
     for (const name of names) {
-      const s = await reproduceExperiment(name, { root, stage: stage as "tuning" | "final" | "all", dryRun: Boolean(values["dry-run"]) });
+      const s = await reproduceExperiment(name, {
+        root,
+        stage: stage as "tuning" | "final" | "all",
+        dryRun: Boolean(values["dry-run"]),
+      });
       if (values["dry-run"]) {
-        for (const c of s.planned) process.stdout.write(`${name} ${c.optimizer} ${JSON.stringify(c.optimizerOptions)} seed ${c.seed} epochs ${c.epochs}\n`);
+        for (const c of s.planned)
+          process.stdout.write(
+            `${name} ${c.optimizer} ${JSON.stringify(c.optimizerOptions)} seed ${c.seed} epochs ${c.epochs}\n`,
+          );
       }
-      process.stdout.write(`${name}: ${s.ran} run(s) trained, ${s.skipped} already done, ${s.locked.length} held by another process, ${s.diverged.length} diverged${s.waiting.length ? `; final runs waiting for tuning: ${s.waiting.join(", ")}` : ""}\n`);
+      process.stdout.write(
+        `${name}: ${s.ran} run(s) trained, ${s.skipped} already done, ${s.locked.length} held by another process, ${s.diverged.length} diverged${s.waiting.length ? `; final runs waiting for tuning: ${s.waiting.join(", ")}` : ""}\n`,
+      );
       diverged += s.diverged.length;
     }
     return diverged > 0 ? 3 : 0;

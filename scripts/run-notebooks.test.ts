@@ -19,7 +19,16 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { pathToFileURL } from "url";
-import { failedWhere, headline, listNotebooks, notebookPython, NotebookResult, parseArgs, runNotebooks, UsageError } from "./run-notebooks";
+import {
+  failedWhere,
+  headline,
+  listNotebooks,
+  notebookPython,
+  NotebookResult,
+  parseArgs,
+  runNotebooks,
+  UsageError,
+} from "./run-notebooks";
 import { findChromium } from "../src/notebook/export";
 import { withOfflinePage } from "../src/notebook/offline_page";
 import { markdownMath } from "../src/notebook/report";
@@ -38,7 +47,10 @@ const skipJupyter = missingJupyter();
 const chromium = findChromium();
 const NOTEBOOKS = path.resolve(__dirname, "..", "notebooks");
 
-const ONLY = (process.env.PADAM_TEST_NOTEBOOKS ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+const ONLY = (process.env.PADAM_TEST_NOTEBOOKS ?? "")
+  .split(",")
+  .map((x) => x.trim())
+  .filter(Boolean);
 
 interface RenderedReport {
   refused: string[];
@@ -60,13 +72,18 @@ async function renderOffline(html: string): Promise<RenderedReport> {
     const copy = path.join(dir, "report.html");
     fs.copyFileSync(html, copy);
     const url = pathToFileURL(copy).href;
-    return await withOfflinePage((u) => u === url, async ({ page, refused }) => {
-      await page.goto(url, { waitUntil: "load", timeout: 60_000 });
-      // Strings, not functions: tsx would wrap named functions in a helper the page lacks.
-      await page
-        .waitForFunction(`Array.from(document.querySelectorAll(".padam-plot")).every((d) => d.querySelector(".main-svg"))`, { timeout: 30_000 })
-        .catch(() => undefined);
-      const r = (await page.evaluate(`(() => {
+    return await withOfflinePage(
+      (u) => u === url,
+      async ({ page, refused }) => {
+        await page.goto(url, { waitUntil: "load", timeout: 60_000 });
+        // Strings, not functions: tsx would wrap named functions in a helper the page lacks.
+        await page
+          .waitForFunction(
+            `Array.from(document.querySelectorAll(".padam-plot")).every((d) => d.querySelector(".main-svg"))`,
+            { timeout: 30_000 },
+          )
+          .catch(() => undefined);
+        const r = (await page.evaluate(`(() => {
         const plots = Array.from(document.querySelectorAll(".padam-plot"));
         const md = Array.from(document.querySelectorAll(".jp-MarkdownCell")).map((cell) => {
           const c = cell.cloneNode(true);
@@ -81,8 +98,9 @@ async function renderOffline(html: string): Promise<RenderedReport> {
           markdownText: md.join(" "),
         };
       })()`)) as Omit<RenderedReport, "refused">;
-      return { ...r, refused: [...refused] };
-    });
+        return { ...r, refused: [...refused] };
+      },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -91,19 +109,31 @@ async function renderOffline(html: string): Promise<RenderedReport> {
 /** The formulas in a notebook's markdown cells (what the report must show rendered). */
 function notebookFormulas(file: string): number {
   const nb = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
-  return nb.cells.filter((c) => c.cell_type === "markdown").reduce((n, c) => n + markdownMath([c.source].flat().join("")).length, 0);
+  return nb.cells
+    .filter((c) => c.cell_type === "markdown")
+    .reduce((n, c) => n + markdownMath([c.source].flat().join("")).length, 0);
 }
 
 /** Text outputs (stream and text/plain) of an executed notebook, with their cell index. */
 function textOutputs(file: string): { cell: number; text: string }[] {
-  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as { cells: { outputs?: { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> }[] }[] };
+  const nb = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    cells: {
+      outputs?: { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> }[];
+    }[];
+  };
   return nb.cells.flatMap((c, cell) =>
-    (c.outputs ?? []).map((o) => ({ cell, text: [o.output_type === "stream" ? o.text ?? "" : o.data?.["text/plain"] ?? ""].flat().join("") })),
+    (c.outputs ?? []).map((o) => ({
+      cell,
+      text: [o.output_type === "stream" ? (o.text ?? "") : (o.data?.["text/plain"] ?? "")].flat().join(""),
+    })),
   );
 }
 
 test("headline picks the error line", () => {
-  assert.equal(headline("node:internal/x:1\n  throw err;\n\nError: Cannot find module './a'\n at y"), "Error: Cannot find module './a'");
+  assert.equal(
+    headline("node:internal/x:1\n  throw err;\n\nError: Cannot find module './a'\n at y"),
+    "Error: Cannot find module './a'",
+  );
   assert.equal(headline("\n\nsomething odd\n"), "something odd");
 });
 
@@ -115,42 +145,70 @@ describe("the workbook in smoke mode", { skip: skipJupyter }, () => {
   let results: NotebookResult[] = [];
 
   before(async () => {
-    results = await runNotebooks({ mode: "smoke", outDir, figuresDir, only: ONLY, jobs: 2, verbose: false, timeoutS: 300, keepExecuted: true });
+    results = await runNotebooks({
+      mode: "smoke",
+      outDir,
+      figuresDir,
+      only: ONLY,
+      jobs: 2,
+      verbose: false,
+      timeoutS: 300,
+      keepExecuted: true,
+    });
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   test("every notebook runs without an error output", () => {
     const expected = listNotebooks(NOTEBOOKS, ONLY).map((f) => path.basename(f, ".ipynb"));
     if (ONLY.length === 0) assert.ok(expected.includes("00-quickstart") && expected.includes("03-convergence-theory"));
-    assert.deepEqual(results.map((r) => r.name), expected);
+    assert.deepEqual(
+      results.map((r) => r.name),
+      expected,
+    );
     const failures = results.filter((r) => !r.ok).map((r) => `${r.name}, ${failedWhere(r)}: ${r.message}`);
     assert.deepEqual(failures, [], failures.join("\n\n"));
   });
 
-  test("each report renders its formulas and figures from a copy, with every outside request refused", { skip: noChromium }, async () => {
-    const reports = results.filter((r) => fs.existsSync(r.html));
-    if (ONLY.length === 0) assert.ok(reports.some((r) => r.name === "03-convergence-theory"), "03 (formulas) was exported");
-    for (const r of reports) {
-      const formulas = notebookFormulas(path.join(NOTEBOOKS, `${r.name}.ipynb`));
-      const dom = await renderOffline(r.html);
-      assert.deepEqual(dom.refused, [], `${r.name} asked for resources outside the file`);
-      assert.equal(dom.drawnPlots, dom.plots, `${r.name}: ${dom.plots} figure(s), ${dom.drawnPlots} drawn`);
-      assert.equal(dom.katexErrors, 0, `${r.name}: formulas KaTeX could not parse`);
-      assert.equal(dom.katex, formulas, `${r.name}: ${formulas} formula(s) in the notebook, ${dom.katex} rendered`);
-      const raw = /\$\$|\\(frac|sum|mathbb|left|right|sqrt|begin|end|hat|beta|alpha|text)\b/.exec(dom.markdownText);
-      assert.equal(raw, null, `${r.name}: raw TeX visible in the text: ${raw ? dom.markdownText.slice(Math.max(0, raw.index - 60), raw.index + 60) : ""}`);
-    }
-    if (ONLY.length === 0 || ONLY.some((o) => "03-convergence-theory".startsWith(o))) {
-      assert.ok(notebookFormulas(path.join(NOTEBOOKS, "03-convergence-theory.ipynb")) > 20, "03 is the notebook with formulas");
-    }
-  });
+  test(
+    "each report renders its formulas and figures from a copy, with every outside request refused",
+    { skip: noChromium },
+    async () => {
+      const reports = results.filter((r) => fs.existsSync(r.html));
+      if (ONLY.length === 0)
+        assert.ok(
+          reports.some((r) => r.name === "03-convergence-theory"),
+          "03 (formulas) was exported",
+        );
+      for (const r of reports) {
+        const formulas = notebookFormulas(path.join(NOTEBOOKS, `${r.name}.ipynb`));
+        const dom = await renderOffline(r.html);
+        assert.deepEqual(dom.refused, [], `${r.name} asked for resources outside the file`);
+        assert.equal(dom.drawnPlots, dom.plots, `${r.name}: ${dom.plots} figure(s), ${dom.drawnPlots} drawn`);
+        assert.equal(dom.katexErrors, 0, `${r.name}: formulas KaTeX could not parse`);
+        assert.equal(dom.katex, formulas, `${r.name}: ${formulas} formula(s) in the notebook, ${dom.katex} rendered`);
+        const raw = /\$\$|\\(frac|sum|mathbb|left|right|sqrt|begin|end|hat|beta|alpha|text)\b/.exec(dom.markdownText);
+        assert.equal(
+          raw,
+          null,
+          `${r.name}: raw TeX visible in the text: ${raw ? dom.markdownText.slice(Math.max(0, raw.index - 60), raw.index + 60) : ""}`,
+        );
+      }
+      if (ONLY.length === 0 || ONLY.some((o) => "03-convergence-theory".startsWith(o))) {
+        assert.ok(
+          notebookFormulas(path.join(NOTEBOOKS, "03-convergence-theory.ipynb")) > 20,
+          "03 is the notebook with formulas",
+        );
+      }
+    },
+  );
 
   test("no report loads a file:// or network resource or prints an absolute path of this machine", () => {
     const printed: string[] = [];
     for (const r of results.filter((x) => fs.existsSync(x.html))) {
       const html = fs.readFileSync(r.html, "utf8");
       assert.equal(/file:\/\//.test(html), false, `${r.name}: a file:// reference`);
-      const external = html.match(/<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:|\/\/)[^>]*>/gi) ?? [];
+      const external =
+        html.match(/<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:|\/\/)[^>]*>/gi) ?? [];
       assert.deepEqual(external, [], `${r.name}: elements that load from the network`);
       for (const dir of [REPO_ROOT, tmp, os.homedir()]) {
         let at = html.indexOf(dir + path.sep);
@@ -168,18 +226,36 @@ describe("the workbook in smoke mode", { skip: skipJupyter }, () => {
       const executed = path.join(outDir, `${r.name}.ipynb`);
       if (!fs.existsSync(executed)) continue;
       for (const o of textOutputs(executed)) {
-        assert.equal(/<(table|div|p|span|figure)\b/i.test(o.text), false, `${r.name}, cell ${o.cell}: HTML shown as text: ${o.text.slice(0, 120)}`);
-        assert.equal(/^\s*(true|false|undefined|null|\{\s*files:)/.test(o.text), false, `${r.name}, cell ${o.cell}: an echoed return value: ${o.text.slice(0, 120)}`);
+        assert.equal(
+          /<(table|div|p|span|figure)\b/i.test(o.text),
+          false,
+          `${r.name}, cell ${o.cell}: HTML shown as text: ${o.text.slice(0, 120)}`,
+        );
+        assert.equal(
+          /^\s*(true|false|undefined|null|\{\s*files:)/.test(o.text),
+          false,
+          `${r.name}, cell ${o.cell}: an echoed return value: ${o.text.slice(0, 120)}`,
+        );
       }
     }
   });
 
-  test("00-quickstart exports its figures as SVG and PNG", { skip: noChromium || (ONLY.length > 0 && !ONLY.some((o) => "00-quickstart".startsWith(o)) ? "00 not selected" : false) }, () => {
-    const dir = path.join(figuresDir, "00-quickstart");
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
-    assert.ok(files.includes("padam-curves.svg") && files.includes("padam-curves.png"), `figures written: ${files.join(", ")}`);
-    assert.match(fs.readFileSync(path.join(dir, "padam-curves.svg"), "utf8"), /^<svg/);
-  });
+  test(
+    "00-quickstart exports its figures as SVG and PNG",
+    {
+      skip:
+        noChromium || (ONLY.length > 0 && !ONLY.some((o) => "00-quickstart".startsWith(o)) ? "00 not selected" : false),
+    },
+    () => {
+      const dir = path.join(figuresDir, "00-quickstart");
+      const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+      assert.ok(
+        files.includes("padam-curves.svg") && files.includes("padam-curves.png"),
+        `figures written: ${files.join(", ")}`,
+      );
+      assert.match(fs.readFileSync(path.join(dir, "padam-curves.svg"), "utf8"), /^<svg/);
+    },
+  );
 });
 
 describe("a failing notebook", { skip: skipJupyter }, () => {
@@ -188,15 +264,33 @@ describe("a failing notebook", { skip: skipJupyter }, () => {
     try {
       const nbDir = path.join(tmp, "notebooks");
       fs.mkdirSync(nbDir);
-      const cell = (source: string) => ({ cell_type: "code", execution_count: null, id: Math.random().toString(16).slice(2, 10), metadata: {}, outputs: [], source });
+      const cell = (source: string) => ({
+        cell_type: "code",
+        execution_count: null,
+        id: Math.random().toString(16).slice(2, 10),
+        metadata: {},
+        outputs: [],
+        source,
+      });
       const nb = {
-        cells: [cell("const a = 1;"), { cell_type: "markdown", id: "md000001", metadata: {}, source: "text" }, cell('throw new Error("deliberate failure " + a);'), cell("const never = 2;")],
+        cells: [
+          cell("const a = 1;"),
+          { cell_type: "markdown", id: "md000001", metadata: {}, source: "text" },
+          cell('throw new Error("deliberate failure " + a);'),
+          cell("const never = 2;"),
+        ],
         metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
         nbformat: 4,
         nbformat_minor: 5,
       };
       fs.writeFileSync(path.join(nbDir, "99-fails.ipynb"), JSON.stringify(nb));
-      const [r] = await runNotebooks({ mode: "smoke", notebooksDir: nbDir, outDir: path.join(tmp, "out"), figuresDir: path.join(tmp, "fig"), verbose: false });
+      const [r] = await runNotebooks({
+        mode: "smoke",
+        notebooksDir: nbDir,
+        outDir: path.join(tmp, "out"),
+        figuresDir: path.join(tmp, "fig"),
+        verbose: false,
+      });
       assert.equal(r.ok, false);
       assert.equal(r.failedCodeCell, 2);
       assert.equal(r.failedCell, 2);
@@ -214,7 +308,14 @@ function writeNotebook(file: string, cells: string[]): void {
     cells: cells.map((src, i) =>
       src.startsWith("md:")
         ? { cell_type: "markdown", id: `md${String(i).padStart(6, "0")}`, metadata: {}, source: src.slice(3) }
-        : { cell_type: "code", execution_count: null, id: `cc${String(i).padStart(6, "0")}`, metadata: {}, outputs: [], source: src },
+        : {
+            cell_type: "code",
+            execution_count: null,
+            id: `cc${String(i).padStart(6, "0")}`,
+            metadata: {},
+            outputs: [],
+            source: src,
+          },
     ),
     metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
     nbformat: 4,
@@ -237,7 +338,10 @@ function flakyKernel(dir: string, failures: number): string {
     `#!/bin/sh\necho x >> "${count}"\nif [ "$(wc -l < "${count}")" -le ${failures} ]; then exit 3; fi\nexec "${path.join(REPO_ROOT, "node_modules", ".bin", "tslab")}" kernel --config-path "$1"\n`,
     { mode: 0o755 },
   );
-  fs.writeFileSync(path.join(kernelDir, "kernel.json"), JSON.stringify({ argv: ["/bin/sh", launcher, "{connection_file}"], display_name: "flaky", language: "typescript" }));
+  fs.writeFileSync(
+    path.join(kernelDir, "kernel.json"),
+    JSON.stringify({ argv: ["/bin/sh", launcher, "{connection_file}"], display_name: "flaky", language: "typescript" }),
+  );
   return path.join(dir, "share", "jupyter");
 }
 
@@ -251,17 +355,32 @@ describe("usage errors", () => {
       [["--kernel-timeout"], /--kernel-timeout needs a value/],
       [["--jobs", "2", "--jobs", "3"], /--jobs is given twice/],
     ];
-    for (const [argv, message] of bad) assert.throws(() => parseArgs(argv, {}), (err: Error) => err instanceof UsageError && message.test(err.message), argv.join(" "));
+    for (const [argv, message] of bad)
+      assert.throws(
+        () => parseArgs(argv, {}),
+        (err: Error) => err instanceof UsageError && message.test(err.message),
+        argv.join(" "),
+      );
     assert.throws(() => parseArgs([], { PADAM_MODE: "ful" }), /is "ful"/);
-    assert.deepEqual(parseArgs(["--mode", "smoke", "--kernel-timeout", "90", "03"], {}), { mode: "smoke", only: ["03"], kernelTimeoutS: 90 });
+    assert.deepEqual(parseArgs(["--mode", "smoke", "--kernel-timeout", "90", "03"], {}), {
+      mode: "smoke",
+      only: ["03"],
+      kernelTimeoutS: 90,
+    });
     assert.equal(parseArgs(["--bogus", "--help"], {}), "help");
   });
 
   test("exit with status 2 and a message on stderr (also an unknown notebook name)", () => {
     for (const argv of [["--bogus"], ["--mode", "smoke", "no-such-notebook"]]) {
-      const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "run-notebooks.ts"), ...argv], { encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "run-notebooks.ts"), ...argv], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
       assert.equal(r.status, 2, `${argv.join(" ")}: exit ${r.status}, stderr ${r.stderr}`);
-      assert.match(r.stderr, /^run-notebooks: (unknown option --bogus; see --help|no notebook matches "no-such-notebook"; available: 00-)/);
+      assert.match(
+        r.stderr,
+        /^run-notebooks: (unknown option --bogus; see --help|no notebook matches "no-such-notebook"; available: 00-)/,
+      );
     }
   });
 });
@@ -273,10 +392,22 @@ describe("kernel start and cell timeout", { skip: skipJupyter }, () => {
       const jupyterPath = flakyKernel(tmp, 1);
       const nbDir = path.join(tmp, "notebooks");
       fs.mkdirSync(nbDir);
-      writeNotebook(path.join(nbDir, "98-slow.ipynb"), ["const a = 1;", "md:text", "await new Promise((r) => setTimeout(r, 120_000));", "const never = 2;"]);
+      writeNotebook(path.join(nbDir, "98-slow.ipynb"), [
+        "const a = 1;",
+        "md:text",
+        "await new Promise((r) => setTimeout(r, 120_000));",
+        "const never = 2;",
+      ]);
       const [r] = await runNotebooks({
-        mode: "smoke", notebooksDir: nbDir, outDir: path.join(tmp, "out"), figuresDir: path.join(tmp, "fig"), verbose: false,
-        kernel: "padam-flaky", env: { JUPYTER_PATH: jupyterPath }, kernelTimeoutS: 120, timeoutS: 5,
+        mode: "smoke",
+        notebooksDir: nbDir,
+        outDir: path.join(tmp, "out"),
+        figuresDir: path.join(tmp, "fig"),
+        verbose: false,
+        kernel: "padam-flaky",
+        env: { JUPYTER_PATH: jupyterPath },
+        kernelTimeoutS: 120,
+        timeoutS: 5,
       });
       assert.equal(r.kernelStarts, 2, r.message);
       assert.equal(fs.readFileSync(path.join(tmp, "starts"), "utf8").split("\n").filter(Boolean).length, 2);
@@ -298,8 +429,14 @@ describe("kernel start and cell timeout", { skip: skipJupyter }, () => {
       fs.mkdirSync(nbDir);
       writeNotebook(path.join(nbDir, "97-never.ipynb"), ["const a = 1;"]);
       const [r] = await runNotebooks({
-        mode: "smoke", notebooksDir: nbDir, outDir: path.join(tmp, "out"), figuresDir: path.join(tmp, "fig"), verbose: false,
-        kernel: "padam-flaky", env: { JUPYTER_PATH: jupyterPath }, kernelTimeoutS: 30,
+        mode: "smoke",
+        notebooksDir: nbDir,
+        outDir: path.join(tmp, "out"),
+        figuresDir: path.join(tmp, "fig"),
+        verbose: false,
+        kernel: "padam-flaky",
+        env: { JUPYTER_PATH: jupyterPath },
+        kernelTimeoutS: 30,
       });
       assert.equal(r.ok, false);
       assert.equal(r.kernelStarts, 2);
@@ -341,20 +478,35 @@ describe("stopping a run", { skip: skipJupyter || (fs.existsSync("/proc") ? fals
         const nbDir = path.join(tmp, "notebooks");
         fs.mkdirSync(nbDir);
         writeNotebook(path.join(nbDir, `${name}.ipynb`), ["await new Promise((r) => setTimeout(r, 300_000));"]);
-        const args = ["--import", "tsx", path.join(__dirname, "run-notebooks.ts"), "--mode", "smoke", "--notebooks", nbDir, "--out", path.join(tmp, "out"), "--figures", path.join(tmp, "fig")];
+        const args = [
+          "--import",
+          "tsx",
+          path.join(__dirname, "run-notebooks.ts"),
+          "--mode",
+          "smoke",
+          "--notebooks",
+          nbDir,
+          "--out",
+          path.join(tmp, "out"),
+          "--figures",
+          path.join(tmp, "fig"),
+        ];
         const proc = spawn(process.execPath, args, { stdio: "ignore" });
         child = proc;
-        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("close", (code, sig) => resolve({ code, signal: sig })));
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+          proc.on("close", (code, sig) => resolve({ code, signal: sig })),
+        );
         // Every process of this run (nbexec.py and the kernel) carries PADAM_NOTEBOOK=<name>.
         const tag = `PADAM_NOTEBOOK=${name}`;
-        const kernelUp = () => processesWithEnv(tag).some((pid) => {
-          try {
-            const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-            return argv.includes("kernel") && argv.includes("--config-path"); // tslab kernel --config-path FILE
-          } catch {
-            return false;
-          }
-        });
+        const kernelUp = () =>
+          processesWithEnv(tag).some((pid) => {
+            try {
+              const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+              return argv.includes("kernel") && argv.includes("--config-path"); // tslab kernel --config-path FILE
+            } catch {
+              return false;
+            }
+          });
         const end = Date.now() + 180_000;
         while (Date.now() < end && !kernelUp()) await new Promise((r) => setTimeout(r, 250));
         assert.ok(processesWithEnv(tag).length >= 2, "nbexec.py and the kernel are running");

@@ -87,12 +87,17 @@ export function defaultDirs(mode: Mode): { outDir: string; figuresDir: string } 
 /** The notebooks of a folder, sorted, optionally filtered by name prefixes. */
 export function listNotebooks(dir: string, only: string[] = []): string[] {
   if (!fs.existsSync(dir)) throw new UsageError(`notebooks folder ${dir} does not exist`);
-  const all = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".")).sort();
+  const all = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+    .sort();
   if (only.length === 0) return all.map((f) => path.join(dir, f));
   const picked = all.filter((f) => only.some((p) => f.startsWith(p)));
   const unmatched = only.filter((p) => !all.some((f) => f.startsWith(p)));
   if (unmatched.length > 0) {
-    throw new UsageError(`no notebook matches ${unmatched.map((u) => JSON.stringify(u)).join(", ")}; available: ${all.join(", ")}`);
+    throw new UsageError(
+      `no notebook matches ${unmatched.map((u) => JSON.stringify(u)).join(", ")}; available: ${all.join(", ")}`,
+    );
   }
   return picked.map((f) => path.join(dir, f));
 }
@@ -101,7 +106,9 @@ export function listNotebooks(dir: string, only: string[] = []): string[] {
 export function notebookPython(): string {
   const python = findPython();
   if (!pythonHas(python, ["nbclient", "nbconvert", "nbformat"])) {
-    throw new Error(`${python} lacks nbclient/nbconvert; on Debian/Ubuntu run \`sudo apt-get install jupyter-nbconvert python3-nbclient python3-ipykernel\``);
+    throw new Error(
+      `${python} lacks nbclient/nbconvert; on Debian/Ubuntu run \`sudo apt-get install jupyter-nbconvert python3-nbclient python3-ipykernel\``,
+    );
   }
   return python;
 }
@@ -130,7 +137,9 @@ function removeTempDir(dir: string): void {
   tempDirs.delete(dir);
 }
 
-type RunOneOptions = Required<Pick<RunOptions, "mode" | "timeoutS" | "kernelTimeoutS" | "kernel" | "keepExecuted" | "verbose">> & {
+type RunOneOptions = Required<
+  Pick<RunOptions, "mode" | "timeoutS" | "kernelTimeoutS" | "kernel" | "keepExecuted" | "verbose">
+> & {
   outDir: string;
   figuresDir: string;
   env: NodeJS.ProcessEnv;
@@ -142,8 +151,20 @@ async function runOne(python: string, file: string, opts: RunOneOptions): Promis
   const html = path.join(opts.outDir, `${name}.html`);
   const resultFile = path.join(makeTempDir("padam-nb-"), "result.json");
   const args = [
-    path.join(__dirname, "nbexec.py"), file, "--html", html, "--result", resultFile, "--kernel", opts.kernel,
-    "--timeout", String(opts.timeoutS), "--startup-timeout", String(opts.kernelTimeoutS), "--head", opts.headFile,
+    path.join(__dirname, "nbexec.py"),
+    file,
+    "--html",
+    html,
+    "--result",
+    resultFile,
+    "--kernel",
+    opts.kernel,
+    "--timeout",
+    String(opts.timeoutS),
+    "--startup-timeout",
+    String(opts.kernelTimeoutS),
+    "--head",
+    opts.headFile,
   ];
   if (opts.keepExecuted) args.push("--executed", path.join(opts.outDir, `${name}.ipynb`));
   const env: NodeJS.ProcessEnv = {
@@ -171,7 +192,13 @@ async function runOne(python: string, file: string, opts: RunOneOptions): Promis
     });
   });
   const seconds = (Date.now() - t0) / 1000;
-  let parsed: { ok: boolean; failed_cell: number | null; failed_code_cell: number | null; message: string; kernel_starts: number } | null = null;
+  let parsed: {
+    ok: boolean;
+    failed_cell: number | null;
+    failed_code_cell: number | null;
+    message: string;
+    kernel_starts: number;
+  } | null = null;
   try {
     parsed = JSON.parse(fs.readFileSync(resultFile, "utf8"));
   } catch {
@@ -180,7 +207,16 @@ async function runOne(python: string, file: string, opts: RunOneOptions): Promis
   removeTempDir(path.dirname(resultFile));
   if (!parsed) {
     const detail = stderr.trim().split("\n").slice(-20).join("\n");
-    return { name, ok: false, html, seconds, failedCell: null, failedCodeCell: null, kernelStarts: 0, message: `nbexec.py exited with ${code} without a result${detail ? `:\n${detail}` : ""}` };
+    return {
+      name,
+      ok: false,
+      html,
+      seconds,
+      failedCell: null,
+      failedCodeCell: null,
+      kernelStarts: 0,
+      message: `nbexec.py exited with ${code} without a result${detail ? `:\n${detail}` : ""}`,
+    };
   }
   return {
     name,
@@ -202,9 +238,11 @@ export async function runNotebooks(options: RunOptions): Promise<NotebookResult[
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`jobs is ${jobs}; allowed: an integer >= 1`);
   const timeoutS = options.timeoutS ?? 0;
-  if (!(timeoutS >= 0 && timeoutS < Infinity)) throw new UsageError(`timeout is ${timeoutS}; allowed: seconds >= 0 (0 = none)`);
+  if (!(timeoutS >= 0 && timeoutS < Infinity))
+    throw new UsageError(`timeout is ${timeoutS}; allowed: seconds >= 0 (0 = none)`);
   const kernelTimeoutS = options.kernelTimeoutS ?? DEFAULT_KERNEL_TIMEOUT_S;
-  if (!(kernelTimeoutS > 0 && kernelTimeoutS < Infinity)) throw new UsageError(`kernel timeout is ${kernelTimeoutS}; allowed: seconds > 0`);
+  if (!(kernelTimeoutS > 0 && kernelTimeoutS < Infinity))
+    throw new UsageError(`kernel timeout is ${kernelTimeoutS}; allowed: seconds > 0`);
   const verbose = options.verbose ?? true;
   const log = verbose ? (s: string) => console.log(s) : () => undefined;
   const dirs = defaultDirs(options.mode);
@@ -218,7 +256,9 @@ export async function runNotebooks(options: RunOptions): Promise<NotebookResult[
   const headDir = makeTempDir("padam-report-head-");
   const headFile = path.join(headDir, "head.html");
   fs.writeFileSync(headFile, reportHeadHtml());
-  log(`running ${files.length} notebook(s) with PADAM_MODE=${options.mode} -> ${path.relative(process.cwd(), outDir) || "."}/ (figures: ${path.relative(process.cwd(), figuresDir) || "."}/)`);
+  log(
+    `running ${files.length} notebook(s) with PADAM_MODE=${options.mode} -> ${path.relative(process.cwd(), outDir) || "."}/ (figures: ${path.relative(process.cwd(), figuresDir) || "."}/)`,
+  );
 
   const results: NotebookResult[] = new Array(files.length);
   let next = 0;
@@ -230,14 +270,26 @@ export async function runNotebooks(options: RunOptions): Promise<NotebookResult[
       const existed = fs.existsSync(path.join(outDir, `${name}.html`));
       log(`[${i + 1}/${files.length}] ${name} ...`);
       const r = await runOne(python, files[i], {
-        mode: options.mode, timeoutS, kernelTimeoutS, kernel: options.kernel ?? KERNEL_NAME, verbose,
-        keepExecuted: options.keepExecuted ?? false, outDir, figuresDir, env: options.env ?? {}, headFile,
+        mode: options.mode,
+        timeoutS,
+        kernelTimeoutS,
+        kernel: options.kernel ?? KERNEL_NAME,
+        verbose,
+        keepExecuted: options.keepExecuted ?? false,
+        outDir,
+        figuresDir,
+        env: options.env ?? {},
+        headFile,
       });
       results[i] = r;
       if (r.ok) {
-        log(`[${i + 1}/${files.length}] ${name} ok in ${fmtSeconds(r.seconds)} -> ${path.relative(process.cwd(), r.html)}${existed ? " (replaced)" : ""}`);
+        log(
+          `[${i + 1}/${files.length}] ${name} ok in ${fmtSeconds(r.seconds)} -> ${path.relative(process.cwd(), r.html)}${existed ? " (replaced)" : ""}`,
+        );
       } else {
-        log(`[${i + 1}/${files.length}] ${name} FAILED at ${failedWhere(r)} after ${fmtSeconds(r.seconds)}: ${headline(r.message)}\n${indent(r.message)}`);
+        log(
+          `[${i + 1}/${files.length}] ${name} FAILED at ${failedWhere(r)} after ${fmtSeconds(r.seconds)}: ${headline(r.message)}\n${indent(r.message)}`,
+        );
         if (options.failFast) stop = true;
       }
     }
@@ -259,18 +311,24 @@ export function failedWhere(r: Pick<NotebookResult, "failedCell" | "failedCodeCe
 
 /** The most telling line of an error message: the first that names an error, else the first non-empty one. */
 export function headline(message: string): string {
-  const lines = message.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   return lines.find((l) => /\b(\w*Error|error TS\d+|Exception)\b/.test(l)) ?? lines[0] ?? "(no message)";
 }
 
 function indent(s: string): string {
-  return s.split("\n").map((l) => `    ${l}`).join("\n");
+  return s
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
 }
 
 const USAGE =
   "usage: tsx scripts/run-notebooks.ts [--mode smoke|quick|full] [--out DIR] [--figures DIR] [--timeout S]\n" +
   "         [--kernel-timeout S] [--jobs N] [--fail-fast] [--keep-executed] [--notebooks DIR] [NAME ...]\n" +
-  "  NAME: run only the notebooks whose name starts with it (\"00\", \"04-cifar10\")\n" +
+  '  NAME: run only the notebooks whose name starts with it ("00", "04-cifar10")\n' +
   "  --timeout S: per-cell limit in seconds (0 = none, the default)\n" +
   `  --kernel-timeout S: seconds for a kernel to answer after its start (default ${DEFAULT_KERNEL_TIMEOUT_S}; one retry)`;
 
@@ -312,7 +370,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     else opts.only!.push(a);
   }
   if (mode !== undefined) {
-    if (!(MODES as string[]).includes(mode)) throw new UsageError(`mode (--mode or PADAM_MODE) is ${JSON.stringify(mode)}; allowed: ${MODES.join(", ")}`);
+    if (!(MODES as string[]).includes(mode))
+      throw new UsageError(`mode (--mode or PADAM_MODE) is ${JSON.stringify(mode)}; allowed: ${MODES.join(", ")}`);
     opts.mode = mode as Mode;
   }
   return opts;

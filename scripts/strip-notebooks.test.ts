@@ -9,7 +9,10 @@ const executed = {
   cells: [
     { cell_type: "markdown", id: "m1", metadata: {}, source: ["# t"] },
     {
-      cell_type: "code", id: "c1", execution_count: 3, source: ["1+1"],
+      cell_type: "code",
+      id: "c1",
+      execution_count: 3,
+      source: ["1+1"],
       metadata: { tags: ["keep"], execution: { "iopub.status.busy": "2024" }, scrolled: true },
       outputs: [{ output_type: "stream", name: "stdout", text: ["2\n"] }],
     },
@@ -20,10 +23,22 @@ const executed = {
 };
 
 test("stripping clears outputs, counts and run metadata, and keeps everything else", () => {
-  assert.deepEqual(unstrippedParts(executed), ["cell 1: 1 output(s)", "cell 1: execution_count 3", "cell 1: metadata.execution", "cell 1: metadata.scrolled"]);
+  assert.deepEqual(unstrippedParts(executed), [
+    "cell 1: 1 output(s)",
+    "cell 1: execution_count 3",
+    "cell 1: metadata.execution",
+    "cell 1: metadata.scrolled",
+  ]);
   const stripped = stripNotebook(executed);
   assert.deepEqual(unstrippedParts(stripped), []);
-  assert.deepEqual(stripped.cells[1], { cell_type: "code", id: "c1", execution_count: null, source: ["1+1"], metadata: { tags: ["keep"] }, outputs: [] });
+  assert.deepEqual(stripped.cells[1], {
+    cell_type: "code",
+    id: "c1",
+    execution_count: null,
+    source: ["1+1"],
+    metadata: { tags: ["keep"] },
+    outputs: [],
+  });
   assert.deepEqual(stripped.cells[0], executed.cells[0]);
   assert.deepEqual(stripped.metadata, executed.metadata);
   assert.equal(executed.cells[1].outputs?.length, 1, "the input is not modified");
@@ -47,14 +62,28 @@ test("files are rewritten only when they change, in nbformat's layout", () => {
 
 test("committed notebooks are stripped, use the tslab kernel and import the library from ./src", () => {
   const files = listNotebookFiles();
-  assert.ok(files.some((f) => path.basename(f) === "00-quickstart.ipynb"), "notebooks/00-quickstart.ipynb exists");
+  assert.ok(
+    files.some((f) => path.basename(f) === "00-quickstart.ipynb"),
+    "notebooks/00-quickstart.ipynb exists",
+  );
   for (const file of files) {
     const name = path.basename(file);
     const nb = readNotebook(file);
     assert.deepEqual(unstrippedParts(nb), [], `${name} has outputs; run \`npm run nb:strip\``);
-    assert.equal((nb.metadata.kernelspec as { name?: string } | undefined)?.name, "tslab", `${name}: kernelspec.name must be "tslab"`);
-    const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => [].concat(c.source as never).join("")).join("\n");
+    assert.equal(
+      (nb.metadata.kernelspec as { name?: string } | undefined)?.name,
+      "tslab",
+      `${name}: kernelspec.name must be "tslab"`,
+    );
+    const code = nb.cells
+      .filter((c) => c.cell_type === "code")
+      .map((c) => [].concat(c.source as never).join(""))
+      .join("\n");
     const local = Array.from(code.matchAll(/from\s+"(\.{1,2}\/[^"]*)"/g), (m) => m[1]);
-    assert.deepEqual(local.filter((s) => s !== "./src"), [], `${name} must import the library only as "./src"`);
+    assert.deepEqual(
+      local.filter((s) => s !== "./src"),
+      [],
+      `${name} must import the library only as "./src"`,
+    );
   }
 });

@@ -54,8 +54,10 @@ export function unstrippedParts(nb: Notebook): string[] {
   const problems: string[] = [];
   nb.cells.forEach((cell, i) => {
     if (cell.cell_type !== "code") return;
-    if (Array.isArray(cell.outputs) && cell.outputs.length > 0) problems.push(`cell ${i}: ${cell.outputs.length} output(s)`);
-    if (cell.execution_count !== null && cell.execution_count !== undefined) problems.push(`cell ${i}: execution_count ${cell.execution_count}`);
+    if (Array.isArray(cell.outputs) && cell.outputs.length > 0)
+      problems.push(`cell ${i}: ${cell.outputs.length} output(s)`);
+    if (cell.execution_count !== null && cell.execution_count !== undefined)
+      problems.push(`cell ${i}: execution_count ${cell.execution_count}`);
     for (const k of VOLATILE_CELL_METADATA) {
       if (cell.metadata && k in cell.metadata) problems.push(`cell ${i}: metadata.${k}`);
     }
@@ -72,7 +74,8 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value as Record<string, unknown>).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
+    for (const k of Object.keys(value as Record<string, unknown>).sort())
+      out[k] = sortKeys((value as Record<string, unknown>)[k]);
     return out;
   }
   return value;
@@ -87,7 +90,11 @@ export function readNotebook(file: string): Notebook {
 }
 
 export function listNotebookFiles(dir: string = NOTEBOOKS_DIR): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Strips each file in place when it changes; returns the files that changed. */
@@ -107,7 +114,8 @@ export function stripFiles(files: string[]): string[] {
 function main(argv: string[]): void {
   const check = argv.includes("--check");
   const unknown = argv.filter((a) => a.startsWith("--") && a !== "--check");
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}; allowed: --check, then optional notebook paths`);
+  if (unknown.length > 0)
+    throw new Error(`unknown option ${unknown[0]}; allowed: --check, then optional notebook paths`);
   const given = argv.filter((a) => !a.startsWith("--"));
   const files = given.length > 0 ? given.map((f) => path.resolve(f)) : listNotebookFiles();
   if (check) {

@@ -17,8 +17,20 @@ import type { OptimizerName } from "../optim/registry";
 import { lineFigure } from "../notebook/plotly";
 import { loadReferenceResults } from "./reference_results";
 import {
-  claimSentence, distinctLines, experimentClaims, meanCurves, outcomeSentences, paperNetworkCosts, projectedProtocolHours, pSweepClaims, pSweepSeries,
-  overviewRows, rankingSentence, runSpeeds, settingCosts, verdictCounts,
+  claimSentence,
+  distinctLines,
+  experimentClaims,
+  meanCurves,
+  outcomeSentences,
+  paperNetworkCosts,
+  projectedProtocolHours,
+  pSweepClaims,
+  pSweepSeries,
+  overviewRows,
+  rankingSentence,
+  runSpeeds,
+  settingCosts,
+  verdictCounts,
 } from "./reference_report";
 import { checkClaims, collectExperiments, type RunRecord } from "./results_table";
 
@@ -26,13 +38,32 @@ import { checkClaims, collectExperiments, type RunRecord } from "./results_table
 function metrics(final: number, early = 0.9, steps = 63): MetricLine[] {
   return [0, 1].flatMap((epoch) => [
     { epoch, step: steps * (epoch + 1), split: "train" as const, loss: 0.1, acc: 0.97, lr: 0.1, wallMs: 1000 },
-    { epoch, step: steps * (epoch + 1), split: "test" as const, loss: 0.3, acc: epoch === 0 ? early : final, lr: 0.1, wallMs: 1100 },
+    {
+      epoch,
+      step: steps * (epoch + 1),
+      split: "test" as const,
+      loss: 0.3,
+      acc: epoch === 0 ? early : final,
+      lr: 0.1,
+      wallMs: 1100,
+    },
   ]);
 }
 
-function record(preset: string, optimizer: OptimizerName, seed: number, final: number, options: Record<string, unknown> = {}): RunRecord {
+function record(
+  preset: string,
+  optimizer: OptimizerName,
+  seed: number,
+  final: number,
+  options: Record<string, unknown> = {},
+): RunRecord {
   const config = presetConfig(preset, optimizer, { epochs: 2, testLimit: 10000, seed, optimizerOptions: options });
-  return { id: `${optimizer}-${seed}-${JSON.stringify(options)}`, config, status: { status: "finished" }, metrics: metrics(final) };
+  return {
+    id: `${optimizer}-${seed}-${JSON.stringify(options)}`,
+    config,
+    status: { status: "finished" },
+    metrics: metrics(final),
+  };
 }
 
 const three = (preset: string, o: OptimizerName, accs: number[], options: Record<string, unknown> = {}) =>
@@ -64,22 +95,42 @@ test("a sentence per claim says what its verdict says, including a contradiction
   });
   assert.equal(verdictCounts(claims), "4 supported, 1 contradicted");
   const amsgrad = claimSentence(claims[2], "fmnist-cnn");
-  assert.match(amsgrad, /^“Padam better than AMSGrad at the end” is contradicted on fmnist-cnn, against the paper: Padam .* vs AMSGrad .*: -3\.95 points higher; the 95 % interval \[-\d\.\d\d, -\d\.\d\d\] lies below 0\.$/);
-  assert.match(claimSentence(claims[0]), /^“Padam ≈ SGD-M at the end” is supported: .*\+0\.05 points higher; the 90 % interval .* lies within ±1\.00\.$/);
-  const few = checkClaims(collectExperiments([...three("fmnist-cnn", "sgd", [0.9, 0.91]), ...three("fmnist-cnn", "padam", [0.9, 0.91])])[0]);
-  assert.match(claimSentence(few[0]), /is inconclusive: .*too few seeds \(2 and 2; .*\), so these runs neither confirm nor refute it\.$/);
+  assert.match(
+    amsgrad,
+    /^“Padam better than AMSGrad at the end” is contradicted on fmnist-cnn, against the paper: Padam .* vs AMSGrad .*: -3\.95 points higher; the 95 % interval \[-\d\.\d\d, -\d\.\d\d\] lies below 0\.$/,
+  );
+  assert.match(
+    claimSentence(claims[0]),
+    /^“Padam ≈ SGD-M at the end” is supported: .*\+0\.05 points higher; the 90 % interval .* lies within ±1\.00\.$/,
+  );
+  const few = checkClaims(
+    collectExperiments([...three("fmnist-cnn", "sgd", [0.9, 0.91]), ...three("fmnist-cnn", "padam", [0.9, 0.91])])[0],
+  );
+  assert.match(
+    claimSentence(few[0]),
+    /is inconclusive: .*too few seeds \(2 and 2; .*\), so these runs neither confirm nor refute it\.$/,
+  );
   assert.match(claimSentence(few[1]), /is not measured: no final test accuracy of Adam\.$/);
 });
 
 test("the ranking sentence orders by the mean and compares with the paper's order", () => {
   const fmnist = rankingSentence(fourOptimizers("fmnist-cnn"));
   const order = ["AMSGrad 95.10", "Padam (p = 1/8) 91.15", "SGD-M 91.10", "Adam 85.10"].map((s) => fmnist.indexOf(s));
-  assert.ok(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])), fmnist);
-  assert.match(fmnist, /^Ranked by final test accuracy \(%\), highest first, mean \[95 % interval\]: AMSGrad 95\.10 \[\d+\.\d\d, \d+\.\d\d\] \(3 seeds\);/);
+  assert.ok(
+    order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])),
+    fmnist,
+  );
+  assert.match(
+    fmnist,
+    /^Ranked by final test accuracy \(%\), highest first, mean \[95 % interval\]: AMSGrad 95\.10 \[\d+\.\d\d, \d+\.\d\d\] \(3 seeds\);/,
+  );
   assert.doesNotMatch(fmnist, /paper/, "Fashion-MNIST has no paper row");
   // The paper's ResNet-18 row: SGD-M 95.0, Padam 94.94, AMSGrad 93.53, Adam 92.89 (ours put AMSGrad first).
   const cifar = rankingSentence(fourOptimizers("cifar10-resnet20"));
-  assert.match(cifar, /The paper \(CIFAR-10 ResNet-18\) orders them SGD-M 95, Padam \(p = 1\/8\) 94\.94, AMSGrad 93\.53, Adam 92\.89: a different order\.$/);
+  assert.match(
+    cifar,
+    /The paper \(CIFAR-10 ResNet-18\) orders them SGD-M 95, Padam \(p = 1\/8\) 94\.94, AMSGrad 93\.53, Adam 92\.89: a different order\.$/,
+  );
 });
 
 test("p-sweep claims test p = 1/8 against every other p, two-sided", () => {
@@ -89,12 +140,19 @@ test("p-sweep claims test p = 1/8 against every other p, two-sided", () => {
     ...three("fmnist-cnn", "padam", [0.9105, 0.9115, 0.9125], { partial: 0.0625, learningRate: 0.1 }),
   ])[0];
   const claims = pSweepClaims(exp);
-  assert.deepEqual(claims.map((c) => [c.claim, c.verdict]), [
-    ["p = 1/8 better than p = 1/4 at the end", "supported"],
-    ["p = 1/8 better than p = 1/16 at the end", "inconclusive"],
-  ]);
+  assert.deepEqual(
+    claims.map((c) => [c.claim, c.verdict]),
+    [
+      ["p = 1/8 better than p = 1/4 at the end", "supported"],
+      ["p = 1/8 better than p = 1/16 at the end", "inconclusive"],
+    ],
+  );
   assert.deepEqual(pSweepClaims(fourOptimizers("fmnist-cnn")), [], "one Padam setting: nothing to compare");
-  assert.deepEqual(experimentClaims(exp).map((c) => c.claim), claims.map((c) => c.claim), "one optimizer: the optimizer claims do not apply");
+  assert.deepEqual(
+    experimentClaims(exp).map((c) => c.claim),
+    claims.map((c) => c.claim),
+    "one optimizer: the optimizer claims do not apply",
+  );
   const [early, final] = pSweepSeries(exp);
   assert.deepEqual(Array.from(final.x), [0.0625, 0.125, 0.25]);
   [91.15, 91.1, 85.1].forEach((want, i) => assert.ok(Math.abs(final.y[i] - want) < 1e-9, `${final.y[i]} vs ${want}`));
@@ -121,7 +179,13 @@ test("full-protocol cost: epochs × (steps × s/step + evaluated images × s/ima
   assert.throws(() => projectedProtocolHours("no-such", 1, 1), /preset "no-such" is unknown/);
 });
 
-function writeRun(root: string, experiment: string, config: ExperimentConfig, lines: MetricLine[], wallMs: number): void {
+function writeRun(
+  root: string,
+  experiment: string,
+  config: ExperimentConfig,
+  lines: MetricLine[],
+  wallMs: number,
+): void {
   const id = runId(config, "wasm");
   const dir = new RunDir(join(root, experiment, id));
   mkdirSync(dir.dir, { recursive: true });
@@ -133,14 +197,23 @@ function writeRun(root: string, experiment: string, config: ExperimentConfig, li
 
 test("measured costs come from the committed runs' wall time and step counts", () => {
   const root = mkdtempSync(join(tmpdir(), "padam-report-"));
-  assert.match(paperNetworkCosts({ root }).line, /^No committed budget runs of the paper networks yet: create them with `npm run reproduce -- paper-networks`/);
+  assert.match(
+    paperNetworkCosts({ root }).line,
+    /^No committed budget runs of the paper networks yet: create them with `npm run reproduce -- paper-networks`/,
+  );
   const resnet18 = paperNetworkConfigs()[1];
   assert.equal(resnet18.preset, "cifar10-resnet18");
   // 40 steps in 80 s (2 s per step, 64 images/s); 1,000 test images in 10 s (0.01 s each).
-  writeRun(root, "paper-networks", resnet18, [
-    { epoch: 0, step: 40, split: "train", loss: 2, acc: 0.2, lr: 0.1, wallMs: 80000 },
-    { epoch: 0, step: 40, split: "test", loss: 2, acc: 0.2, lr: 0.1, wallMs: 90000 },
-  ], 90000);
+  writeRun(
+    root,
+    "paper-networks",
+    resnet18,
+    [
+      { epoch: 0, step: 40, split: "train", loss: 2, acc: 0.2, lr: 0.1, wallMs: 80000 },
+      { epoch: 0, step: 40, split: "test", loss: 2, acc: 0.2, lr: 0.1, wallMs: 90000 },
+    ],
+    90000,
+  );
   const { costs, missing, line } = paperNetworkCosts({ root });
   assert.deepEqual(missing, ["cifar10-vgg16", "cifar10-wrn16-4"]);
   assert.equal(costs.length, 1);
@@ -150,7 +223,13 @@ test("measured costs come from the committed runs' wall time and step counts", (
 
   // A final run of 126 steps in 0.5 h: 14.29 s per step.
   const [first] = finalConfigs(referenceExperiment("p-sweep-fmnist"));
-  writeRun(root, "p-sweep-fmnist", first, metrics(0.9, 0.8, 63).map((m) => ({ ...m, epoch: m.epoch })), 1.8e6);
+  writeRun(
+    root,
+    "p-sweep-fmnist",
+    first,
+    metrics(0.9, 0.8, 63).map((m) => ({ ...m, epoch: m.epoch })),
+    1.8e6,
+  );
   const r = loadReferenceResults("p-sweep-fmnist", { root });
   const [cost] = settingCosts(r);
   assert.equal(cost.runs, 1);
@@ -158,13 +237,22 @@ test("measured costs come from the committed runs' wall time and step counts", (
   assert.ok(Math.abs(cost.secondsPerStep - 1800 / 126) < 1e-9 && Math.abs(cost.hoursPerRun - 0.5) < 1e-9);
   assert.ok(outcomeSentences(r).some((s) => s.startsWith("1 of the 15 planned final runs are finished")));
   // The same run as a live grid result: 126 steps of 64 images in 1,800 s → 4.48 images/s.
-  const [speed] = runSpeeds([{ label: "Padam", config: first, result: { dir: join(root, "p-sweep-fmnist", runId(first, "wasm")), metrics: metrics(0.9) } }]);
+  const [speed] = runSpeeds([
+    {
+      label: "Padam",
+      config: first,
+      result: { dir: join(root, "p-sweep-fmnist", runId(first, "wasm")), metrics: metrics(0.9) },
+    },
+  ]);
   assert.equal(speed.unit, "images");
   assert.ok(Math.abs(speed.examplesPerSecond - (64 * 126) / 1800) < 1e-9, String(speed.examplesPerSecond));
   // ptb-lstm: 4 optimizers × 3 seeds planned even before any tuning run has chosen an lr.
   const [row] = overviewRows([loadReferenceResults("ptb-lstm", { root })]);
   assert.equal(row["final runs finished / planned"], "0 / 12");
-  assert.equal(row.provenance, "No committed results for ptb-lstm yet: create them with npm run reproduce -- ptb-lstm.");
+  assert.equal(
+    row.provenance,
+    "No committed results for ptb-lstm yet: create them with npm run reproduce -- ptb-lstm.",
+  );
   assert.deepEqual(outcomeSentences(loadReferenceResults("ptb-lstm", { root })), [
     "No committed results for ptb-lstm yet: create them with `npm run reproduce -- ptb-lstm`.",
   ]);

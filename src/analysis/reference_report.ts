@@ -18,7 +18,14 @@ import { experimentRunsDir } from "../experiment/reproduce";
 import { RunDir, scanRuns, type MetricLine } from "../experiment/store";
 import type { Figure, LineSeries } from "../notebook/plotly";
 import type { ReferenceResults } from "./reference_results";
-import { checkClaims, formatStat, paperReference, type ClaimCheck, type Experiment, type StatKey } from "./results_table";
+import {
+  checkClaims,
+  formatStat,
+  paperReference,
+  type ClaimCheck,
+  type Experiment,
+  type StatKey,
+} from "./results_table";
 import { FULL_TEST_SET_SIZE, testDifference } from "./statistics";
 
 // ---------------------------------------------------------------------------------------------
@@ -69,10 +76,15 @@ export function rankingStat(exp: Experiment): StatKey {
 export function rankingSentence(exp: Experiment, digits = 2): string {
   const stat = rankingStat(exp);
   const lower = stat === "finalTestPpl";
-  const ranked = exp.groups.filter((g) => g.stats[stat]).sort((a, b) => (lower ? 1 : -1) * (a.stats[stat]!.mean - b.stats[stat]!.mean));
+  const ranked = exp.groups
+    .filter((g) => g.stats[stat])
+    .sort((a, b) => (lower ? 1 : -1) * (a.stats[stat]!.mean - b.stats[stat]!.mean));
   if (ranked.length === 0) return "No finished run to rank yet.";
   const what = lower ? "test perplexity, lowest first" : "final test accuracy (%), highest first";
-  const items = ranked.map((g) => `${g.label} ${formatStat(g.stats[stat], digits)} (${g.stats[stat]!.n} seed${g.stats[stat]!.n === 1 ? "" : "s"})`);
+  const items = ranked.map(
+    (g) =>
+      `${g.label} ${formatStat(g.stats[stat], digits)} (${g.stats[stat]!.n} seed${g.stats[stat]!.n === 1 ? "" : "s"})`,
+  );
   let text = `Ranked by ${what}, mean [95 % interval]: ${items.join("; ")}.`;
   const ref = paperReference(exp);
   const inPaper = ranked.filter((g) => ref?.row[g.optimizer] !== undefined && g.optimizerVariant === "");
@@ -94,16 +106,25 @@ export function outcomeSentences(r: ReferenceResults): string[] {
   if (r.experiments.length === 0) {
     const done = r.tuning.filter((t) => t.status !== "missing").length;
     if (done === 0) return [r.provenanceLine];
-    return [`No final run yet: ${done} of the ${r.tuning.length} tuning runs are done; the final runs of each optimizer start once its whole grid is done (\`npm run reproduce -- ${r.experiment.name}\`).`];
+    return [
+      `No final run yet: ${done} of the ${r.tuning.length} tuning runs are done; the final runs of each optimizer start once its whole grid is done (\`npm run reproduce -- ${r.experiment.name}\`).`,
+    ];
   }
   const out: string[] = [];
   for (const exp of r.experiments) {
     out.push(rankingSentence(exp));
     const claims = experimentClaims(exp);
-    if (claims.length) out.push(`The paper's claims on these runs: ${verdictCounts(claims)}.`, ...claims.map((c) => claimSentence(c)));
+    if (claims.length)
+      out.push(`The paper's claims on these runs: ${verdictCounts(claims)}.`, ...claims.map((c) => claimSentence(c)));
   }
-  if (r.stale.length) out.push(`${r.stale.length} committed run(s) were made by sources that differ from today's and are left out until re-run or verified: ${r.stale.join(", ")}.`);
-  if (r.finished < plannedFinalRuns(r)) out.push(`${r.finished} of the ${plannedFinalRuns(r)} planned final runs are finished; the rest are still to come from \`npm run reproduce -- ${r.experiment.name}\`.`);
+  if (r.stale.length)
+    out.push(
+      `${r.stale.length} committed run(s) were made by sources that differ from today's and are left out until re-run or verified: ${r.stale.join(", ")}.`,
+    );
+  if (r.finished < plannedFinalRuns(r))
+    out.push(
+      `${r.finished} of the ${plannedFinalRuns(r)} planned final runs are finished; the rest are still to come from \`npm run reproduce -- ${r.experiment.name}\`.`,
+    );
   return out;
 }
 
@@ -139,9 +160,20 @@ export function overviewRows(results: readonly ReferenceResults[]): Record<strin
 
 /** Every applicable claim of every experiment of `results`, one row each, for a summary table. */
 export function claimRows(results: readonly ReferenceResults[]): Record<string, string>[] {
-  return results.flatMap((r) => r.experiments.flatMap((exp) => experimentClaims(exp).map((c) => ({
-    experiment: r.experiment.name, claim: c.claim, verdict: c.verdict, interval: c.interval, measured: c.measured, test: c.test, paper: c.paper, reason: c.reason,
-  }))));
+  return results.flatMap((r) =>
+    r.experiments.flatMap((exp) =>
+      experimentClaims(exp).map((c) => ({
+        experiment: r.experiment.name,
+        claim: c.claim,
+        verdict: c.verdict,
+        interval: c.interval,
+        measured: c.measured,
+        test: c.test,
+        paper: c.paper,
+        reason: c.reason,
+      })),
+    ),
+  );
 }
 
 /**
@@ -149,11 +181,19 @@ export function claimRows(results: readonly ReferenceResults[]): Record<string, 
  * the half-width of the 95 % interval as error bar (none for one seed), for a p-sweep experiment.
  */
 export function pSweepSeries(exp: Experiment): LineSeries[] {
-  const gs = exp.groups.filter((g) => g.optimizer === "padam" && g.partial !== undefined).sort((a, b) => a.partial! - b.partial!);
+  const gs = exp.groups
+    .filter((g) => g.optimizer === "padam" && g.partial !== undefined)
+    .sort((a, b) => a.partial! - b.partial!);
   const series = (key: "earlyTestAcc" | "finalTestAcc", name: string): LineSeries => {
     const have = gs.filter((g) => g.stats[key]);
     const half = (g: (typeof gs)[number]) => (g.stats[key]!.n > 1 ? g.stats[key]!.ci[1] - g.stats[key]!.mean : NaN);
-    return { name, x: have.map((g) => g.partial!), y: have.map((g) => g.stats[key]!.mean), error: have.map(half), mode: "lines+markers" };
+    return {
+      name,
+      x: have.map((g) => g.partial!),
+      y: have.map((g) => g.stats[key]!.mean),
+      error: have.map(half),
+      mode: "lines+markers",
+    };
   };
   return [series("earlyTestAcc", "after the first epoch"), series("finalTestAcc", "final")];
 }
@@ -171,18 +211,21 @@ export function pSweepClaims(exp: Experiment): ClaimCheck[] {
   const best = padam.find((g) => g.partial === PAPER_BEST_P);
   if (!best || padam.length < 2) return [];
   const a = best.stats.finalTestAcc!;
-  return padam.filter((g) => g !== best).map((g) => {
-    const b = g.stats.finalTestAcc!;
-    const d = testDifference(a, b);
-    return {
-      claim: `p = 1/8 better than p = ${fraction(g.partial!)} at the end`,
-      test: "difference ≠ 0: 95 % Welch interval",
-      paper: "p-sweep figure (CIFAR, ResNet): p = 1/8 best at lr 0.1",
-      measured: `${best.label} ${formatStat(a)} (${a.n} seeds) vs ${g.label} ${formatStat(b)} (${b.n} seeds): ${signed(a.mean - b.mean)} points higher`,
-      interval: Number.isNaN(d.ci[0]) ? "" : `95 % [${signed(d.ci[0])}, ${signed(d.ci[1])}]`,
-      verdict: d.verdict, reason: d.reason,
-    };
-  });
+  return padam
+    .filter((g) => g !== best)
+    .map((g) => {
+      const b = g.stats.finalTestAcc!;
+      const d = testDifference(a, b);
+      return {
+        claim: `p = 1/8 better than p = ${fraction(g.partial!)} at the end`,
+        test: "difference ≠ 0: 95 % Welch interval",
+        paper: "p-sweep figure (CIFAR, ResNet): p = 1/8 best at lr 0.1",
+        measured: `${best.label} ${formatStat(a)} (${a.n} seeds) vs ${g.label} ${formatStat(b)} (${b.n} seeds): ${signed(a.mean - b.mean)} points higher`,
+        interval: Number.isNaN(d.ci[0]) ? "" : `95 % [${signed(d.ci[0])}, ${signed(d.ci[1])}]`,
+        verdict: d.verdict,
+        reason: d.reason,
+      };
+    });
 }
 
 const signed = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(2);
@@ -195,15 +238,38 @@ const signed = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(2);
  * Per setting of `exp`, the mean over its seeds of `quantity` on `split` per epoch (accuracy and
  * error in percent), as line series; an epoch counts only where every seed has a value.
  */
-export function meanCurves(exp: Experiment, split: MetricLine["split"], quantity: "loss" | "acc" | "error" | "ppl"): LineSeries[] {
+export function meanCurves(
+  exp: Experiment,
+  split: MetricLine["split"],
+  quantity: "loss" | "acc" | "error" | "ppl",
+): LineSeries[] {
   const value = (m: MetricLine) =>
-    quantity === "loss" ? m.loss : quantity === "ppl" ? m.ppl : m.acc === undefined ? undefined : quantity === "acc" ? 100 * m.acc : 100 * (1 - m.acc);
-  return exp.groups.filter((g) => g.runs.length > 0).map((g) => {
-    const perRun = g.runs.map((r) => new Map(r.metrics.filter((m) => m.split === split).map((m) => [m.epoch, value(m)])));
-    const epochs = [...perRun[0].keys()].filter((e) => perRun.every((m) => typeof m.get(e) === "number")).sort((a, b) => a - b);
-    const y = epochs.map((e) => perRun.reduce((s, m) => s + (m.get(e) as number), 0) / perRun.length);
-    return { name: `${g.label} (${g.runs.length} seed${g.runs.length === 1 ? "" : "s"})`, x: epochs.map((e) => e + 1), y, mode: "lines+markers" as const };
-  });
+    quantity === "loss"
+      ? m.loss
+      : quantity === "ppl"
+        ? m.ppl
+        : m.acc === undefined
+          ? undefined
+          : quantity === "acc"
+            ? 100 * m.acc
+            : 100 * (1 - m.acc);
+  return exp.groups
+    .filter((g) => g.runs.length > 0)
+    .map((g) => {
+      const perRun = g.runs.map(
+        (r) => new Map(r.metrics.filter((m) => m.split === split).map((m) => [m.epoch, value(m)])),
+      );
+      const epochs = [...perRun[0].keys()]
+        .filter((e) => perRun.every((m) => typeof m.get(e) === "number"))
+        .sort((a, b) => a - b);
+      const y = epochs.map((e) => perRun.reduce((s, m) => s + (m.get(e) as number), 0) / perRun.length);
+      return {
+        name: `${g.label} (${g.runs.length} seed${g.runs.length === 1 ? "" : "s"})`,
+        x: epochs.map((e) => e + 1),
+        y,
+        mode: "lines+markers" as const,
+      };
+    });
 }
 
 const DASHES = ["solid", "dash", "dot", "dashdot"] as const;
@@ -250,17 +316,26 @@ export interface SettingCost {
  * divided by its step count. Runs without provenance are left out.
  */
 export function settingCosts(r: ReferenceResults): SettingCost[] {
-  return r.experiments.flatMap((exp) => exp.groups.flatMap((g) => {
-    const measured = g.runs
-      .map((run) => ({ wallMs: new RunDir(join(r.dir, run.id)).provenance()?.wallMs, steps: lastStep(run.metrics) }))
-      .filter((m): m is { wallMs: number; steps: number } => typeof m.wallMs === "number" && m.wallMs > 0 && m.steps > 0);
-    if (measured.length === 0) return [];
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    return [{
-      setting: g.label, runs: measured.length, steps: Math.round(mean(measured.map((m) => m.steps))),
-      secondsPerStep: mean(measured.map((m) => m.wallMs / 1000 / m.steps)), hoursPerRun: mean(measured.map((m) => m.wallMs / 3.6e6)),
-    }];
-  }));
+  return r.experiments.flatMap((exp) =>
+    exp.groups.flatMap((g) => {
+      const measured = g.runs
+        .map((run) => ({ wallMs: new RunDir(join(r.dir, run.id)).provenance()?.wallMs, steps: lastStep(run.metrics) }))
+        .filter(
+          (m): m is { wallMs: number; steps: number } => typeof m.wallMs === "number" && m.wallMs > 0 && m.steps > 0,
+        );
+      if (measured.length === 0) return [];
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      return [
+        {
+          setting: g.label,
+          runs: measured.length,
+          steps: Math.round(mean(measured.map((m) => m.steps))),
+          secondsPerStep: mean(measured.map((m) => m.wallMs / 1000 / m.steps)),
+          hoursPerRun: mean(measured.map((m) => m.wallMs / 3.6e6)),
+        },
+      ];
+    }),
+  );
 }
 
 /** One paper network's budget run and what its full protocol would cost at the measured speed. */
@@ -292,17 +367,23 @@ export interface NetworkCost {
  */
 export function projectedProtocolHours(preset: string, secondsPerStep: number, secondsPerEvalImage: number): number {
   const p = PRESETS[preset];
-  if (!p) throw new Error(`projectedProtocolHours: preset ${JSON.stringify(preset)} is unknown; allowed: a name of PRESETS`);
+  if (!p)
+    throw new Error(`projectedProtocolHours: preset ${JSON.stringify(preset)} is unknown; allowed: a name of PRESETS`);
   const trainSize = p.trainSize;
   const testSize = FULL_TEST_SET_SIZE[p.base.dataset];
-  if (trainSize === undefined || testSize === undefined) throw new Error(`projectedProtocolHours: preset ${preset} has no fixed training or test set size`);
+  if (trainSize === undefined || testSize === undefined)
+    throw new Error(`projectedProtocolHours: preset ${preset} has no fixed training or test set size`);
   const steps = Math.ceil(trainSize / p.base.batchSize);
   const evalImages = testSize + (p.base.trainMetrics === "second-pass" ? trainSize : 0);
   return (p.base.epochs * (steps * secondsPerStep + evalImages * secondsPerEvalImage)) / 3600;
 }
 
 /** One budget run's cost from its records: the train record's wall time and the test record's. */
-function networkCost(config: ExperimentConfig, metrics: readonly MetricLine[], machine: string): NetworkCost | undefined {
+function networkCost(
+  config: ExperimentConfig,
+  metrics: readonly MetricLine[],
+  machine: string,
+): NetworkCost | undefined {
   const train = metrics.find((m) => m.split === "train" && m.epoch === 0);
   const test = metrics.find((m) => m.split === "test" && m.epoch === 0);
   if (!train || !test || !(train.step > 0) || !(test.wallMs > train.wallMs)) return undefined;
@@ -310,9 +391,15 @@ function networkCost(config: ExperimentConfig, metrics: readonly MetricLine[], m
   const secondsPerEvalImage = (test.wallMs - train.wallMs) / 1000 / (config.testLimit as number);
   const preset = config.preset as string;
   return {
-    preset, model: config.model, batchSize: config.batchSize, steps: train.step, secondsPerStep,
-    imagesPerSecond: config.batchSize / secondsPerStep, secondsPerEvalImage,
-    projectedHours: projectedProtocolHours(preset, secondsPerStep, secondsPerEvalImage), machine,
+    preset,
+    model: config.model,
+    batchSize: config.batchSize,
+    steps: train.step,
+    secondsPerStep,
+    imagesPerSecond: config.batchSize / secondsPerStep,
+    secondsPerEvalImage,
+    projectedHours: projectedProtocolHours(preset, secondsPerStep, secondsPerEvalImage),
+    machine,
   };
 }
 
@@ -321,7 +408,11 @@ function networkCost(config: ExperimentConfig, metrics: readonly MetricLine[], m
  * paper-networks`): measured throughput and projected full-protocol cost per network, and the
  * networks with no finished budget run yet. `root` overrides `results/`.
  */
-export function paperNetworkCosts(options: { root?: string } = {}): { costs: NetworkCost[]; missing: string[]; line: string } {
+export function paperNetworkCosts(options: { root?: string } = {}): {
+  costs: NetworkCost[];
+  missing: string[];
+  line: string;
+} {
   const dir = experimentRunsDir("paper-networks", options.root);
   const { runs } = existsSync(dir) ? scanRuns(dir) : { runs: [] };
   const costs: NetworkCost[] = [];
@@ -329,15 +420,19 @@ export function paperNetworkCosts(options: { root?: string } = {}): { costs: Net
   for (const config of paperNetworkConfigs()) {
     const run = runs.find((r) => canonicalJson(r.config) === canonicalJson(config) && r.status?.status === "finished");
     const p = run && new RunDir(run.dir).provenance();
-    const machine = p ? `${p.backend?.name ?? "?"}, ${p.backend?.threads ?? "?"} thread(s), ${p.machine.cores}-core ${p.machine.cpu}` : "";
+    const machine = p
+      ? `${p.backend?.name ?? "?"}, ${p.backend?.threads ?? "?"} thread(s), ${p.machine.cores}-core ${p.machine.cpu}`
+      : "";
     const cost = run && networkCost(config, run.metrics, machine);
     if (cost) costs.push(cost);
     else missing.push(config.preset as string);
   }
-  const line = costs.length === 0
-    ? `No committed budget runs of the paper networks yet: create them with \`npm run reproduce -- paper-networks\` (${PAPER_NETWORK_BUDGET.steps} steps each).`
-    : `Measured on ${[...new Set(costs.map((c) => c.machine))].join(" / ")}: ${costs.length} of ${costs.length + missing.length} networks` +
-      (missing.length ? ` (not yet: ${missing.join(", ")})` : "") + ".";
+  const line =
+    costs.length === 0
+      ? `No committed budget runs of the paper networks yet: create them with \`npm run reproduce -- paper-networks\` (${PAPER_NETWORK_BUDGET.steps} steps each).`
+      : `Measured on ${[...new Set(costs.map((c) => c.machine))].join(" / ")}: ${costs.length} of ${costs.length + missing.length} networks` +
+        (missing.length ? ` (not yet: ${missing.join(", ")})` : "") +
+        ".";
   return { costs, missing, line };
 }
 
@@ -356,14 +451,24 @@ export interface RunSpeed {
  * Measured speed of runs just trained or reused (as `runGrid` returns them): wall time from each
  * run's provenance over its last step. Runs without provenance or steps are left out.
  */
-export function runSpeeds(runs: readonly { label: string; config: ExperimentConfig; result: { dir: string; metrics: readonly MetricLine[] } }[]): RunSpeed[] {
+export function runSpeeds(
+  runs: readonly { label: string; config: ExperimentConfig; result: { dir: string; metrics: readonly MetricLine[] } }[],
+): RunSpeed[] {
   return runs.flatMap(({ label, config, result }) => {
     const wallMs = new RunDir(result.dir).provenance()?.wallMs;
     const steps = lastStep(result.metrics);
     if (!(typeof wallMs === "number" && wallMs > 0 && steps > 0)) return [];
     const language = config.dataset === "ptb";
-    const perStep = config.batchSize * (language ? config.bptt ?? 1 : 1);
+    const perStep = config.batchSize * (language ? (config.bptt ?? 1) : 1);
     const secondsPerStep = wallMs / 1000 / steps;
-    return [{ run: label, steps, secondsPerStep, examplesPerSecond: perStep / secondsPerStep, unit: language ? "tokens" as const : "images" as const }];
+    return [
+      {
+        run: label,
+        steps,
+        secondsPerStep,
+        examplesPerSecond: perStep / secondsPerStep,
+        unit: language ? ("tokens" as const) : ("images" as const),
+      },
+    ];
   });
 }

@@ -13,7 +13,12 @@ import { finalConfigs, referenceExperiment } from "../experiment/reference";
 import { RunDir, runId } from "../experiment/store";
 import { loadReferenceResults } from "./reference_results";
 
-function writeRun(root: string, config: ReturnType<typeof finalConfigs>[number], testAcc: number, stale = false): string {
+function writeRun(
+  root: string,
+  config: ReturnType<typeof finalConfigs>[number],
+  testAcc: number,
+  stale = false,
+): string {
   const id = runId(config, "wasm");
   const dir = new RunDir(join(root, "p-sweep-fmnist", id));
   mkdirSync(dir.dir, { recursive: true });
@@ -35,7 +40,10 @@ test("committed runs are grouped over seeds; a run made by other sources is stal
   const root = mkdtempSync(join(tmpdir(), "padam-reference-"));
   const empty = loadReferenceResults("p-sweep-fmnist", { root });
   assert.equal(empty.experiments.length, 0);
-  assert.match(empty.provenanceLine, /No committed results for p-sweep-fmnist yet: create them with `npm run reproduce -- p-sweep-fmnist`/);
+  assert.match(
+    empty.provenanceLine,
+    /No committed results for p-sweep-fmnist yet: create them with `npm run reproduce -- p-sweep-fmnist`/,
+  );
 
   const configs = finalConfigs(referenceExperiment("p-sweep-fmnist"));
   assert.equal(configs.length, 5 * 3);
@@ -50,10 +58,21 @@ test("committed runs are grouped over seeds; a run made by other sources is stal
   assert.equal(r.stale.length, 1);
   assert.equal(r.experiments.length, 1);
   const groups = r.experiments[0].groups;
-  assert.deepEqual(groups.map((g) => g.seeds), [[0, 1, 2], [0, 1]]);
+  assert.deepEqual(
+    groups.map((g) => g.seeds),
+    [
+      [0, 1, 2],
+      [0, 1],
+    ],
+  );
   // mean of 90, 91, 92 % = 91 %
   assert.ok(Math.abs(groups[0].stats.finalTestAcc!.mean - 91) < 1e-9);
   assert.ok(Math.abs(r.trainingHours - 3) < 1e-9, "six runs of half an hour");
-  assert.match(r.provenanceLine, new RegExp(`Reference results \\(6 runs\\) made \\d{4}-\\d\\d-\\d\\d at revision .*; 3\\.0 h of training in all\\.`));
+  assert.match(
+    r.provenanceLine,
+    new RegExp(
+      `Reference results \\(6 runs\\) made \\d{4}-\\d\\d-\\d\\d at revision .*; 3\\.0 h of training in all\\.`,
+    ),
+  );
   assert.notEqual(sourceHash(), "0000000000000000");
 });

@@ -39,12 +39,20 @@ function matching(runs: StoredRun[], configs: ExperimentConfig[]): StoredRun[] {
   return runs.filter((r) => wanted.has(canonicalJson(r.config)));
 }
 
-function describeProvenance(name: string, all: StoredRun[], provenances: (Provenance | undefined)[], hours: number): string {
+function describeProvenance(
+  name: string,
+  all: StoredRun[],
+  provenances: (Provenance | undefined)[],
+  hours: number,
+): string {
   const known = provenances.filter((p): p is Provenance => p !== undefined);
-  if (known.length === 0) return `No committed results for ${name} yet: create them with \`npm run reproduce -- ${name}\`.`;
+  if (known.length === 0)
+    return `No committed results for ${name} yet: create them with \`npm run reproduce -- ${name}\`.`;
   const dates = known.map((p) => p.created.slice(0, 10)).sort();
   const revisions = [...new Set(known.map((p) => (p.revision ?? "unknown").slice(0, 7) + (p.dirty ? "+changes" : "")))];
-  const backends = [...new Set(known.map((p) => `${p.backend?.name ?? "?"} with ${p.backend?.threads ?? "?"} thread(s)`))];
+  const backends = [
+    ...new Set(known.map((p) => `${p.backend?.name ?? "?"} with ${p.backend?.threads ?? "?"} thread(s)`)),
+  ];
   const machines = [...new Set(known.map((p) => `${p.machine.cores}-core ${p.machine.cpu}`))];
   const span = dates[0] === dates[dates.length - 1] ? dates[0] : `${dates[0]} to ${dates[dates.length - 1]}`;
   return (
@@ -64,7 +72,9 @@ export function loadReferenceResults(name: string, options: { root?: string } = 
   const provenances = runs.map((r) => new RunDir(r.dir).provenance());
   const stale = runs.filter((_, i) => freshness(provenances[i]) === "stale").map((r) => r.id);
   const current = finals.filter((r) => !stale.includes(r.id));
-  const experiments = collectExperiments(current.map((r) => ({ id: r.id, config: r.config, status: r.status, metrics: r.metrics })));
+  const experiments = collectExperiments(
+    current.map((r) => ({ id: r.id, config: r.config, status: r.status, metrics: r.metrics })),
+  );
   const trainingHours = provenances.reduce((h, p) => h + (p?.wallMs ?? 0), 0) / 3.6e6;
   return {
     experiment,

@@ -8,13 +8,27 @@ import { listRuns, RunDir, runId } from "../experiment/store";
 import type { MetricLine } from "../experiment/store";
 import type { OptimizerName } from "../optim/registry";
 import {
-  checkClaims, collectExperiments, comparisonRows, describeOverrides, formatStat, paperReference, type RunRecord,
+  checkClaims,
+  collectExperiments,
+  comparisonRows,
+  describeOverrides,
+  formatStat,
+  paperReference,
+  type RunRecord,
 } from "./results_table";
 import { seedRows, spreadFigure } from "./seed_spread";
 import { runNumbers, seedStat } from "./statistics";
 
 /** A fake finished run whose test accuracy goes from `early` to `final` (fractions). */
-function run(preset: string, optimizer: OptimizerName, seed: number, early: number, final: number, overrides: Record<string, unknown> = {}, status: "finished" | "diverged" | "running" = "finished"): RunRecord {
+function run(
+  preset: string,
+  optimizer: OptimizerName,
+  seed: number,
+  early: number,
+  final: number,
+  overrides: Record<string, unknown> = {},
+  status: "finished" | "diverged" | "running" = "finished",
+): RunRecord {
   const config = presetConfig(preset, optimizer, { seed, ...overrides });
   const metrics: MetricLine[] = [
     { epoch: 0, step: 10, split: "train", loss: 2, acc: early - 0.1, lr: 0.1, wallMs: 1000 },
@@ -52,10 +66,10 @@ describe("runNumbers", () => {
 describe("collectExperiments", () => {
   test("groups by preset setting and optimizer, averages over seeds, keeps settings apart", () => {
     const runs = [
-      run("cifar10-resnet20", "sgd", 0, 0.3, 0.50),
+      run("cifar10-resnet20", "sgd", 0, 0.3, 0.5),
       run("cifar10-resnet20", "sgd", 1, 0.3, 0.54),
       run("cifar10-resnet20", "padam", 0, 0.4, 0.52),
-      run("cifar10-resnet20", "adam", 0, 0.45, 0.40, {}, "diverged"),
+      run("cifar10-resnet20", "adam", 0, 0.45, 0.4, {}, "diverged"),
       run("cifar10-resnet20", "sgd", 0, 0.3, 0.6, { epochs: 3 }),
       run("fmnist-cnn", "sgd", 0, 0.7, 0.8),
     ];
@@ -63,7 +77,10 @@ describe("collectExperiments", () => {
     assert.equal(exps.length, 3);
     const main = exps.find((e) => e.preset === "cifar10-resnet20" && e.variant === "")!;
     assert.ok(main, "the preset's own setting is one experiment");
-    assert.deepEqual(main.groups.map((g) => g.optimizer), ["sgd", "adam", "padam"]);
+    assert.deepEqual(
+      main.groups.map((g) => g.optimizer),
+      ["sgd", "adam", "padam"],
+    );
     const sgd = main.groups[0];
     assert.deepEqual(sgd.seeds, [0, 1]);
     assert.ok(Math.abs(sgd.stats.finalTestAcc!.mean - 52) < 1e-9);
@@ -71,28 +88,40 @@ describe("collectExperiments", () => {
     assert.deepEqual(sgd.stats.finalTestAcc!.values.map(Math.round), [50, 54], "every seed's value is kept");
     assert.deepEqual(sgd.stats.finalTestAcc!.seeds, [0, 1]);
     // The preset tests on 1,000 images: 100 · sqrt(0.52 · 0.48 / 1000) = 1.580 points.
-    assert.ok(Math.abs(sgd.stats.finalTestAcc!.testSe! - 1.580) < 1e-3);
+    assert.ok(Math.abs(sgd.stats.finalTestAcc!.testSe! - 1.58) < 1e-3);
     assert.equal(sgd.stats.finalTrainLoss!.testSe, undefined, "no binomial error on a loss");
     assert.equal(main.groups[1].diverged, 1);
     assert.equal(main.groups[1].stats.finalTestAcc, undefined);
     const longer = exps.find((e) => e.variant === "epochs 3")!;
     assert.equal(longer.groups.length, 1);
     assert.equal(exps[exps.length - 1].preset, "fmnist-cnn", "same scale: presets in name order");
-    assert.deepEqual(collectExperiments(runs, { presets: ["fmnist-cnn"] }).map((e) => e.preset), ["fmnist-cnn"]);
+    assert.deepEqual(
+      collectExperiments(runs, { presets: ["fmnist-cnn"] }).map((e) => e.preset),
+      ["fmnist-cnn"],
+    );
     assert.deepEqual(collectExperiments([]), []);
   });
 
   test("an optimizer override is its own group, and its label names the variant", () => {
-    const exps = collectExperiments([run("cifar10-resnet20", "adam", 0, 0.3, 0.5), run("cifar10-resnet20", "adam", 0, 0.1, 0.1, { optimizerOptions: { learningRate: 0.1 } })]);
+    const exps = collectExperiments([
+      run("cifar10-resnet20", "adam", 0, 0.3, 0.5),
+      run("cifar10-resnet20", "adam", 0, 0.1, 0.1, { optimizerOptions: { learningRate: 0.1 } }),
+    ]);
     assert.equal(exps.length, 1);
     assert.deepEqual(exps[0].groups.map((g) => g.optimizerVariant).sort(), ["", "lr 0.1"]);
     assert.deepEqual(exps[0].groups.map((g) => g.label).sort(), ["Adam (lr 0.001)", "Adam (lr 0.1)"]);
-    const [alone] = collectExperiments([run("cifar10-resnet20", "adam", 0, 0.1, 0.1, { optimizerOptions: { learningRate: 0.1 } })]);
+    const [alone] = collectExperiments([
+      run("cifar10-resnet20", "adam", 0, 0.1, 0.1, { optimizerOptions: { learningRate: 0.1 } }),
+    ]);
     assert.equal(alone.groups[0].label, "Adam (lr 0.1)", "a non-default setting is named even without a sibling");
   });
   test("a seed run twice (the same config on two backends) counts once", () => {
     const a = run("cifar10-resnet20", "sgd", 0, 0.3, 0.5);
-    const [exp] = collectExperiments([a, { ...a, id: runId(a.config, "wasm") }, run("cifar10-resnet20", "sgd", 1, 0.3, 0.6)]);
+    const [exp] = collectExperiments([
+      a,
+      { ...a, id: runId(a.config, "wasm") },
+      run("cifar10-resnet20", "sgd", 1, 0.3, 0.6),
+    ]);
     assert.deepEqual(exp.groups[0].seeds, [0, 1]);
     assert.equal(exp.groups[0].repeatedSeeds, 1);
     assert.equal(exp.groups[0].stats.finalTestAcc!.n, 2);
@@ -104,9 +133,21 @@ describe("collectExperiments", () => {
       const { preset: _p, ...config } = r.config;
       return { ...r, config };
     };
-    const [exp] = collectExperiments([custom("adam", 0.001, 0), custom("adam", 0.1, 0), custom("padam", 0.1, 0), custom("padam", 0.01, 0), custom("sgd", 0.1, 0)]);
+    const [exp] = collectExperiments([
+      custom("adam", 0.001, 0),
+      custom("adam", 0.1, 0),
+      custom("padam", 0.1, 0),
+      custom("padam", 0.01, 0),
+      custom("sgd", 0.1, 0),
+    ]);
     assert.equal(exp.scale, "custom");
-    assert.deepEqual(exp.groups.map((g) => g.label).sort(), ["Adam (lr 0.001)", "Adam (lr 0.1)", "Padam (p = 1/8, lr 0.01)", "Padam (p = 1/8, lr 0.1)", "SGD-M"]);
+    assert.deepEqual(exp.groups.map((g) => g.label).sort(), [
+      "Adam (lr 0.001)",
+      "Adam (lr 0.1)",
+      "Padam (p = 1/8, lr 0.01)",
+      "Padam (p = 1/8, lr 0.1)",
+      "SGD-M",
+    ]);
   });
 
   test("reads runs written to a runs directory", () => {
@@ -120,7 +161,13 @@ describe("collectExperiments", () => {
       }
       const exps = collectExperiments(listRuns(dir));
       assert.equal(exps.length, 1);
-      assert.deepEqual(exps[0].groups.map((g) => [g.optimizer, g.seeds]), [["sgd", [0]], ["padam", [2]]]);
+      assert.deepEqual(
+        exps[0].groups.map((g) => [g.optimizer, g.seeds]),
+        [
+          ["sgd", [0]],
+          ["padam", [2]],
+        ],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -129,7 +176,13 @@ describe("collectExperiments", () => {
 
 describe("describeOverrides", () => {
   test("names experiment and optimizer fields that differ from the preset", () => {
-    const d = describeOverrides(presetConfig("cifar10-resnet20", "padam", { epochs: 3, trainLimit: 400, optimizerOptions: { partial: 0.25, learningRate: 0.01 } }));
+    const d = describeOverrides(
+      presetConfig("cifar10-resnet20", "padam", {
+        epochs: 3,
+        trainLimit: 400,
+        optimizerOptions: { partial: 0.25, learningRate: 0.01 },
+      }),
+    );
     assert.equal(d.experiment, "epochs 3, trainLimit 400");
     assert.equal(d.optimizer, "lr 0.01", "p is part of the label, not the variant");
     assert.deepEqual(describeOverrides(presetConfig("fmnist-cnn", "sgd")), { experiment: "", optimizer: "" });
@@ -139,17 +192,37 @@ describe("describeOverrides", () => {
 describe("paperReference and comparisonRows", () => {
   test("paper presets get their own row, CPU presets the nearest one", () => {
     // The rows as the paper's tables print them (docs/paper-notes.md §7.1).
-    assert.deepEqual(paperReference({ preset: "cifar10-vgg16" })!.row, { sgd: 93.71, adam: 92.21, amsgrad: 92.54, adamw: 93.54, yogi: 92.94, adabound: 93.28, padam: 93.78 });
+    assert.deepEqual(paperReference({ preset: "cifar10-vgg16" })!.row, {
+      sgd: 93.71,
+      adam: 92.21,
+      amsgrad: 92.54,
+      adamw: 93.54,
+      yogi: 92.94,
+      adabound: 93.28,
+      padam: 93.78,
+    });
     assert.equal(paperReference({ preset: "cifar10-vgg16" })!.sameProtocol, true);
     assert.equal(paperReference({ preset: "cifar10-resnet20" })!.sameProtocol, false);
     assert.equal(paperReference({ preset: "cifar10-vgg16", scale: "reduced" })!.sameProtocol, false);
-    assert.deepEqual(paperReference({ preset: "ptb-lstm-small", lstmLayers: 3 })!.row, { sgd: 61.22, adam: 60.44, amsgrad: 61.92, adamw: 63.24, yogi: 60.01, adabound: 60.89, padam: 58.48 });
+    assert.deepEqual(paperReference({ preset: "ptb-lstm-small", lstmLayers: 3 })!.row, {
+      sgd: 61.22,
+      adam: 60.44,
+      amsgrad: 61.92,
+      adamw: 63.24,
+      yogi: 60.01,
+      adabound: 60.89,
+      padam: 58.48,
+    });
     assert.equal(paperReference({ preset: "ptb-lstm2" })!.higherIsBetter, false);
     assert.ok(paperReference({ preset: "imagenet-resnet18" })!.top5);
     assert.equal(paperReference({ preset: "fmnist-cnn" }), undefined);
   });
   test("rows list measured groups then the paper's unmeasured optimizers", () => {
-    const [exp] = collectExperiments([run("cifar10-resnet18", "sgd", 0, 0.3, 0.9), run("cifar10-resnet18", "sgd", 1, 0.3, 0.92), run("cifar10-resnet18", "padam", 0, 0.4, 0.93)]);
+    const [exp] = collectExperiments([
+      run("cifar10-resnet18", "sgd", 0, 0.3, 0.9),
+      run("cifar10-resnet18", "sgd", 1, 0.3, 0.92),
+      run("cifar10-resnet18", "padam", 0, 0.4, 0.93),
+    ]);
     const rows = comparisonRows(exp);
     assert.equal(rows.length, 7);
     assert.equal(rows[0].optimizer, "SGD-M");
@@ -165,7 +238,12 @@ describe("paperReference and comparisonRows", () => {
 });
 
 /** Runs of one optimizer with these final (and early) test accuracies in percent, seeds 0, 1, … */
-function seeds(preset: string, o: OptimizerName, finals: number[], earlies: number[] = finals.map(() => 50)): RunRecord[] {
+function seeds(
+  preset: string,
+  o: OptimizerName,
+  finals: number[],
+  earlies: number[] = finals.map(() => 50),
+): RunRecord[] {
   return finals.map((f, i) => run(preset, o, i, earlies[i] / 100, f / 100));
 }
 
@@ -173,7 +251,8 @@ describe("claims", () => {
   // CIFAR-10 ResNet-18 preset: 10,000 test images, so each mean carries its binomial SE, e.g.
   // 100 · sqrt(0.932 · 0.068 / 10^4) = 0.2518 at 93.2 %. Three seeds with s = 0.2 give s²/n = 0.01333.
   const P = "cifar10-resnet18";
-  const verdicts = (runs: RunRecord[], opts = {}) => Object.fromEntries(checkClaims(collectExperiments(runs)[0], opts).map((c) => [c.claim, c]));
+  const verdicts = (runs: RunRecord[], opts = {}) =>
+    Object.fromEntries(checkClaims(collectExperiments(runs)[0], opts).map((c) => [c.claim, c]));
 
   test("a paper-like outcome: tie with SGD-M, clear wins over Adam, AMSGrad with one seed, Padam slow early", () => {
     const c = verdicts([
@@ -204,7 +283,11 @@ describe("claims", () => {
   });
 
   test("a clear loss is contradicted: no gap, and Padam far from SGD-M", () => {
-    const c = verdicts([...seeds(P, "sgd", [89.0, 89.2, 89.4]), ...seeds(P, "padam", [80.0, 80.5, 81.0]), ...seeds(P, "adam", [91.0, 91.2, 91.4])]);
+    const c = verdicts([
+      ...seeds(P, "sgd", [89.0, 89.2, 89.4]),
+      ...seeds(P, "padam", [80.0, 80.5, 81.0]),
+      ...seeds(P, "adam", [91.0, 91.2, 91.4]),
+    ]);
     // SGD-M − Adam = −2.0; se² = 0.02667 + 0.3104² + 0.2833² = 0.2033, 95 % interval −2 ± 1.97 · 0.451 = [−2.89, −1.11].
     assert.equal(c["SGD-M better than Adam at the end (the gap)"].verdict, "contradicted");
     assert.equal(c["SGD-M better than Adam at the end (the gap)"].interval, "95 % [-2.89, -1.11]");
@@ -215,31 +298,64 @@ describe("claims", () => {
   });
 
   test("too few seeds: every claim inconclusive with the reason, whatever the means", () => {
-    const c = verdicts([...seeds(P, "sgd", [93, 93.1]), ...seeds(P, "padam", [80, 80.1]), ...seeds(P, "adam", [60, 60.1])]);
-    for (const claim of ["Padam ≈ SGD-M at the end", "Padam better than Adam at the end", "SGD-M better than Adam at the end (the gap)"]) {
+    const c = verdicts([
+      ...seeds(P, "sgd", [93, 93.1]),
+      ...seeds(P, "padam", [80, 80.1]),
+      ...seeds(P, "adam", [60, 60.1]),
+    ]);
+    for (const claim of [
+      "Padam ≈ SGD-M at the end",
+      "Padam better than Adam at the end",
+      "SGD-M better than Adam at the end (the gap)",
+    ]) {
       assert.equal(c[claim].verdict, "inconclusive", claim);
       assert.match(c[claim].reason, /too few seeds \(2 and 2/);
     }
-    assert.equal(verdicts([...seeds(P, "padam", [80, 80.1]), ...seeds(P, "adam", [60, 60.1])], { minSeeds: 2 })["Padam better than Adam at the end"].verdict, "supported");
+    assert.equal(
+      verdicts([...seeds(P, "padam", [80, 80.1]), ...seeds(P, "adam", [60, 60.1])], { minSeeds: 2 })[
+        "Padam better than Adam at the end"
+      ].verdict,
+      "supported",
+    );
   });
 
   test("the test set's noise decides a small gap on a small test set", () => {
     // 1,000 test images (the resnet20 preset): Padam 82 vs Adam 80 with identical seeds, a 2-point gap;
     // se² = 100² (0.82 · 0.18 + 0.8 · 0.2) / 1000 = 3.076, interval 2 ± 1.96 · 1.754 = [−1.44, +5.44].
-    const runs = [...seeds("cifar10-resnet20", "padam", [82, 82, 82]), ...seeds("cifar10-resnet20", "adam", [80, 80, 80])];
+    const runs = [
+      ...seeds("cifar10-resnet20", "padam", [82, 82, 82]),
+      ...seeds("cifar10-resnet20", "adam", [80, 80, 80]),
+    ];
     assert.equal(verdicts(runs)["Padam better than Adam at the end"].verdict, "inconclusive");
     assert.equal(verdicts(runs)["Padam better than Adam at the end"].interval, "95 % [-1.44, +5.44]");
-    assert.equal(verdicts(runs, { testSetNoise: "none" })["Padam better than Adam at the end"].verdict, "supported", "on this test set alone the seeds agree");
+    assert.equal(
+      verdicts(runs, { testSetNoise: "none" })["Padam better than Adam at the end"].verdict,
+      "supported",
+      "on this test set alone the seeds agree",
+    );
     assert.throws(() => verdicts(runs, { testSetNoise: "paired" }), /testSetNoise = "paired" is invalid/);
   });
 
   test("perplexity: lower is better and the margin is 2 % of the reference", () => {
-    const lm = (o: OptimizerName, ppls: number[]) => ppls.map((ppl, seed): RunRecord => {
-      const config = presetConfig("ptb-lstm-small", o, { seed });
-      const metrics: MetricLine[] = ["train", "valid", "test"].map((split) => ({ epoch: 0, step: 5, split: split as MetricLine["split"], loss: Math.log(ppl), ppl, lr: 1, wallMs: 1 }));
-      return { id: runId(config, "cpu"), config, status: { status: "finished" }, metrics };
-    });
-    const c = verdicts([...lm("sgd", [100, 101, 102]), ...lm("padam", [100.2, 101.2, 102.2]), ...lm("adam", [110, 111, 112])]);
+    const lm = (o: OptimizerName, ppls: number[]) =>
+      ppls.map((ppl, seed): RunRecord => {
+        const config = presetConfig("ptb-lstm-small", o, { seed });
+        const metrics: MetricLine[] = ["train", "valid", "test"].map((split) => ({
+          epoch: 0,
+          step: 5,
+          split: split as MetricLine["split"],
+          loss: Math.log(ppl),
+          ppl,
+          lr: 1,
+          wallMs: 1,
+        }));
+        return { id: runId(config, "cpu"), config, status: { status: "finished" }, metrics };
+      });
+    const c = verdicts([
+      ...lm("sgd", [100, 101, 102]),
+      ...lm("padam", [100.2, 101.2, 102.2]),
+      ...lm("adam", [110, 111, 112]),
+    ]);
     // Padam − Adam in the better direction: 111 − 101.2 = 9.8, se = sqrt(2/3) = 0.816, ν = 4: [+7.53, +12.07].
     assert.equal(c["Padam better than Adam at the end"].verdict, "supported");
     assert.equal(c["Padam better than Adam at the end"].interval, "95 % [+7.53, +12.07]");

@@ -15,14 +15,28 @@ import { createHash } from "node:crypto";
 import { canonicalJson, type ExperimentConfig } from "../experiment/config";
 import { runLabel } from "../experiment/grid";
 import {
-  PAPER_CIFAR10_ACCURACY, PAPER_IMAGENET_ACCURACY, PAPER_PTB_PERPLEXITY, PAPER_TABLE_OPTIMIZERS,
+  PAPER_CIFAR10_ACCURACY,
+  PAPER_IMAGENET_ACCURACY,
+  PAPER_PTB_PERPLEXITY,
+  PAPER_TABLE_OPTIMIZERS,
 } from "../experiment/paper_results";
 import { PRESETS, presetConfig } from "../experiment/presets";
 import type { MetricLine, StatusFile } from "../experiment/store";
 import type { OptimizerName } from "../optim/registry";
 import {
-  ACCURACY_MARGIN, PERPLEXITY_MARGIN_FRACTION, groupBy, runNumbers, seedStat, testDifference, testEquivalence,
-  testNonInferiority, testSetSize, type Decision, type RunNumbers, type SeedStat, type Verdict,
+  ACCURACY_MARGIN,
+  PERPLEXITY_MARGIN_FRACTION,
+  groupBy,
+  runNumbers,
+  seedStat,
+  testDifference,
+  testEquivalence,
+  testNonInferiority,
+  testSetSize,
+  type Decision,
+  type RunNumbers,
+  type SeedStat,
+  type Verdict,
 } from "./statistics";
 
 /** One run as `listRuns()` returns it. */
@@ -39,11 +53,27 @@ export type Stat = SeedStat;
 /** The per-run numbers that become statistics over seeds ({@link RunNumbers} less the counts). */
 export type StatKey = Exclude<keyof RunNumbers, "epochs" | "decayEpoch">;
 const STAT_KEYS: StatKey[] = [
-  "finalTestAcc", "bestTestAcc", "finalTop5Acc", "finalTestPpl", "finalValidPpl", "finalTrainLoss",
-  "earlyTestAcc", "earlyValidPpl", "earlyTrainLoss", "preDecayTestAcc", "decayGain", "wallSeconds",
+  "finalTestAcc",
+  "bestTestAcc",
+  "finalTop5Acc",
+  "finalTestPpl",
+  "finalValidPpl",
+  "finalTrainLoss",
+  "earlyTestAcc",
+  "earlyValidPpl",
+  "earlyTrainLoss",
+  "preDecayTestAcc",
+  "decayGain",
+  "wallSeconds",
 ];
 /** Accuracies measured on the test set, which carry its binomial standard error. */
-const TEST_ACCURACY_KEYS: ReadonlySet<StatKey> = new Set(["finalTestAcc", "bestTestAcc", "finalTop5Acc", "earlyTestAcc", "preDecayTestAcc"]);
+const TEST_ACCURACY_KEYS: ReadonlySet<StatKey> = new Set([
+  "finalTestAcc",
+  "bestTestAcc",
+  "finalTop5Acc",
+  "earlyTestAcc",
+  "preDecayTestAcc",
+]);
 
 /** Runs of one optimizer setting within an experiment, over seeds. */
 export interface RunGroup {
@@ -107,14 +137,17 @@ const showValue = (v: unknown) => (v === undefined ? "unset" : typeof v === "obj
 
 /** Fields (top level, sorted) whose values differ between `a` and `b`, less `skip`. */
 function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>, skip: readonly string[] = []): string[] {
-  const keys = Array.from(new Set([...Object.keys(a), ...Object.keys(b)])).filter((k) => !skip.includes(k)).sort();
+  const keys = Array.from(new Set([...Object.keys(a), ...Object.keys(b)]))
+    .filter((k) => !skip.includes(k))
+    .sort();
   return keys.filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null));
 }
 
 /** Fields of `a` that differ from `b` (top level), as "name value" parts. */
 function differences(a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]): string[] {
   // A data folder is named by its path inside the checkout, or its last part: reports never show this machine's paths.
-  const show = (k: string) => (k === "dataRoot" && typeof a[k] === "string" ? portablePath(a[k] as string) : showValue(a[k]));
+  const show = (k: string) =>
+    k === "dataRoot" && typeof a[k] === "string" ? portablePath(a[k] as string) : showValue(a[k]);
   return differingKeys(a, b, skip).map((k) => `${k} ${show(k)}`);
 }
 
@@ -129,10 +162,17 @@ function optimizerOverrideKeys(config: Pick<ExperimentConfig, "preset" | "optimi
 
 /** What a config changes relative to its preset: the experiment part and the optimizer part. */
 export function describeOverrides(config: ExperimentConfig): { experiment: string; optimizer: string } {
-  if (config.preset === undefined || PRESETS[config.preset] === undefined) return { experiment: "custom config", optimizer: "" };
+  if (config.preset === undefined || PRESETS[config.preset] === undefined)
+    return { experiment: "custom config", optimizer: "" };
   const base = presetConfig(config.preset, config.optimizer);
-  const experiment = differences(config as unknown as Record<string, unknown>, base as unknown as Record<string, unknown>, ["seed", "optimizer", "optimizerOptions"]).join(", ");
-  const optimizer = optimizerOverrideKeys(config).map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(config.optimizerOptions[k])}`).join(", ");
+  const experiment = differences(
+    config as unknown as Record<string, unknown>,
+    base as unknown as Record<string, unknown>,
+    ["seed", "optimizer", "optimizerOptions"],
+  ).join(", ");
+  const optimizer = optimizerOverrideKeys(config)
+    .map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(config.optimizerOptions[k])}`)
+    .join(", ");
   return { experiment, optimizer };
 }
 
@@ -165,7 +205,10 @@ function groupStats(runs: readonly RunRecord[]): Partial<Record<StatKey, Stat>> 
       .filter((x): x is { v: number; seed: number } => x.v !== undefined && Number.isFinite(x.v));
     if (!have.length) continue;
     const size = TEST_ACCURACY_KEYS.has(key) ? testSetSize(runs[0].config) : undefined;
-    stats[key] = seedStat(have.map((x) => x.v), { seeds: have.map((x) => x.seed), testSetSize: size });
+    stats[key] = seedStat(
+      have.map((x) => x.v),
+      { seeds: have.map((x) => x.seed), testSetSize: size },
+    );
   }
   return stats;
 }
@@ -174,15 +217,25 @@ function groupStats(runs: readonly RunRecord[]): Partial<Record<StatKey, Stat>> 
 function newGroup(key: string, runs: readonly RunRecord[]): RunGroup {
   const config = runs[0].config;
   const p = config.optimizerOptions.partial;
-  const done = runs.filter((r) => r.status?.status === "finished").sort((a, b) => a.config.seed - b.config.seed || a.id.localeCompare(b.id));
+  const done = runs
+    .filter((r) => r.status?.status === "finished")
+    .sort((a, b) => a.config.seed - b.config.seed || a.id.localeCompare(b.id));
   const finished = done.filter((r, i) => i === 0 || r.config.seed !== done[i - 1].config.seed);
   const diverged = runs.filter((r) => r.status?.status === "diverged").length;
   return {
-    key, optimizer: config.optimizer, partial: config.optimizer === "padam" && typeof p === "number" ? p : undefined,
-    label: runLabel(config), optimizerVariant: describeOverrides(config).optimizer, optimizerOptions: config.optimizerOptions,
-    seeds: finished.map((r) => r.config.seed), runs: finished, diverged, unfinished: runs.length - done.length - diverged,
+    key,
+    optimizer: config.optimizer,
+    partial: config.optimizer === "padam" && typeof p === "number" ? p : undefined,
+    label: runLabel(config),
+    optimizerVariant: describeOverrides(config).optimizer,
+    optimizerOptions: config.optimizerOptions,
+    seeds: finished.map((r) => r.config.seed),
+    runs: finished,
+    diverged,
+    unfinished: runs.length - done.length - diverged,
     repeatedSeeds: done.length - finished.length,
-    stats: groupStats(finished), epochs: Math.max(0, ...finished.map((r) => runNumbers(r.metrics).epochs)),
+    stats: groupStats(finished),
+    epochs: Math.max(0, ...finished.map((r) => runNumbers(r.metrics).epochs)),
   };
 }
 
@@ -198,8 +251,14 @@ function distinguishLabels(exp: Experiment): void {
     const keys = Array.from(new Set(options.flatMap((o) => Object.keys(o))));
     const amongThem = keys.filter((k) => new Set(options.map((o) => canonicalJson(o[k] ?? null))).size > 1);
     for (const g of same.items) {
-      const shown = new Set([...amongThem, ...optimizerOverrideKeys({ preset: exp.preset, optimizer: g.optimizer, optimizerOptions: g.optimizerOptions })]);
-      const parts = [...shown].sort().map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(g.optimizerOptions[k])}`).join(", ");
+      const shown = new Set([
+        ...amongThem,
+        ...optimizerOverrideKeys({ preset: exp.preset, optimizer: g.optimizer, optimizerOptions: g.optimizerOptions }),
+      ]);
+      const parts = [...shown]
+        .sort()
+        .map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(g.optimizerOptions[k])}`)
+        .join(", ");
       if (parts) g.label = g.label.endsWith(")") ? `${g.label.slice(0, -1)}, ${parts})` : `${g.label} (${parts})`;
     }
   }
@@ -223,20 +282,37 @@ export function collectExperiments(runs: readonly RunRecord[], opts: { presets?:
     const exp = newExperiment(key, presetOf(items[0].config), items[0].config);
     exp.groups = groupBy(items, (r) => hash({ ...r.config, seed: undefined })).map((g) => newGroup(g.key, g.items));
     distinguishLabels(exp);
-    exp.groups.sort((a, b) =>
-      optimizerRank(a.optimizer) - optimizerRank(b.optimizer) || (b.partial ?? 0) - (a.partial ?? 0) || a.label.localeCompare(b.label));
+    exp.groups.sort(
+      (a, b) =>
+        optimizerRank(a.optimizer) - optimizerRank(b.optimizer) ||
+        (b.partial ?? 0) - (a.partial ?? 0) ||
+        a.label.localeCompare(b.label),
+    );
     return exp;
   });
   const scaleRank = { paper: 0, reduced: 1, cpu: 2, smoke: 3, custom: 4 };
   return out.sort((a, b) => {
-    if (opts.presets) return opts.presets.indexOf(a.preset) - opts.presets.indexOf(b.preset) || a.variant.localeCompare(b.variant);
-    return scaleRank[a.scale] - scaleRank[b.scale] || a.preset.localeCompare(b.preset) || a.variant.localeCompare(b.variant);
+    if (opts.presets)
+      return opts.presets.indexOf(a.preset) - opts.presets.indexOf(b.preset) || a.variant.localeCompare(b.variant);
+    return (
+      scaleRank[a.scale] - scaleRank[b.scale] || a.preset.localeCompare(b.preset) || a.variant.localeCompare(b.variant)
+    );
   });
 }
 
 /** Runs from a `runGrid` result, in the shape `collectExperiments` takes. */
-export function gridRecords(results: readonly { config: ExperimentConfig; result: { runId: string; status: StatusFile["status"]; metrics: MetricLine[] } }[]): RunRecord[] {
-  return results.map(({ config, result }) => ({ id: result.runId, config, status: { status: result.status }, metrics: result.metrics }));
+export function gridRecords(
+  results: readonly {
+    config: ExperimentConfig;
+    result: { runId: string; status: StatusFile["status"]; metrics: MetricLine[] };
+  }[],
+): RunRecord[] {
+  return results.map(({ config, result }) => ({
+    id: result.runId,
+    config,
+    status: { status: result.status },
+    metrics: result.metrics,
+  }));
 }
 
 /** Which paper number an experiment is compared with. */
@@ -260,29 +336,53 @@ export interface PaperReference {
  * presets the nearest paper row (ResNet-20 → ResNet-18, small LSTM → 2- or 3-layer LSTM), marked
  * `sameProtocol: false`; none for Fashion-MNIST and smoke runs.
  */
-export function paperReference(exp: Pick<Experiment, "preset" | "lstmLayers"> & { scale?: Experiment["scale"] }): PaperReference | undefined {
+export function paperReference(
+  exp: Pick<Experiment, "preset" | "lstmLayers"> & { scale?: Experiment["scale"] },
+): PaperReference | undefined {
   // A paper preset run with overrides (fewer epochs, a data subset) is not the paper's protocol.
   const reduced = exp.scale === "reduced";
-  const acc = (name: string, row: Partial<Record<OptimizerName, number>>, same: boolean): PaperReference =>
-    ({ name, stat: "finalTestAcc", higherIsBetter: true, unit: "test accuracy (%)", row, sameProtocol: same && !reduced });
+  const acc = (name: string, row: Partial<Record<OptimizerName, number>>, same: boolean): PaperReference => ({
+    name,
+    stat: "finalTestAcc",
+    higherIsBetter: true,
+    unit: "test accuracy (%)",
+    row,
+    sameProtocol: same && !reduced,
+  });
   const ppl = (layers: number, same: boolean): PaperReference => ({
-    name: `PTB ${layers}-layer LSTM`, stat: "finalTestPpl", higherIsBetter: false, unit: "test perplexity",
-    row: PAPER_PTB_PERPLEXITY[layers >= 3 ? "ptb-lstm3" : "ptb-lstm2"], sameProtocol: same && !reduced,
+    name: `PTB ${layers}-layer LSTM`,
+    stat: "finalTestPpl",
+    higherIsBetter: false,
+    unit: "test perplexity",
+    row: PAPER_PTB_PERPLEXITY[layers >= 3 ? "ptb-lstm3" : "ptb-lstm2"],
+    sameProtocol: same && !reduced,
   });
   switch (exp.preset) {
-    case "cifar10-vgg16": return acc("CIFAR-10 VGG-16", PAPER_CIFAR10_ACCURACY.vgg16, true);
-    case "cifar10-resnet18": return acc("CIFAR-10 ResNet-18", PAPER_CIFAR10_ACCURACY.resnet18, true);
-    case "cifar10-wrn16-4": return acc("CIFAR-10 WRN-16-4", PAPER_CIFAR10_ACCURACY["wrn16-4"], true);
-    case "cifar10-resnet20": return acc("CIFAR-10 ResNet-18", PAPER_CIFAR10_ACCURACY.resnet18, false);
+    case "cifar10-vgg16":
+      return acc("CIFAR-10 VGG-16", PAPER_CIFAR10_ACCURACY.vgg16, true);
+    case "cifar10-resnet18":
+      return acc("CIFAR-10 ResNet-18", PAPER_CIFAR10_ACCURACY.resnet18, true);
+    case "cifar10-wrn16-4":
+      return acc("CIFAR-10 WRN-16-4", PAPER_CIFAR10_ACCURACY["wrn16-4"], true);
+    case "cifar10-resnet20":
+      return acc("CIFAR-10 ResNet-18", PAPER_CIFAR10_ACCURACY.resnet18, false);
     case "imagenet-resnet18":
     case "imagenet-vgg16": {
       const t = PAPER_IMAGENET_ACCURACY[exp.preset];
-      return { ...acc(`ImageNet ${exp.preset === "imagenet-vgg16" ? "VGG-16" : "ResNet-18"}`, t.top1, true), unit: "top-1 accuracy (%)", top5: t.top5 };
+      return {
+        ...acc(`ImageNet ${exp.preset === "imagenet-vgg16" ? "VGG-16" : "ResNet-18"}`, t.top1, true),
+        unit: "top-1 accuracy (%)",
+        top5: t.top5,
+      };
     }
-    case "ptb-lstm2": return ppl(2, true);
-    case "ptb-lstm3": return ppl(3, true);
-    case "ptb-lstm-small": return ppl(exp.lstmLayers ?? 2, false);
-    default: return undefined;
+    case "ptb-lstm2":
+      return ppl(2, true);
+    case "ptb-lstm3":
+      return ppl(3, true);
+    case "ptb-lstm-small":
+      return ppl(exp.lstmLayers ?? 2, false);
+    default:
+      return undefined;
   }
 }
 
@@ -299,7 +399,12 @@ function mainStat(exp: Experiment): StatKey {
 }
 
 /** The measured cells of one group: mean [95 % interval], every seed, the test set's SE. */
-function measuredCells(g: RunGroup, stat: StatKey, measuredName: string, digits: number): Record<string, string | number> {
+function measuredCells(
+  g: RunGroup,
+  stat: StatKey,
+  measuredName: string,
+  digits: number,
+): Record<string, string | number> {
   const s = g.stats[stat];
   return {
     [measuredName]: formatStat(s, digits) || (g.diverged ? "diverged" : "unfinished"),
@@ -330,15 +435,28 @@ export function comparisonRows(exp: Experiment, opts: { digits?: number } = {}):
     if (ref?.top5) row["measured top-5 (%)"] = formatStat(g.stats.finalTop5Acc, digits);
     if (ref) row[paperName] = ref.row[g.optimizer] ?? "";
     if (ref?.top5) row["paper top-5"] = ref.top5[g.optimizer] ?? "";
-    const notes = [[g.diverged, "diverged"], [g.unfinished, "unfinished"], [g.repeatedSeeds, "repeated seeds left out"]] as const;
-    if (notes.some(([k]) => k > 0)) row.note = notes.filter(([k]) => k > 0).map(([k, what]) => `${k} ${what}`).join(", ");
+    const notes = [
+      [g.diverged, "diverged"],
+      [g.unfinished, "unfinished"],
+      [g.repeatedSeeds, "repeated seeds left out"],
+    ] as const;
+    if (notes.some(([k]) => k > 0))
+      row.note = notes
+        .filter(([k]) => k > 0)
+        .map(([k, what]) => `${k} ${what}`)
+        .join(", ");
     return row;
   });
   if (!ref) return rows;
   for (const o of PAPER_TABLE_OPTIMIZERS) {
     if (exp.groups.some((g) => g.optimizer === o)) continue;
     const row: Record<string, string | number> = {
-      optimizer: o === "padam" ? "Padam (p = 1/8)" : labelOf(o), seeds: "", epochs: "", [measuredName]: "not run", "every seed": "", "test-set SE": "",
+      optimizer: o === "padam" ? "Padam (p = 1/8)" : labelOf(o),
+      seeds: "",
+      epochs: "",
+      [measuredName]: "not run",
+      "every seed": "",
+      "test-set SE": "",
     };
     if (ref.top5) row["measured top-5 (%)"] = "";
     row[paperName] = ref.row[o] ?? "";
@@ -407,7 +525,11 @@ const CLAIMS: readonly ClaimSpec[] = [
   { claim: "Padam better than AMSGrad at the end", a: "padam", b: "amsgrad", when: "final", test: "difference" },
   { claim: "SGD-M better than Adam at the end (the gap)", a: "sgd", b: "adam", when: "final", test: "difference" },
   {
-    claim: "Padam as fast as Adam early (after the first epoch)", a: "padam", b: "adam", when: "early", test: "non-inferiority",
+    claim: "Padam as fast as Adam early (after the first epoch)",
+    a: "padam",
+    b: "adam",
+    when: "early",
+    test: "non-inferiority",
     paper: "text and figures: Padam converges as fast as Adam early in training (no table number)",
   },
 ];
@@ -442,7 +564,9 @@ function paperDiff(ctx: ClaimContext, a: OptimizerName, b: OptimizerName): strin
 /** The test in words; `margin` undefined for a difference, or when no reference value sets it. */
 function testText(spec: ClaimSpec, ctx: ClaimContext, margin?: number): string {
   if (spec.test === "difference") return "difference ≠ 0: 95 % Welch interval";
-  const byDefault = ctx.higherIsBetter ? `${ACCURACY_MARGIN} ${ctx.unit}` : `${100 * PERPLEXITY_MARGIN_FRACTION} % of the reference`;
+  const byDefault = ctx.higherIsBetter
+    ? `${ACCURACY_MARGIN} ${ctx.unit}`
+    : `${100 * PERPLEXITY_MARGIN_FRACTION} % of the reference`;
   const m = margin !== undefined ? `${margin.toFixed(2)} ${ctx.unit}` : byDefault;
   if (spec.test === "equivalence") return `equivalence within ±${m}: TOST, 90 % interval`;
   return `not worse by more than ${m}: 95 % interval`;
@@ -456,7 +580,13 @@ function marginOf(ctx: ClaimContext, reference: Stat): number {
 /** The claim's test on a and b (seed noise only when the context says so). */
 function runTest(spec: ClaimSpec, ctx: ClaimContext, a: Stat, b: Stat, margin: number | undefined): Decision {
   const o = { higherIsBetter: ctx.higherIsBetter, minSeeds: ctx.minSeeds };
-  const [ta, tb] = ctx.testSetNoise === "none" ? [{ ...a, testSe: undefined }, { ...b, testSe: undefined }] : [a, b];
+  const [ta, tb] =
+    ctx.testSetNoise === "none"
+      ? [
+          { ...a, testSe: undefined },
+          { ...b, testSe: undefined },
+        ]
+      : [a, b];
   if (spec.test === "difference") return testDifference(ta, tb, o);
   return spec.test === "equivalence" ? testEquivalence(ta, tb, margin!, o) : testNonInferiority(ta, tb, margin!, o);
 }
@@ -471,17 +601,25 @@ function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
     const who = [!sa ? labelOf(spec.a) : "", !sb ? labelOf(spec.b) : ""].filter(Boolean).join(" or ");
     const measured = `no finished ${who} run`;
     const what = `${spec.when === "final" ? "final" : "first-epoch"} ${key.endsWith("Ppl") ? "perplexity" : "test accuracy"}`;
-    return { ...base, test: testText(spec, ctx, ctx.margin), measured, verdict: "not measured", reason: `no ${what} of ${who}` };
+    return {
+      ...base,
+      test: testText(spec, ctx, ctx.margin),
+      measured,
+      verdict: "not measured",
+      reason: `no ${what} of ${who}`,
+    };
   }
   const margin = spec.test === "difference" ? undefined : marginOf(ctx, sb);
   const d = runTest(spec, ctx, sa, sb, margin);
   const diff = ctx.higherIsBetter ? sa.mean - sb.mean : sb.mean - sa.mean;
   const side = (g: RunGroup, s: Stat) => `${g.label} ${formatStat(s)} (${s.n} seed${s.n === 1 ? "" : "s"})`;
   return {
-    ...base, test: testText(spec, ctx, margin),
+    ...base,
+    test: testText(spec, ctx, margin),
     measured: `${side(ga, sa)} vs ${side(gb, sb)}: ${signed(diff)} ${ctx.unit} ${ctx.higherIsBetter ? "higher" : "lower"}`,
     interval: Number.isNaN(d.ci[0]) ? "" : `${Math.round(100 * d.level)} % [${signed(d.ci[0])}, ${signed(d.ci[1])}]`,
-    verdict: d.verdict, reason: d.reason,
+    verdict: d.verdict,
+    reason: d.reason,
   };
 }
 
@@ -517,8 +655,15 @@ export function checkClaims(exp: Experiment, opts: ClaimOptions = {}): ClaimChec
   const final = mainStat(exp);
   const ppl = final === "finalTestPpl";
   const ctx: ClaimContext = {
-    exp, ref, higherIsBetter: !ppl, final, early: ppl ? "earlyValidPpl" : "earlyTestAcc", unit: ppl ? "perplexity" : "points",
-    margin: opts.margin, minSeeds: opts.minSeeds, testSetNoise: noise,
+    exp,
+    ref,
+    higherIsBetter: !ppl,
+    final,
+    early: ppl ? "earlyValidPpl" : "earlyTestAcc",
+    unit: ppl ? "perplexity" : "points",
+    margin: opts.margin,
+    minSeeds: opts.minSeeds,
+    testSetNoise: noise,
   };
   return CLAIMS.map((spec) => decideClaim(spec, ctx));
 }

@@ -8,7 +8,15 @@ import { epochSeries, gridMatrix, markEpochs, phaseSummary } from "./run_phases"
 
 function run(accs: number[], lrs: number[]): MetricLine[] {
   return accs.flatMap((acc, epoch) => [
-    { epoch, step: 10 * (epoch + 1), split: "train" as const, loss: 2 - acc, acc: acc - 0.05, lr: lrs[epoch], wallMs: 0 },
+    {
+      epoch,
+      step: 10 * (epoch + 1),
+      split: "train" as const,
+      loss: 2 - acc,
+      acc: acc - 0.05,
+      lr: lrs[epoch],
+      wallMs: 0,
+    },
     { epoch, step: 10 * (epoch + 1), split: "test" as const, loss: 2.1 - acc, acc, lr: lrs[epoch], wallMs: 0 },
   ]);
 }
@@ -41,11 +49,43 @@ test("epochSeries: test error in percent against epochs counted from 1", () => {
 });
 
 test("gridMatrix places items by row and column, NaN for holes, errors for outsiders and duplicates", () => {
-  const items = [{ lr: 0.1, p: "1/8", acc: 90 }, { lr: 0.01, p: "1/2", acc: 80 }];
-  const z = gridMatrix(items, ["1/2", "1/8"], [0.01, 0.1], (i) => ({ row: i.p, col: i.lr }), (i) => i.acc);
-  assert.deepEqual(z, [[80, NaN], [NaN, 90]]);
-  assert.throws(() => gridMatrix(items, ["1/2"], [0.01, 0.1], (i) => ({ row: i.p, col: i.lr }), (i) => i.acc), /row "1\/8", column 0.1 is outside the grid/);
-  assert.throws(() => gridMatrix([...items, items[0]], ["1/2", "1/8"], [0.01, 0.1], (i) => ({ row: i.p, col: i.lr }), (i) => i.acc), /two items for row "1\/8"/);
+  const items = [
+    { lr: 0.1, p: "1/8", acc: 90 },
+    { lr: 0.01, p: "1/2", acc: 80 },
+  ];
+  const z = gridMatrix(
+    items,
+    ["1/2", "1/8"],
+    [0.01, 0.1],
+    (i) => ({ row: i.p, col: i.lr }),
+    (i) => i.acc,
+  );
+  assert.deepEqual(z, [
+    [80, NaN],
+    [NaN, 90],
+  ]);
+  assert.throws(
+    () =>
+      gridMatrix(
+        items,
+        ["1/2"],
+        [0.01, 0.1],
+        (i) => ({ row: i.p, col: i.lr }),
+        (i) => i.acc,
+      ),
+    /row "1\/8", column 0.1 is outside the grid/,
+  );
+  assert.throws(
+    () =>
+      gridMatrix(
+        [...items, items[0]],
+        ["1/2", "1/8"],
+        [0.01, 0.1],
+        (i) => ({ row: i.p, col: i.lr }),
+        (i) => i.acc,
+      ),
+    /two items for row "1\/8"/,
+  );
 });
 
 test("protocolConfig: equal settings give equal run ids, other p another", () => {

@@ -33,13 +33,23 @@ export interface RunState {
  * and disposes both afterwards (also when `fn` throws). The run must exist and have finished at
  * least one epoch; otherwise the error names the run and what is missing.
  */
-export async function withRunState<T>(config: ExperimentConfig, fn: (state: RunState) => T | Promise<T>, options: { runsDir?: string } = {}): Promise<T> {
+export async function withRunState<T>(
+  config: ExperimentConfig,
+  fn: (state: RunState) => T | Promise<T>,
+  options: { runsDir?: string } = {},
+): Promise<T> {
   await initBackend({ quiet: true }); // the run id names the backend
   const id = runId(config);
   const dir = new RunDir(join(resolveRunsDir(options.runsDir), id));
-  if (!dir.exists()) throw new Error(`withRunState: run ${id} does not exist in ${resolveRunsDir(options.runsDir)}; run it first (runGrid or runExperiment)`);
+  if (!dir.exists())
+    throw new Error(
+      `withRunState: run ${id} does not exist in ${resolveRunsDir(options.runsDir)}; run it first (runGrid or runExperiment)`,
+    );
   const status = dir.status();
-  if (!status || status.epoch < 0) throw new Error(`withRunState: run ${id} has no finished epoch yet (status ${status?.status ?? "missing"}), so it has no checkpoint`);
+  if (!status || status.epoch < 0)
+    throw new Error(
+      `withRunState: run ${id} has no finished epoch yet (status ${status?.status ?? "missing"}), so it has no checkpoint`,
+    );
   // The resolved model config is stored with the run; older runs without it need the data to derive it.
   const stored = (dir.record() as { modelConfig?: Record<string, unknown> } | undefined)?.modelConfig;
   const modelConfig = stored ?? modelConfigFor(config, await loadTaskData(config));
@@ -59,11 +69,24 @@ export async function withRunState<T>(config: ExperimentConfig, fn: (state: RunS
  * step counts, bias corrections and the learning rate in force then; {@link appliedSteps}), as a
  * histogram variant named `${label} (lr now …)`. Supports padam, adam and amsgrad runs.
  */
-export async function appliedStepVariant(config: ExperimentConfig, label: string, options: { runsDir?: string } = {}): Promise<StepVariant & { lr: number }> {
-  return withRunState(config, ({ model, optimizer }) => {
-    const moments = secondMoments(model, optimizer);
-    const lr = optimizer.getLearningRate();
-    const steps = new Map(moments.map((m) => [m.weight, appliedSteps(optimizer, m, lr)]));
-    return { name: `${label} (lr now ${Number(lr.toPrecision(3))})`, lr, moments, steps: (m: WeightMoments) => steps.get(m.weight) ?? new Float32Array(0) };
-  }, options);
+export async function appliedStepVariant(
+  config: ExperimentConfig,
+  label: string,
+  options: { runsDir?: string } = {},
+): Promise<StepVariant & { lr: number }> {
+  return withRunState(
+    config,
+    ({ model, optimizer }) => {
+      const moments = secondMoments(model, optimizer);
+      const lr = optimizer.getLearningRate();
+      const steps = new Map(moments.map((m) => [m.weight, appliedSteps(optimizer, m, lr)]));
+      return {
+        name: `${label} (lr now ${Number(lr.toPrecision(3))})`,
+        lr,
+        moments,
+        steps: (m: WeightMoments) => steps.get(m.weight) ?? new Float32Array(0),
+      };
+    },
+    options,
+  );
 }

@@ -20,14 +20,25 @@ export function experimentName(exp: Pick<Experiment, "preset" | "variant">): str
  * unknown, not zero), and one dot per seed over its bar. Experiments without the statistic are left
  * out; throws when none has it.
  */
-export function spreadFigure(experiments: readonly Experiment[], opts: { stat?: StatKey; title?: string; yTitle?: string } = {}): Figure {
+export function spreadFigure(
+  experiments: readonly Experiment[],
+  opts: { stat?: StatKey; title?: string; yTitle?: string } = {},
+): Figure {
   const stat = opts.stat ?? "finalTestAcc";
   const shown = experiments.filter((e) => e.groups.some((g) => g.stats[stat]));
-  if (shown.length === 0) throw new Error(`spreadFigure: no experiment has the statistic ${JSON.stringify(stat)}; pass experiments with finished runs`);
+  if (shown.length === 0)
+    throw new Error(
+      `spreadFigure: no experiment has the statistic ${JSON.stringify(stat)}; pass experiments with finished runs`,
+    );
   const bars = shown.map((e) => {
     const gs = e.groups.filter((g) => g.stats[stat]);
     const ss = gs.map((g) => g.stats[stat]!);
-    return { name: experimentName(e), x: gs.map((g) => g.label), y: ss.map((s) => s.mean), error: ss.map((s) => (s.n > 1 ? s.ci[1] - s.mean : NaN)) };
+    return {
+      name: experimentName(e),
+      x: gs.map((g) => g.label),
+      y: ss.map((s) => s.mean),
+      error: ss.map((s) => (s.n > 1 ? s.ci[1] - s.mean : NaN)),
+    };
   });
   const fig = barFigure(bars, {
     title: opts.title ?? "Mean over seeds with its 95 % interval (bars); every seed (dots)",
@@ -36,8 +47,13 @@ export function spreadFigure(experiments: readonly Experiment[], opts: { stat?: 
   const dots: Trace[] = shown.map((e, i) => {
     const gs = e.groups.filter((g) => g.stats[stat]);
     return {
-      type: "scatter", mode: "markers", name: `${experimentName(e)}: seeds`, showlegend: false, offsetgroup: String(i),
-      x: gs.flatMap((g) => g.stats[stat]!.values.map(() => g.label)), y: gs.flatMap((g) => g.stats[stat]!.values),
+      type: "scatter",
+      mode: "markers",
+      name: `${experimentName(e)}: seeds`,
+      showlegend: false,
+      offsetgroup: String(i),
+      x: gs.flatMap((g) => g.stats[stat]!.values.map(() => g.label)),
+      y: gs.flatMap((g) => g.stats[stat]!.values),
       marker: { color: "#222", size: 6, symbol: "circle-open" },
     };
   });
@@ -53,16 +69,24 @@ export function spreadFigure(experiments: readonly Experiment[], opts: { stat?: 
  * label, number of seeds, mean, 95 % interval ("" for one seed), every seed's value, and the test
  * set's binomial SE where known.
  */
-export function seedRows(exp: Experiment, stat: StatKey = "finalTestAcc", digits = 2): Record<string, string | number>[] {
-  return exp.groups.filter((g) => g.stats[stat]).map((g) => {
-    const s = g.stats[stat]!;
-    return {
-      setting: g.label,
-      seeds: s.n,
-      mean: s.mean.toFixed(digits),
-      "95 % interval": s.n > 1 ? `[${s.ci[0].toFixed(digits)}, ${s.ci[1].toFixed(digits)}]` : "",
-      "every seed": s.values.map((v, i) => `${v.toFixed(digits)}${s.seeds ? ` (seed ${s.seeds[i]})` : ""}`).join(", "),
-      "test-set SE": s.testSe !== undefined ? s.testSe.toFixed(digits) : "",
-    };
-  });
+export function seedRows(
+  exp: Experiment,
+  stat: StatKey = "finalTestAcc",
+  digits = 2,
+): Record<string, string | number>[] {
+  return exp.groups
+    .filter((g) => g.stats[stat])
+    .map((g) => {
+      const s = g.stats[stat]!;
+      return {
+        setting: g.label,
+        seeds: s.n,
+        mean: s.mean.toFixed(digits),
+        "95 % interval": s.n > 1 ? `[${s.ci[0].toFixed(digits)}, ${s.ci[1].toFixed(digits)}]` : "",
+        "every seed": s.values
+          .map((v, i) => `${v.toFixed(digits)}${s.seeds ? ` (seed ${s.seeds[i]})` : ""}`)
+          .join(", "),
+        "test-set SE": s.testSe !== undefined ? s.testSe.toFixed(digits) : "",
+      };
+    });
 }

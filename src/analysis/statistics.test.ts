@@ -2,8 +2,18 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { MetricLine } from "../experiment/store";
 import {
-  ACCURACY_MARGIN, binomialSe, difference, groupBy, logLogSlope, runNumbers, seedStat, testDifference, testEquivalence,
-  testNonInferiority, testSetSize, welchDf,
+  ACCURACY_MARGIN,
+  binomialSe,
+  difference,
+  groupBy,
+  logLogSlope,
+  runNumbers,
+  seedStat,
+  testDifference,
+  testEquivalence,
+  testNonInferiority,
+  testSetSize,
+  welchDf,
 } from "./statistics";
 
 const close = (actual: number, expected: number, tol: number, what: string) =>
@@ -68,12 +78,35 @@ describe("Welch's difference", () => {
     close(d.df, 216 / 53, 1e-9, "ν");
     close(d.t, -3 / Math.SQRT2, 1e-12, "t");
     assert.ok(d.p > 0.095 && d.p < 0.105, `p = ${d.p}`);
-    close(welchDf([{ variance: 1 / 3, df: 2 }, { variance: 5 / 3, df: 3 }]), 216 / 53, 1e-12, "welchDf");
+    close(
+      welchDf([
+        { variance: 1 / 3, df: 2 },
+        { variance: 5 / 3, df: 3 },
+      ]),
+      216 / 53,
+      1e-12,
+      "welchDf",
+    );
   });
   test("known variance terms (test-set noise) have infinite degrees of freedom", () => {
-    assert.equal(welchDf([{ variance: 1, df: Infinity }, { variance: 2, df: Infinity }]), Infinity);
+    assert.equal(
+      welchDf([
+        { variance: 1, df: Infinity },
+        { variance: 2, df: Infinity },
+      ]),
+      Infinity,
+    );
     // Two sample terms of 1 (ν = 4 each) plus a known term of 2: ν = 16 / (1/4 + 1/4) = 32.
-    close(welchDf([{ variance: 1, df: 4 }, { variance: 1, df: 4 }, { variance: 2, df: Infinity }]), 32, 1e-12, "ν");
+    close(
+      welchDf([
+        { variance: 1, df: 4 },
+        { variance: 1, df: 4 },
+        { variance: 2, df: Infinity },
+      ]),
+      32,
+      1e-12,
+      "ν",
+    );
   });
   test("lower-is-better flips the sign", () => {
     assert.equal(difference(seedStat([60, 61, 62]), seedStat([70, 71, 72]), { higherIsBetter: false }).diff, 10);
@@ -125,19 +158,32 @@ describe("decisions on constructed cases", () => {
   });
   test("a wide interval crossing the margin is inconclusive", () => {
     // 0.5 ± 2.132 · 0.8165 = [−1.24, 2.24].
-    assert.equal(testEquivalence(seedStat([80, 81, 82]), seedStat([79.5, 80.5, 81.5]), ACCURACY_MARGIN).verdict, "inconclusive");
+    assert.equal(
+      testEquivalence(seedStat([80, 81, 82]), seedStat([79.5, 80.5, 81.5]), ACCURACY_MARGIN).verdict,
+      "inconclusive",
+    );
   });
   test("too few seeds gives inconclusive with the reason", () => {
     const d = testDifference(seedStat([95, 96]), loss);
     assert.equal(d.verdict, "inconclusive");
     assert.match(d.reason, /too few seeds \(2 and 3; at least 3 each/);
     assert.equal(testEquivalence(seedStat([80]), seedStat([80]), 1).verdict, "inconclusive");
-    assert.equal(testDifference(seedStat([95, 96]), seedStat([85, 86]), { minSeeds: 2 }).verdict, "supported", "10 ± 4.303 · 0.7071 = [6.96, 13.04] with ν = 2");
-    assert.throws(() => testDifference(win, loss, { minSeeds: 1 }), /minSeeds = 1 is invalid; allowed: an integer >= 2/);
+    assert.equal(
+      testDifference(seedStat([95, 96]), seedStat([85, 86]), { minSeeds: 2 }).verdict,
+      "supported",
+      "10 ± 4.303 · 0.7071 = [6.96, 13.04] with ν = 2",
+    );
+    assert.throws(
+      () => testDifference(win, loss, { minSeeds: 1 }),
+      /minSeeds = 1 is invalid; allowed: an integer >= 2/,
+    );
   });
   test("non-inferiority: as fast as within the margin", () => {
     // −0.1 ± 2.776 · 0.0816 = [−0.33, 0.13]: lower end above −1.
-    assert.equal(testNonInferiority(seedStat([71.0, 71.1, 71.2]), seedStat([71.1, 71.2, 71.3]), 1).verdict, "supported");
+    assert.equal(
+      testNonInferiority(seedStat([71.0, 71.1, 71.2]), seedStat([71.1, 71.2, 71.3]), 1).verdict,
+      "supported",
+    );
     // −10 ± 2.27: upper end below −1.
     assert.equal(testNonInferiority(seedStat([60, 61, 62]), seedStat([70, 71, 72]), 1).verdict, "contradicted");
     // −0.5 ± 2.27 = [−2.77, 1.77] contains −1.
@@ -147,29 +193,66 @@ describe("decisions on constructed cases", () => {
   test("test-set noise keeps a 2-point gap on 1,000 images undecided even when seeds agree", () => {
     // Seeds identical (s = 0): se² = 100²(0.8·0.2 + 0.78·0.22)/1000 = 1.6 + 1.716; se = 1.8210;
     // ν = ∞, interval 2 ± 1.960 · 1.8210 = [−1.57, 5.57].
-    const d = testDifference(seedStat([80, 80, 80], { testSetSize: 1000 }), seedStat([78, 78, 78], { testSetSize: 1000 }));
+    const d = testDifference(
+      seedStat([80, 80, 80], { testSetSize: 1000 }),
+      seedStat([78, 78, 78], { testSetSize: 1000 }),
+    );
     assert.equal(d.verdict, "inconclusive");
     assert.equal(d.df, Infinity);
     close(d.ci[0], 2 - 3.569, 2e-3, "lower end");
-    assert.equal(testDifference(seedStat([80, 80, 80], { testSetSize: 100000 }), seedStat([78, 78, 78], { testSetSize: 100000 })).verdict, "supported");
+    assert.equal(
+      testDifference(seedStat([80, 80, 80], { testSetSize: 100000 }), seedStat([78, 78, 78], { testSetSize: 100000 }))
+        .verdict,
+      "supported",
+    );
   });
 });
 
 describe("groupBy", () => {
   test("groups in order of first appearance, items in input order", () => {
-    const items = [{ k: "b", v: 1 }, { k: "a", v: 2 }, { k: "b", v: 3 }, { k: "c|x", v: 4 }];
-    assert.deepEqual(groupBy(items, (i) => i.k).map((g) => [g.key, g.items.map((i) => i.v)]), [["b", [1, 3]], ["a", [2]], ["c|x", [4]]]);
-    assert.deepEqual(groupBy([], () => "x"), []);
-    assert.deepEqual(groupBy([7], () => "only"), [{ key: "only", items: [7] }]);
+    const items = [
+      { k: "b", v: 1 },
+      { k: "a", v: 2 },
+      { k: "b", v: 3 },
+      { k: "c|x", v: 4 },
+    ];
+    assert.deepEqual(
+      groupBy(items, (i) => i.k).map((g) => [g.key, g.items.map((i) => i.v)]),
+      [
+        ["b", [1, 3]],
+        ["a", [2]],
+        ["c|x", [4]],
+      ],
+    );
+    assert.deepEqual(
+      groupBy([], () => "x"),
+      [],
+    );
+    assert.deepEqual(
+      groupBy([7], () => "only"),
+      [{ key: "only", items: [7] }],
+    );
     const odd = ["0123", "123", "1e3", "1000", "true", "", "NaN", "a,b", "123"];
-    assert.deepEqual(groupBy(odd, (x) => x).map((g) => g.items.length), [1, 2, 1, 1, 1, 1, 1, 1], "number-like keys stay apart");
+    assert.deepEqual(
+      groupBy(odd, (x) => x).map((g) => g.items.length),
+      [1, 2, 1, 1, 1, 1, 1, 1],
+      "number-like keys stay apart",
+    );
   });
 });
 
 describe("logLogSlope", () => {
   test("recovers a power law's exponent and skips non-positive points", () => {
     const t = [1, 2, 4, 8, 16, 32];
-    close(logLogSlope(t, t.map((v) => 3 * Math.pow(v, 0.37))), 0.37, 1e-12, "slope");
+    close(
+      logLogSlope(
+        t,
+        t.map((v) => 3 * Math.pow(v, 0.37)),
+      ),
+      0.37,
+      1e-12,
+      "slope",
+    );
     close(logLogSlope([0, 1, 10, 100], [5, 1, 0.1, 0.01]), -1, 1e-12, "x = 0 is skipped");
     assert.ok(Number.isNaN(logLogSlope([4], [2])));
     assert.ok(Number.isNaN(logLogSlope([3, 3], [1, 2])), "no spread in x");
@@ -178,10 +261,19 @@ describe("logLogSlope", () => {
 });
 
 describe("runNumbers", () => {
-  const run = (accs: number[], lrs: number[]): MetricLine[] => accs.flatMap((acc, epoch) => [
-    { epoch, step: 10 * (epoch + 1), split: "train" as const, loss: 2 - acc, lr: lrs[epoch], wallMs: 1000 * epoch },
-    { epoch, step: 10 * (epoch + 1), split: "test" as const, loss: 2.1 - acc, acc, lr: lrs[epoch], wallMs: 1000 * epoch + 500 },
-  ]);
+  const run = (accs: number[], lrs: number[]): MetricLine[] =>
+    accs.flatMap((acc, epoch) => [
+      { epoch, step: 10 * (epoch + 1), split: "train" as const, loss: 2 - acc, lr: lrs[epoch], wallMs: 1000 * epoch },
+      {
+        epoch,
+        step: 10 * (epoch + 1),
+        split: "test" as const,
+        loss: 2.1 - acc,
+        acc,
+        lr: lrs[epoch],
+        wallMs: 1000 * epoch + 500,
+      },
+    ]);
   test("final, best, early, the decay and what it bought", () => {
     const n = runNumbers(run([0.5, 0.7, 0.68, 0.8], [0.1, 0.1, 0.1, 0.01]), { earlyEpoch: 1 });
     assert.equal(n.epochs, 4);

@@ -111,7 +111,8 @@ function decayEpochOf(train: readonly MetricLine[]): number | undefined {
  */
 export function runNumbers(metrics: readonly MetricLine[], opts: { earlyEpoch?: number } = {}): RunNumbers {
   const early = opts.earlyEpoch ?? 0;
-  if (!Number.isInteger(early) || early < 0) throw new Error(`runNumbers: earlyEpoch = ${early} is invalid; allowed: an integer >= 0`);
+  if (!Number.isInteger(early) || early < 0)
+    throw new Error(`runNumbers: earlyEpoch = ${early} is invalid; allowed: an integer >= 0`);
   const split = (s: MetricLine["split"]) => metrics.filter((m) => m.split === s);
   const [train, test, valid] = [split("train"), split("test"), split("valid")];
   const accs = test.filter((m) => m.acc !== undefined).map((m) => 100 * (m.acc as number));
@@ -213,7 +214,10 @@ function checkValues(values: readonly number[], seeds?: readonly number[]): void
  * Mean over seeds with its 95 % t interval (mean ± t_{0.975, n−1} s/√n). With `testSetSize`, the
  * values are accuracies in percent measured on that many test examples and `testSe` is added.
  */
-export function seedStat(values: readonly number[], opts: { seeds?: readonly number[]; testSetSize?: number } = {}): SeedStat {
+export function seedStat(
+  values: readonly number[],
+  opts: { seeds?: readonly number[]; testSetSize?: number } = {},
+): SeedStat {
   checkValues(values, opts.seeds);
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
@@ -234,8 +238,10 @@ export function seedStat(values: readonly number[], opts: { seeds?: readonly num
  * examples: sqrt(p(1 − p)/n). E.g. 0.8 on 1,000 images: 0.01265 (1.3 points).
  */
 export function binomialSe(p: number, n: number): number {
-  if (!(p >= 0 && p <= 1)) throw new Error(`binomialSe: p = ${p} is invalid; allowed: an accuracy in [0, 1] (a fraction, not percent)`);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`binomialSe: n = ${n} is invalid; allowed: an integer >= 1 (test examples)`);
+  if (!(p >= 0 && p <= 1))
+    throw new Error(`binomialSe: p = ${p} is invalid; allowed: an accuracy in [0, 1] (a fraction, not percent)`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`binomialSe: n = ${n} is invalid; allowed: an integer >= 1 (test examples)`);
   return Math.sqrt((p * (1 - p)) / n);
 }
 
@@ -287,15 +293,29 @@ function meanTerms(s: SeedStat): VarianceTerm[] {
  * which overstates the noise of a difference on a shared test set, the cautious side), ν by
  * {@link welchDf}, interval d ± t_{(1+level)/2, ν} se. NaNs when a side has one seed.
  */
-export function difference(a: SeedStat, b: SeedStat, opts: { higherIsBetter?: boolean; level?: number } = {}): Difference {
+export function difference(
+  a: SeedStat,
+  b: SeedStat,
+  opts: { higherIsBetter?: boolean; level?: number } = {},
+): Difference {
   const level = opts.level ?? CONFIDENCE;
-  if (!(level > 0 && level < 1)) throw new Error(`difference: level = ${level} is invalid; allowed: a number in (0, 1)`);
+  if (!(level > 0 && level < 1))
+    throw new Error(`difference: level = ${level} is invalid; allowed: a number in (0, 1)`);
   const diff = (opts.higherIsBetter === false ? -1 : 1) * (a.mean - b.mean);
   const terms = [...meanTerms(a), ...meanTerms(b)];
   const se = Math.sqrt(terms.reduce((s, t) => s + t.variance, 0));
   const df = welchDf(terms);
   // No noise at all (identical seeds, no test-set term): the difference is exact.
-  if (se === 0) return { diff, se, df, t: diff === 0 ? 0 : Math.sign(diff) * Infinity, p: Number(diff === 0), level, ci: [diff, diff] };
+  if (se === 0)
+    return {
+      diff,
+      se,
+      df,
+      t: diff === 0 ? 0 : Math.sign(diff) * Infinity,
+      p: Number(diff === 0),
+      level,
+      ci: [diff, diff],
+    };
   const t = diff / se;
   const half = tQuantile((1 + level) / 2, df) * se;
   return { diff, se, df, t, p: 2 * tCdf(-Math.abs(t), df), level, ci: [diff - half, diff + half] };
@@ -334,12 +354,20 @@ export interface DecisionOptions {
 }
 
 const fmt = (x: number, digits = 2) => (x >= 0 ? "+" : "") + x.toFixed(digits);
-const interval = (ci: [number, number], level: number) => `${Math.round(100 * level)} % interval [${fmt(ci[0])}, ${fmt(ci[1])}]`;
+const interval = (ci: [number, number], level: number) =>
+  `${Math.round(100 * level)} % interval [${fmt(ci[0])}, ${fmt(ci[1])}]`;
 
 /** The "inconclusive: too few seeds" decision, or undefined when both sides have enough. */
-function tooFewSeeds(a: SeedStat, b: SeedStat, test: Decision["test"], opts: DecisionOptions, margin?: number): Decision | undefined {
+function tooFewSeeds(
+  a: SeedStat,
+  b: SeedStat,
+  test: Decision["test"],
+  opts: DecisionOptions,
+  margin?: number,
+): Decision | undefined {
   const min = opts.minSeeds ?? MIN_SEEDS;
-  if (!Number.isInteger(min) || min < 2) throw new Error(`decision: minSeeds = ${min} is invalid; allowed: an integer >= 2`);
+  if (!Number.isInteger(min) || min < 2)
+    throw new Error(`decision: minSeeds = ${min} is invalid; allowed: an integer >= 2`);
   if (a.n >= min && b.n >= min) return undefined;
   const reason = `too few seeds (${a.n} and ${b.n}; at least ${min} each are needed for an interval)`;
   return { verdict: "inconclusive", test, diff: NaN, ci: [NaN, NaN], level: NaN, p: NaN, df: NaN, margin, reason };
@@ -352,8 +380,25 @@ function checkMargin(margin: number, what: string): void {
 }
 
 /** A decision from a computed difference: the verdict, where the interval lies (words) and the test's p. */
-function decision(d: Difference, test: Decision["test"], verdict: Verdict, where: string, p: number, margin?: number): Decision {
-  return { verdict, test, diff: d.diff, ci: d.ci, level: d.level, p, df: d.df, margin, reason: `${interval(d.ci, d.level)} ${where}` };
+function decision(
+  d: Difference,
+  test: Decision["test"],
+  verdict: Verdict,
+  where: string,
+  p: number,
+  margin?: number,
+): Decision {
+  return {
+    verdict,
+    test,
+    diff: d.diff,
+    ci: d.ci,
+    level: d.level,
+    p,
+    df: d.df,
+    margin,
+    reason: `${interval(d.ci, d.level)} ${where}`,
+  };
 }
 
 /** One-sided p-value of "the difference is at most −margin" (its upper tail beyond −margin). */
@@ -388,7 +433,8 @@ export function testEquivalence(a: SeedStat, b: SeedStat, margin: number, opts: 
   const [lo, hi] = d.ci;
   // The upper test is the lower one mirrored: "diff ≥ margin" is "−diff ≤ −margin".
   const p = Math.max(pAbove(d, margin), pAbove({ ...d, diff: -d.diff }, margin));
-  const verdict: Decided = lo > -margin && hi < margin ? "supported" : lo > margin || hi < -margin ? "contradicted" : "inconclusive";
+  const verdict: Decided =
+    lo > -margin && hi < margin ? "supported" : lo > margin || hi < -margin ? "contradicted" : "inconclusive";
   const where = { supported: "lies within", contradicted: "lies outside", inconclusive: "crosses" }[verdict];
   return decision(d, "equivalence", verdict, `${where} ±${margin.toFixed(2)}`, p, margin);
 }
@@ -420,7 +466,8 @@ export function testNonInferiority(a: SeedStat, b: SeedStat, margin: number, opt
  * (Five lines of arithmetic; not worth a regression package.)
  */
 export function logLogSlope(x: readonly number[], y: readonly number[]): number {
-  if (x.length !== y.length) throw new Error(`logLogSlope: ${x.length} x values but ${y.length} y values; they must match`);
+  if (x.length !== y.length)
+    throw new Error(`logLogSlope: ${x.length} x values but ${y.length} y values; they must match`);
   const pts = x
     .map((xi, k) => [xi, y[k]])
     .filter(([xi, yi]) => xi > 0 && yi > 0)

@@ -13,12 +13,16 @@ import { binomialSe, runNumbers, testSetSize } from "./statistics";
 
 /** Padam's step factor at step `t` (1-based) for `options` (defaults: the optimizer's). */
 export function padamStepFactor(t: number, options: Partial<PadamOptions> = {}): number {
-  if (!Number.isInteger(t) || t < 1) throw new Error(`padamStepFactor: t = ${t} is invalid; allowed: an integer >= 1 (optimizer step)`);
+  if (!Number.isInteger(t) || t < 1)
+    throw new Error(`padamStepFactor: t = ${t} is invalid; allowed: an integer >= 1 (optimizer step)`);
   return padamCoefficients({ ...PADAM_DEFAULTS, ...options }, { t, lr: 1, initialLr: 1 }).step;
 }
 
 /** One row per step t: the official and the consistent factor at p = `partial` (default 1/8). */
-export function warmupRows(steps: readonly number[], partial = 0.125): { step: number; official: number; consistent: number }[] {
+export function warmupRows(
+  steps: readonly number[],
+  partial = 0.125,
+): { step: number; official: number; consistent: number }[] {
   return steps.map((t) => ({
     step: t,
     official: padamStepFactor(t, { partial, biasCorrection: "official" }),
@@ -42,15 +46,21 @@ interface WarmupRun {
 export function warmupSentence(official: WarmupRun, consistent: WarmupRun): string {
   const [a, b] = [runNumbers(official.metrics), runNumbers(consistent.metrics)];
   const t = Math.max(0, ...official.metrics.map((m) => m.step));
-  if (a.finalTestAcc === undefined || b.finalTestAcc === undefined || t < 1) return "The pair has not finished: no comparison.";
+  if (a.finalTestAcc === undefined || b.finalTestAcc === undefined || t < 1)
+    return "The pair has not finished: no comparison.";
   const p = official.config.optimizerOptions.partial as number;
   const n = testSetSize(official.config);
-  const se = n === undefined ? NaN : 100 * Math.hypot(binomialSe(a.finalTestAcc / 100, n), binomialSe(b.finalTestAcc / 100, n));
+  const se =
+    n === undefined ? NaN : 100 * Math.hypot(binomialSe(a.finalTestAcc / 100, n), binomialSe(b.finalTestAcc / 100, n));
   const diff = b.finalTestAcc - a.finalTestAcc;
-  const noise = Number.isNaN(se) ? "" : Math.abs(diff) > 2 * se
-    ? `, more than twice the test-set standard error of the difference (${se.toFixed(2)})`
-    : `, within twice the test-set standard error of the difference (${se.toFixed(2)}): not distinguishable on this test set`;
-  return `After t = ${t} steps the official factor is ${padamStepFactor(t, { partial: p }).toFixed(2)} and the consistent one ${padamStepFactor(t, { partial: p, biasCorrection: "consistent" }).toFixed(2)}; ` +
+  const noise = Number.isNaN(se)
+    ? ""
+    : Math.abs(diff) > 2 * se
+      ? `, more than twice the test-set standard error of the difference (${se.toFixed(2)})`
+      : `, within twice the test-set standard error of the difference (${se.toFixed(2)}): not distinguishable on this test set`;
+  return (
+    `After t = ${t} steps the official factor is ${padamStepFactor(t, { partial: p }).toFixed(2)} and the consistent one ${padamStepFactor(t, { partial: p, biasCorrection: "consistent" }).toFixed(2)}; ` +
     `final test accuracy ${a.finalTestAcc.toFixed(2)} % (official) vs ${b.finalTestAcc.toFixed(2)} % (consistent), ` +
-    `${diff >= 0 ? "+" : ""}${diff.toFixed(2)} points for the consistent factor${noise}; final training loss ${a.finalTrainLoss?.toFixed(3)} vs ${b.finalTrainLoss?.toFixed(3)}.`;
+    `${diff >= 0 ? "+" : ""}${diff.toFixed(2)} points for the consistent factor${noise}; final training loss ${a.finalTrainLoss?.toFixed(3)} vs ${b.finalTrainLoss?.toFixed(3)}.`
+  );
 }

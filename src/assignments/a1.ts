@@ -15,7 +15,20 @@
  */
 import { biasCorrections } from "../optim/moments";
 import { GoldenCase, goldenGradient, loadGoldenCases } from "../testing/golden";
-import { CheckFailure, Diagnosis, Tolerance, asNumber, asVector, call, close, expectVector, fmt, fmtPair, passed, worstIndex } from "./checks";
+import {
+  CheckFailure,
+  Diagnosis,
+  Tolerance,
+  asNumber,
+  asVector,
+  call,
+  close,
+  expectVector,
+  fmt,
+  fmtPair,
+  passed,
+  worstIndex,
+} from "./checks";
 
 /** Hyper-parameters, named as in the reference trajectories' options. */
 export interface PadamHyper {
@@ -34,11 +47,23 @@ export interface PadamState {
   vMax: number[];
 }
 
-export type MomentsFn = (m: number[], v: number[], g: number[], beta1: number, beta2: number) => { m: number[]; v: number[] };
+export type MomentsFn = (
+  m: number[],
+  v: number[],
+  g: number[],
+  beta1: number,
+  beta2: number,
+) => { m: number[]; v: number[] };
 export type RunningMaxFn = (vMax: number[], v: number[]) => number[];
 export type StepFactorFn = (hp: PadamHyper, t: number) => number;
 export type DenominatorFn = (vHat: number[], epsilon: number, partial: number) => number[];
-export type PadamStepFn = (x: number[], g: number[], state: PadamState, hp: PadamHyper, factor: number) => { x: number[]; state: PadamState };
+export type PadamStepFn = (
+  x: number[],
+  g: number[],
+  state: PadamState,
+  hp: PadamHyper,
+  factor: number,
+) => { x: number[]; state: PadamState };
 
 export interface CheckLevel {
   /** Run the instructor's additional cases (hidden tests). */
@@ -54,7 +79,10 @@ let golden: GoldenCase[] | null = null;
 export function goldenCase(id: string): GoldenCase {
   golden ??= loadGoldenCases();
   const c = golden.find((x) => x.id === id);
-  if (!c) throw new Error(`reference case ${JSON.stringify(id)} not found in the golden trajectories (${golden.length} cases)`);
+  if (!c)
+    throw new Error(
+      `reference case ${JSON.stringify(id)} not found in the golden trajectories (${golden.length} cases)`,
+    );
   return c;
 }
 
@@ -67,7 +95,15 @@ export function checkMoments(moments: MomentsFn, level: CheckLevel = {}): void {
   // v = 0.999·[0.001, 0.004, 0] + 0.001·[0.25, 1, 9] = [0.001249, 0.004996, 0.009].
   const cases = [
     { m: [0, 0, 0], v: [0, 0, 0], g: [1, -2, 0], b1: 0.9, b2: 0.999, em: [0.1, -0.2, 0], ev: [0.001, 0.004, 0] },
-    { m: [0.1, -0.2, 0], v: [0.001, 0.004, 0], g: [0.5, 1, -3], b1: 0.9, b2: 0.999, em: [0.14, -0.08, -0.3], ev: [0.001249, 0.004996, 0.009] },
+    {
+      m: [0.1, -0.2, 0],
+      v: [0.001, 0.004, 0],
+      g: [0.5, 1, -3],
+      b1: 0.9,
+      b2: 0.999,
+      em: [0.14, -0.08, -0.3],
+      ev: [0.001249, 0.004996, 0.009],
+    },
   ];
   // Hidden: other betas. β = (0.5, 0.75), m = 2, v = 4, g = −2: m = 1 − 1 = 0, v = 3 + 1 = 4; g = 6: m = 4, v = 3 + 9 = 12.
   if (level.hidden) cases.push({ m: [2, 2], v: [4, 4], g: [-2, 6], b1: 0.5, b2: 0.75, em: [0, 4], ev: [4, 12] });
@@ -78,12 +114,24 @@ export function checkMoments(moments: MomentsFn, level: CheckLevel = {}): void {
     const v = asVector(out.v, c.g.length, "moments(...).v");
     const where = `update ${k + 1} (β1 = ${c.b1}, β2 = ${c.b2})`;
     expectVector(m, c.em, HAND, `${where}, m`, [
-      { hint: "β1 and 1−β1 look swapped: m ← β1·m + (1−β1)·g", values: c.m.map((mi, i) => (1 - c.b1) * mi + c.b1 * c.g[i]) },
-      { hint: "m should be an average: m ← β1·m + (1−β1)·g (the factor 1−β1 is missing)", values: c.m.map((mi, i) => c.b1 * mi + c.g[i]) },
+      {
+        hint: "β1 and 1−β1 look swapped: m ← β1·m + (1−β1)·g",
+        values: c.m.map((mi, i) => (1 - c.b1) * mi + c.b1 * c.g[i]),
+      },
+      {
+        hint: "m should be an average: m ← β1·m + (1−β1)·g (the factor 1−β1 is missing)",
+        values: c.m.map((mi, i) => c.b1 * mi + c.g[i]),
+      },
     ]);
     expectVector(v, c.ev, HAND, `${where}, v`, [
-      { hint: "v averages the squared gradient g², not g", values: c.v.map((vi, i) => c.b2 * vi + (1 - c.b2) * c.g[i]) },
-      { hint: "β2 and 1−β2 look swapped: v ← β2·v + (1−β2)·g²", values: c.v.map((vi, i) => (1 - c.b2) * vi + c.b2 * c.g[i] ** 2) },
+      {
+        hint: "v averages the squared gradient g², not g",
+        values: c.v.map((vi, i) => c.b2 * vi + (1 - c.b2) * c.g[i]),
+      },
+      {
+        hint: "β2 and 1−β2 look swapped: v ← β2·v + (1−β2)·g²",
+        values: c.v.map((vi, i) => (1 - c.b2) * vi + c.b2 * c.g[i] ** 2),
+      },
     ]);
   });
   passed(`moments: ${cases.length} hand-worked updates match`);
@@ -114,7 +162,10 @@ function factorDiagnoses(hp: PadamHyper, t: number): Diagnosis<readonly number[]
   const bc1 = 1 - b1 ** t;
   const bc2 = 1 - b2 ** t;
   return [
-    { hint: "this is lr·(1−β2^t)^p/(1−β1^t); the official Padam code uses sqrt(1−β2^t) for every p — is the bias factor the official one?", values: [(lr * bc2 ** p) / bc1] },
+    {
+      hint: "this is lr·(1−β2^t)^p/(1−β1^t); the official Padam code uses sqrt(1−β2^t) for every p — is the bias factor the official one?",
+      values: [(lr * bc2 ** p) / bc1],
+    },
     { hint: "is the bias factor applied? Expected lr·sqrt(1−β2^t)/(1−β1^t)", values: [lr] },
     { hint: "the second-moment correction sqrt(1−β2^t) is missing", values: [lr / bc1] },
     { hint: "the first-moment correction 1/(1−β1^t) is missing", values: [lr * Math.sqrt(bc2)] },
@@ -123,7 +174,15 @@ function factorDiagnoses(hp: PadamHyper, t: number): Diagnosis<readonly number[]
 }
 
 export function checkStepFactor(stepFactor: StepFactorFn, level: CheckLevel = {}): void {
-  const base: PadamHyper = { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, partial: 0.125, amsgrad: true };
+  const base: PadamHyper = {
+    learningRate: 0.1,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weightDecay: 0,
+    partial: 0.125,
+    amsgrad: true,
+  };
   // Hand-worked: t = 1: 0.1·sqrt(0.001)/0.1 = 0.0316228; t = 10: 0.1·sqrt(1−0.999^10)/(1−0.9^10) = 0.0153189.
   const cases: { hp: PadamHyper; t: number; e: number }[] = [
     { hp: base, t: 1, e: 0.03162277660168381 },
@@ -140,7 +199,9 @@ export function checkStepFactor(stepFactor: StepFactorFn, level: CheckLevel = {}
     if (close(a, c.e, HAND.rtol, HAND.atol)) continue;
     const d = factorDiagnoses(c.hp, c.t).find((x) => close(a, x.values[0], HAND.rtol, HAND.atol));
     const [fa, fe] = fmtPair(a, c.e);
-    throw new CheckFailure(`${where}: ${fa}, expected ${fe}${d ? ` — ${d.hint}` : " — expected lr·sqrt(1−β2^t)/(1−β1^t)"}`);
+    throw new CheckFailure(
+      `${where}: ${fa}, expected ${fe}${d ? ` — ${d.hint}` : " — expected lr·sqrt(1−β2^t)/(1−β1^t)"}`,
+    );
   }
   passed(`stepFactor: ${cases.length} hand-worked values match`);
 }
@@ -153,7 +214,12 @@ export function checkDenominator(denominator: DenominatorFn, level: CheckLevel =
   // v̂ = 0.04 → (0.2 + 1e−8)^0.5 = 0.44721361; v̂ = 1e−20 → (1e−10 + 1e−8)^0.5 = 1.004988e−4;
   // v̂ = 0 → (1e−8)^0.5 = 1e−4; v̂ = 4 → (2 + 1e−8)^0.5 = 1.41421357.
   const cases = [
-    { v: [0.04, 1e-20, 0, 4], eps: 1e-8, p: 0.25, e: [0.4472136066802977, 0.0001004987562112089, 0.0001, 1.414213565908629] },
+    {
+      v: [0.04, 1e-20, 0, 4],
+      eps: 1e-8,
+      p: 0.25,
+      e: [0.4472136066802977, 0.0001004987562112089, 0.0001, 1.414213565908629],
+    },
   ];
   // Hidden: p = 1/8 (power 1/4) and p = 1/2 (power 1), ε = 1e−6: v̂ = 0.09 → 0.300001^0.25 = 0.74008342.
   if (level.hidden) {
@@ -165,8 +231,14 @@ export function checkDenominator(denominator: DenominatorFn, level: CheckLevel =
   cases.forEach((c) => {
     const out = asVector(call("denominator", denominator, [...c.v], c.eps, c.p), c.v.length, "denominator(...)");
     expectVector(out, c.e, HAND, `p = ${c.p}, ε = ${c.eps}`, [
-      { hint: "ε is added after the power; the official code adds ε to sqrt(v̂) before raising to 2p", values: c.v.map((v) => Math.sqrt(v) ** (2 * c.p) + c.eps) },
-      { hint: "the power is 2p on sqrt(v̂) (that is v̂^p), not p", values: c.v.map((v) => (Math.sqrt(v) + c.eps) ** c.p) },
+      {
+        hint: "ε is added after the power; the official code adds ε to sqrt(v̂) before raising to 2p",
+        values: c.v.map((v) => Math.sqrt(v) ** (2 * c.p) + c.eps),
+      },
+      {
+        hint: "the power is 2p on sqrt(v̂) (that is v̂^p), not p",
+        values: c.v.map((v) => (Math.sqrt(v) + c.eps) ** c.p),
+      },
       { hint: "ε is missing: add it to sqrt(v̂) before the power", values: c.v.map((v) => Math.sqrt(v) ** (2 * c.p)) },
       { hint: "the power 2p applies to sqrt(v̂) + ε, not to v̂ + ε", values: c.v.map((v) => (v + c.eps) ** (2 * c.p)) },
     ]);
@@ -200,7 +272,8 @@ export function officialFactor(hp: PadamHyper, t: number): number {
 
 type Variant = "official" | "decoupled" | "noDecay" | "noMax" | "epsAfter" | "alwaysMax";
 const VARIANT_HINTS: Record<Exclude<Variant, "official">, string> = {
-  decoupled: "this is decoupled weight decay (x shrunk by lr·λ); Padam's is coupled: add λ·x to the gradient before the moments",
+  decoupled:
+    "this is decoupled weight decay (x shrunk by lr·λ); Padam's is coupled: add λ·x to the gradient before the moments",
   noDecay: "weight decay is missing: add λ·x to the gradient before the moments",
   noMax: "the running max is not used: with amsgrad the denominator uses v̂ = max(v̂, v)",
   alwaysMax: "with amsgrad = false the denominator uses v itself, not the running max",
@@ -208,7 +281,14 @@ const VARIANT_HINTS: Record<Exclude<Variant, "official">, string> = {
 };
 
 /** One step of a deliberately altered update (to name the student's mistake). */
-function variantStep(x: number[], g0: number[], s: PadamState, hp: PadamHyper, factor: number, variant: Variant): { x: number[]; state: PadamState } {
+function variantStep(
+  x: number[],
+  g0: number[],
+  s: PadamState,
+  hp: PadamHyper,
+  factor: number,
+  variant: Variant,
+): { x: number[]; state: PadamState } {
   const wd = variant === "noDecay" || variant === "decoupled" ? 0 : hp.weightDecay;
   const g = g0.map((gi, i) => gi + wd * x[i]);
   const m = s.m.map((mi, i) => hp.beta1 * mi + (1 - hp.beta1) * g[i]);
@@ -217,7 +297,11 @@ function variantStep(x: number[], g0: number[], s: PadamState, hp: PadamHyper, f
   const useMax = variant === "alwaysMax" || (hp.amsgrad && variant !== "noMax");
   const vHat = useMax ? vMax : v;
   const shrink = variant === "decoupled" ? 1 - hp.learningRate * hp.weightDecay : 1;
-  const den = vHat.map((vh) => (variant === "epsAfter" ? Math.sqrt(vh) ** (2 * hp.partial) + hp.epsilon : (Math.sqrt(vh) + hp.epsilon) ** (2 * hp.partial)));
+  const den = vHat.map((vh) =>
+    variant === "epsAfter"
+      ? Math.sqrt(vh) ** (2 * hp.partial) + hp.epsilon
+      : (Math.sqrt(vh) + hp.epsilon) ** (2 * hp.partial),
+  );
   return { x: x.map((xi, i) => shrink * xi - (factor * m[i]) / den[i]), state: { m, v, vMax } };
 }
 
@@ -245,8 +329,17 @@ function followTrajectory(step: PadamStepFn, tr: Trajectory, label: string): voi
   for (let t = 0; t < c.steps; t++) {
     const g = c.mode === "function" && c.function ? goldenGradient(c.function, x) : c.grads[t];
     const factor = tr.factorAt(t + 1);
-    const out = call<{ x: unknown; state: PadamState }>("padamStep", step, [...x], [...g], cloneState(state), { ...hp }, factor);
-    if (!out || typeof out !== "object") throw new CheckFailure(`padamStep should return { x, state }, got ${String(out)}`);
+    const out = call<{ x: unknown; state: PadamState }>(
+      "padamStep",
+      step,
+      [...x],
+      [...g],
+      cloneState(state),
+      { ...hp },
+      factor,
+    );
+    if (!out || typeof out !== "object")
+      throw new CheckFailure(`padamStep should return { x, state }, got ${String(out)}`);
     const nx = asVector(out.x, d, `${label}, step ${t + 1}: x`);
     const miss = worstIndex(nx, expected[t], tol);
     if (miss >= 0) {
@@ -259,7 +352,9 @@ function followTrajectory(step: PadamStepFn, tr: Trajectory, label: string): voi
       });
       const [fa, fe] = fmtPair(nx[miss], expected[t][miss]);
       const text = `${label}, step ${t + 1}, coordinate ${miss + 1}: ${fa}, expected ${fe}`;
-      throw new CheckFailure(`${text} — ${hint ? VARIANT_HINTS[hint] : "compare each line with the formulas above (moments, max, denominator, weight decay)"}`);
+      throw new CheckFailure(
+        `${text} — ${hint ? VARIANT_HINTS[hint] : "compare each line with the formulas above (moments, max, denominator, weight decay)"}`,
+      );
     }
     if (!out.state || !Array.isArray(out.state.m) || !Array.isArray(out.state.v) || !Array.isArray(out.state.vMax)) {
       throw new CheckFailure(`${label}, step ${t + 1}: padamStep should return state = { m, v, vMax } (arrays)`);
@@ -281,7 +376,13 @@ function describeCase(c: GoldenCase): string {
 /** padamStep against the official code's trajectories (the step factor is supplied by the check). */
 export function checkPadamStep(step: PadamStepFn, level: CheckLevel = {}): void {
   const ids = level.hidden
-    ? ["pub-padam-weight-decay-10", "pub-padam-no-amsgrad-06", "pub-padam-rosenbrock-13", "pub-padam-logistic-14", "pub-padam-weight-decay-12"]
+    ? [
+        "pub-padam-weight-decay-10",
+        "pub-padam-no-amsgrad-06",
+        "pub-padam-rosenbrock-13",
+        "pub-padam-logistic-14",
+        "pub-padam-weight-decay-12",
+      ]
     : ["pub-padam-partial-02", "pub-padam-partial-03"];
   for (const id of ids) {
     const c = goldenCase(id);
@@ -292,7 +393,11 @@ export function checkPadamStep(step: PadamStepFn, level: CheckLevel = {}): void 
 }
 
 /** The p = 1/2 limit: padamStep with limitHalf(hp) against PyTorch's AMSGrad. */
-export function checkLimitHalf(limitHalf: (hp: PadamHyper) => PadamHyper, step: PadamStepFn, level: CheckLevel = {}): void {
+export function checkLimitHalf(
+  limitHalf: (hp: PadamHyper) => PadamHyper,
+  step: PadamStepFn,
+  level: CheckLevel = {},
+): void {
   // PyTorch adds ε to sqrt(v̂/(1−β2^t)), the official Padam code to sqrt(v̂): the runs differ by
   // ~1e−10 on Rosenbrock and ~1e−4 (relative) on the quadratic, hence each case's tolerance.
   const cases: [string, Tolerance][] = [["pub-amsgrad-rosenbrock-38", { rtol: 1e-7, atol: 1e-9 }]];
@@ -302,8 +407,12 @@ export function checkLimitHalf(limitHalf: (hp: PadamHyper) => PadamHyper, step: 
     const c = goldenCase(id);
     const given = hyperOf(c, { partial: 0.125 });
     const hp = call<PadamHyper>("limitHalf", limitHalf, { ...given });
-    if (!hp || typeof hp !== "object") throw new CheckFailure(`limitHalf should return the hyper-parameters (an object), got ${String(hp)}`);
-    if (hp.partial !== 0.5) throw new CheckFailure(`limitHalf(...).partial is ${String(hp.partial)}, expected the value of p at which (v̂)^p = sqrt(v̂), AMSGrad's denominator`);
+    if (!hp || typeof hp !== "object")
+      throw new CheckFailure(`limitHalf should return the hyper-parameters (an object), got ${String(hp)}`);
+    if (hp.partial !== 0.5)
+      throw new CheckFailure(
+        `limitHalf(...).partial is ${String(hp.partial)}, expected the value of p at which (v̂)^p = sqrt(v̂), AMSGrad's denominator`,
+      );
     followTrajectory(step, { c, hp, factorAt: (t) => officialFactor(hp, t), tol }, `AMSGrad reference case ${id}`);
   }
   passed(`p = 1/2: padamStep reproduces PyTorch's AMSGrad (${ids.join(", ")})`);
@@ -314,7 +423,11 @@ export function checkLimitHalf(limitHalf: (hp: PadamHyper) => PadamHyper, step: 
  * limitZeroFactor(lrSgd, β1) must reproduce heavy-ball SGD (PyTorch: buf ← μ·buf + g, x ← x − lr·buf)
  * with momentum μ = β1. Since m = (1−β1)·buf, the factor is lrSgd/(1−β1).
  */
-export function checkLimitZero(limitZeroFactor: (lrSgd: number, beta1: number) => number, step: PadamStepFn, level: CheckLevel = {}): void {
+export function checkLimitZero(
+  limitZeroFactor: (lrSgd: number, beta1: number) => number,
+  step: PadamStepFn,
+  level: CheckLevel = {},
+): void {
   const ids = level.hidden ? ["pub-sgd-weight-decay-18", "pub-sgd-rosenbrock-23"] : ["pub-sgd-momentum-16"];
   for (const id of ids) {
     const c = goldenCase(id);
@@ -329,9 +442,19 @@ export function checkLimitZero(limitZeroFactor: (lrSgd: number, beta1: number) =
         : close(factor, lrSgd * (1 - mu), HAND.rtol, 0)
           ? "divide by 1−β1 instead of multiplying"
           : "m = (1−β1)·buf, and SGD steps by lr·buf";
-      throw new CheckFailure(`SGD lr ${lrSgd}, momentum ${mu}: limitZeroFactor gives ${fmt(factor)}, expected ${fmt(e)} — ${hint}`);
+      throw new CheckFailure(
+        `SGD lr ${lrSgd}, momentum ${mu}: limitZeroFactor gives ${fmt(factor)}, expected ${fmt(e)} — ${hint}`,
+      );
     }
-    const hp: PadamHyper = { learningRate: lrSgd, beta1: mu, beta2: 0.999, epsilon: 1e-8, weightDecay: Number(o.weightDecay), partial: 0, amsgrad: true };
+    const hp: PadamHyper = {
+      learningRate: lrSgd,
+      beta1: mu,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: Number(o.weightDecay),
+      partial: 0,
+      amsgrad: true,
+    };
     followTrajectory(step, { c, hp, factorAt: () => factor }, `SGD reference case ${id} (padamStep with p = 0)`);
   }
   passed(`p → 0: padamStep with factor lr/(1−β1) reproduces PyTorch's heavy-ball SGD (${ids.join(", ")})`);
@@ -358,5 +481,7 @@ export function compareWithReference(step: PadamStepFn, factor: StepFactorFn, id
     console.log(`your Padam stopped with an error: ${(err as Error).message}`);
     return;
   }
-  console.log(`your Padam on ${describeCase(c)}, ${c.steps} steps: largest relative difference ${fmt(worst)} (${worst < 1e-6 ? "matches the official code" : "does not match yet"})`);
+  console.log(
+    `your Padam on ${describeCase(c)}, ${c.steps} steps: largest relative difference ${fmt(worst)} (${worst < 1e-6 ? "matches the official code" : "does not match yet"})`,
+  );
 }

@@ -23,9 +23,15 @@ describe("A2 checks", () => {
     checkMeasurement(steps, spread, net);
   });
   it("name the usual mistakes", () => {
-    assert.throws(() => checkStepSizes((v, lr, p, e) => v.map((x) => lr / (Math.sqrt(x) + e) ** p)), /v̂ = 0\.0001, lr 0\.1, p = 0\.5: step 1, expected 10 — the power is 2p/);
+    assert.throws(
+      () => checkStepSizes((v, lr, p, e) => v.map((x) => lr / (Math.sqrt(x) + e) ** p)),
+      /v̂ = 0\.0001, lr 0\.1, p = 0\.5: step 1, expected 10 — the power is 2p/,
+    );
     assert.throws(() => checkSpread((s) => Math.max(...s) / Math.min(...s)), /that is the ratio; give it in decades/);
     assert.throws(() => checkPrediction(() => 0.5), /spread is proportional to p itself/);
-    assert.throws(() => checkMeasurement(steps, (s) => spread(s) + 0.1, net), /p = 0\.5: spread .* decades on the network, expected/);
+    assert.throws(
+      () => checkMeasurement(steps, (s) => spread(s) + 0.1, net),
+      /p = 0\.5: spread .* decades on the network, expected/,
+    );
   });
 });

@@ -61,7 +61,11 @@ export function trainTinyNetwork(seed = 1, steps = 200): TrainedNetwork {
   for (const s of opt.rule.slots(hp)) slots[s] = new Float64Array(w.length).fill(opt.rule.initialValue(s, hp));
   const lossBefore = mlp(w, X, y).loss;
   for (let t = 1; t <= steps; t++) {
-    const res = opt.rule.step(float64Ops, w, mlp(w, X, y).grad, slots, hp, { t, lr: hp.learningRate, initialLr: hp.learningRate });
+    const res = opt.rule.step(float64Ops, w, mlp(w, X, y).grad, slots, hp, {
+      t,
+      lr: hp.learningRate,
+      initialLr: hp.learningRate,
+    });
     w = res.x;
     Object.assign(slots, res.slots);
   }
@@ -84,7 +88,11 @@ export function checkStepSizes(stepSizes: StepSizesFn, level: { hidden?: boolean
     const i = e.findIndex((ei, k) => !close(a[k], ei, 1e-9, 0));
     if (i >= 0) {
       const [fa, fe] = fmtPair(a[i], e[i]);
-      const hint = close(a[i], lr / (Math.sqrt(v[i]) + eps) ** p, 1e-9, 0) ? " — the power is 2p on sqrt(v̂) (v̂^p), not p" : close(a[i], lr * (Math.sqrt(v[i]) + eps) ** (2 * p), 1e-9, 0) ? " — the step divides by the denominator" : "";
+      const hint = close(a[i], lr / (Math.sqrt(v[i]) + eps) ** p, 1e-9, 0)
+        ? " — the power is 2p on sqrt(v̂) (v̂^p), not p"
+        : close(a[i], lr * (Math.sqrt(v[i]) + eps) ** (2 * p), 1e-9, 0)
+          ? " — the step divides by the denominator"
+          : "";
       throw new CheckFailure(`v̂ = ${v[i]}, lr ${lr}, p = ${p}: step ${fa}, expected ${fe}${hint}`);
     }
   }
@@ -105,8 +113,14 @@ export function checkPrediction(predictRatio: () => number): void {
   const a = asNumber(call("predictRatio", predictRatio), "predictRatio()");
   // log10 step = log10 lr − p·log10 v̂ (ε negligible): the spread is proportional to p, 1/8 ÷ 1/2 = 1/4.
   if (!close(a, 0.25, 1e-9, 0)) {
-    const hint = close(a, 4, 1e-9, 0) ? " — the spread shrinks, so the ratio is below 1" : close(a, 0.5, 1e-9, 0) ? " — log10 step = log10 lr − p·log10 v̂: the spread is proportional to p itself" : "";
-    throw new CheckFailure(`predicted spread(p = 1/8) / spread(p = 1/2) = ${fmt(a)}, expected the value that follows from log10 step = log10 lr − p·log10 v̂${hint}`);
+    const hint = close(a, 4, 1e-9, 0)
+      ? " — the spread shrinks, so the ratio is below 1"
+      : close(a, 0.5, 1e-9, 0)
+        ? " — log10 step = log10 lr − p·log10 v̂: the spread is proportional to p itself"
+        : "";
+    throw new CheckFailure(
+      `predicted spread(p = 1/8) / spread(p = 1/2) = ${fmt(a)}, expected the value that follows from log10 step = log10 lr − p·log10 v̂${hint}`,
+    );
   }
   passed("prediction: the spread is proportional to p");
 }
@@ -117,11 +131,19 @@ export function checkMeasurement(stepSizes: StepSizesFn, spread: SpreadFn, net: 
   const rows = [0.5, 0.25, 0.125, 0.0625].map((p) => {
     const steps = asVector(call("stepSizes", stepSizes, [...net.vHat], 0.1, p, eps), net.vHat.length, "stepSizes(...)");
     const s = asNumber(call("spread", spread, steps), "spread(...)");
-    const expected = Math.log10(Math.max(...net.vHat.map((v) => 0.1 / (Math.sqrt(v) + eps) ** (2 * p)))) - Math.log10(Math.min(...net.vHat.map((v) => 0.1 / (Math.sqrt(v) + eps) ** (2 * p))));
-    if (!close(s, expected, 1e-6, 1e-9)) throw new CheckFailure(`p = ${p}: spread ${fmt(s)} decades on the network, expected ${fmt(expected)}`);
+    const expected =
+      Math.log10(Math.max(...net.vHat.map((v) => 0.1 / (Math.sqrt(v) + eps) ** (2 * p)))) -
+      Math.log10(Math.min(...net.vHat.map((v) => 0.1 / (Math.sqrt(v) + eps) ** (2 * p))));
+    if (!close(s, expected, 1e-6, 1e-9))
+      throw new CheckFailure(`p = ${p}: spread ${fmt(s)} decades on the network, expected ${fmt(expected)}`);
     return { p, s };
   });
   const ratio = rows[2].s / rows[0].s;
-  if (Math.abs(ratio - 0.25) > 0.02) throw new CheckFailure(`measured spread(1/8)/spread(1/2) = ${fmt(ratio)}, far from 1/4: is ε dominating (v̂ near 0)?`);
-  passed(`spread of the ${net.vHat.length} step sizes: ${rows.map((r) => `p = ${r.p}: ${fmt(r.s)} decades`).join(", ")}; ratio 1/8 : 1/2 = ${fmt(ratio)}`);
+  if (Math.abs(ratio - 0.25) > 0.02)
+    throw new CheckFailure(
+      `measured spread(1/8)/spread(1/2) = ${fmt(ratio)}, far from 1/4: is ε dominating (v̂ near 0)?`,
+    );
+  passed(
+    `spread of the ${net.vHat.length} step sizes: ${rows.map((r) => `p = ${r.p}: ${fmt(r.s)} decades`).join(", ")}; ratio 1/8 : 1/2 = ${fmt(ratio)}`,
+  );
 }

@@ -16,7 +16,10 @@ const BOUND = "A / alpha + C + B * alpha";
 
 /** Parses a student's expression; the symbols must be among `allowed`. */
 export function parseAnswer(name: string, text: unknown, allowed: string[]): MathNode {
-  if (typeof text !== "string" || text.trim() === "") throw new CheckFailure(`${name} should return a mathjs expression as a string, e.g. "sqrt(x / y)", got ${JSON.stringify(text)}`);
+  if (typeof text !== "string" || text.trim() === "")
+    throw new CheckFailure(
+      `${name} should return a mathjs expression as a string, e.g. "sqrt(x / y)", got ${JSON.stringify(text)}`,
+    );
   let node: MathNode;
   try {
     node = parse(text);
@@ -27,13 +30,17 @@ export function parseAnswer(name: string, text: unknown, allowed: string[]): Mat
     .filter((n) => (n as unknown as { isSymbolNode?: boolean }).isSymbolNode === true)
     .map((n) => (n as unknown as { name: string }).name)
     .filter((s) => !allowed.includes(s) && !["sqrt", "pow", "exp", "log", "abs"].includes(s));
-  if (unknown.length > 0) throw new CheckFailure(`${name}: ${JSON.stringify(text)} uses ${[...new Set(unknown)].join(", ")}; allowed symbols: ${allowed.join(", ")}`);
+  if (unknown.length > 0)
+    throw new CheckFailure(
+      `${name}: ${JSON.stringify(text)} uses ${[...new Set(unknown)].join(", ")}; allowed symbols: ${allowed.join(", ")}`,
+    );
   return node;
 }
 
 function evalAt(node: MathNode, scope: Record<string, number>, what: string): number {
   const v = node.evaluate(scope) as unknown;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new CheckFailure(`${what} evaluates to ${String(v)} at ${JSON.stringify(scope)}`);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new CheckFailure(`${what} evaluates to ${String(v)} at ${JSON.stringify(scope)}`);
   return v;
 }
 
@@ -59,14 +66,21 @@ export function checkBestStepSize(bestStepSize: () => string, level: { hidden?: 
   const scopes = level.hidden ? [...SCOPES, ...HIDDEN_SCOPES] : SCOPES;
   for (const s of scopes) {
     const alpha = evalAt(node, s, "bestStepSize()");
-    if (!(alpha > 0)) throw new CheckFailure(`at A = ${s.A}, B = ${s.B}: α* = ${fmt(alpha)}, but a step size must be positive`);
+    if (!(alpha > 0))
+      throw new CheckFailure(`at A = ${s.A}, B = ${s.B}: α* = ${fmt(alpha)}, but a step size must be positive`);
     const slope = evalAt(d1, { ...s, alpha }, "F'(α)");
     const scale = s.A / alpha ** 2 + s.B; // size of the two terms of F'(α) = −A/α² + B
     if (Math.abs(slope) > 1e-9 * scale) {
-      const hint = Math.abs(alpha - Math.sqrt(s.B / s.A)) < 1e-9 * alpha ? " — this is sqrt(B/A); solve −A/α² + B = 0 for α" : " — set F'(α) = −A/α² + B to zero";
-      throw new CheckFailure(`at A = ${s.A}, B = ${s.B}: F'(α*) = ${fmt(slope)} at α* = ${fmt(alpha)}, expected 0${hint}`);
+      const hint =
+        Math.abs(alpha - Math.sqrt(s.B / s.A)) < 1e-9 * alpha
+          ? " — this is sqrt(B/A); solve −A/α² + B = 0 for α"
+          : " — set F'(α) = −A/α² + B to zero";
+      throw new CheckFailure(
+        `at A = ${s.A}, B = ${s.B}: F'(α*) = ${fmt(slope)} at α* = ${fmt(alpha)}, expected 0${hint}`,
+      );
     }
-    if (!(evalAt(d2, { ...s, alpha }, "F''(α)") > 0)) throw new CheckFailure(`at A = ${s.A}, B = ${s.B}: F''(α*) ≤ 0, so α* is not a minimum`);
+    if (!(evalAt(d2, { ...s, alpha }, "F''(α)") > 0))
+      throw new CheckFailure(`at A = ${s.A}, B = ${s.B}: F''(α*) ≤ 0, so α* is not a minimum`);
   }
   passed(`bestStepSize: F'(α*) = 0 and F''(α*) > 0 (mathjs derivative) at ${scopes.length} points`);
 }
@@ -92,8 +106,15 @@ export function checkBoundAtBest(boundAtBest: () => string, level: { hidden?: bo
     const a = evalAt(node, s, "boundAtBest()");
     const e = minimizeNumerically(s);
     if (Math.abs(a - e) > 1e-7 * Math.abs(e)) {
-      const hint = Math.abs(a - (Math.sqrt(s.A * s.B) + s.C)) < 1e-9 * e ? " — both terms A/α* and B·α* equal sqrt(A·B)" : Math.abs(a - 2 * Math.sqrt(s.A * s.B)) < 1e-9 * e ? " — the constant C is still there" : "";
-      throw new CheckFailure(`at A = ${s.A}, B = ${s.B}, C = ${s.C}: ${fmt(a)}, expected the minimum of F, ${fmt(e)}${hint}`);
+      const hint =
+        Math.abs(a - (Math.sqrt(s.A * s.B) + s.C)) < 1e-9 * e
+          ? " — both terms A/α* and B·α* equal sqrt(A·B)"
+          : Math.abs(a - 2 * Math.sqrt(s.A * s.B)) < 1e-9 * e
+            ? " — the constant C is still there"
+            : "";
+      throw new CheckFailure(
+        `at A = ${s.A}, B = ${s.B}, C = ${s.C}: ${fmt(a)}, expected the minimum of F, ${fmt(e)}${hint}`,
+      );
     }
   }
   passed(`boundAtBest: equals the numerically minimized bound at ${scopes.length} points`);
@@ -124,8 +145,15 @@ export function checkRateExponent(rateExponent: () => string): void {
     const e = measuredRate(p.q, p.s);
     if (Math.abs(a - e) > 1e-3) {
       const ee = (1 - p.q) * (0.5 - p.s);
-      const hint = Math.abs(a - ee) < 1e-3 ? " — that is e, the exponent of B; at α* the bound is 2·sqrt(A·B)" : ee !== 0 && Math.abs(a - (1 - ee) / 2) < 1e-3 ? " — check the sign of e in sqrt(A·B) = sqrt(M1·M3·d)·T^(−(1+e)/2)" : "";
-      throw new CheckFailure(`at q = ${p.q}, s = ${p.s}: exponent ${fmt(a)}, expected ${fmt(e)} (the measured slope of log bound against log T)${hint}`);
+      const hint =
+        Math.abs(a - ee) < 1e-3
+          ? " — that is e, the exponent of B; at α* the bound is 2·sqrt(A·B)"
+          : ee !== 0 && Math.abs(a - (1 - ee) / 2) < 1e-3
+            ? " — check the sign of e in sqrt(A·B) = sqrt(M1·M3·d)·T^(−(1+e)/2)"
+            : "";
+      throw new CheckFailure(
+        `at q = ${p.q}, s = ${p.s}: exponent ${fmt(a)}, expected ${fmt(e)} (the measured slope of log bound against log T)${hint}`,
+      );
     }
   }
   passed("rateExponent: matches the measured slope of log F(α*(T)) at 4 (q, s) points, 3/4 at q = s = 0");

@@ -4,10 +4,26 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkExperiment, checkPairedInterval, checkSeeds, checkVerdict, Interval, miniExperiment, tQuantile975 } from "./a4";
+import {
+  checkExperiment,
+  checkPairedInterval,
+  checkSeeds,
+  checkVerdict,
+  Interval,
+  miniExperiment,
+  tQuantile975,
+} from "./a4";
 
 /** t_{0.975, df} from a standard printed table (4 decimals). */
-const TABLE: Record<number, number> = { 1: 12.7062, 2: 4.3027, 4: 2.7764, 7: 2.3646, 10: 2.2281, 20: 2.086, 30: 2.0423 };
+const TABLE: Record<number, number> = {
+  1: 12.7062,
+  2: 4.3027,
+  4: 2.7764,
+  7: 2.3646,
+  10: 2.2281,
+  20: 2.086,
+  30: 2.0423,
+};
 
 const interval = (a: number[], b: number[]): Interval => {
   const d = a.map((x, i) => x - b[i]);

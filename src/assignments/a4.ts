@@ -67,7 +67,13 @@ export function miniExperiment(optimizer: Optimizer, seed: number): number {
   const [trainX, trainY, testX, testY] = [X.slice(0, 160), y.slice(0, 160), X.slice(160), y.slice(160)];
   const init = seededRandom(seed + 7919);
   const x0 = Array.from({ length: d }, () => 0.5 * normal(init));
-  const path = referenceTrajectory(optimizer, MINI_SETTINGS[optimizer], x0, 150, (w) => logistic(trainX, trainY, w).grad);
+  const path = referenceTrajectory(
+    optimizer,
+    MINI_SETTINGS[optimizer],
+    x0,
+    150,
+    (w) => logistic(trainX, trainY, w).grad,
+  );
   return logistic(testX, testY, path[path.length - 1]).loss;
 }
 
@@ -89,8 +95,13 @@ export function pairedIntervalOf(a: readonly number[], b: readonly number[]): In
 
 function asInterval(v: unknown, what: string): Interval {
   const o = v as Partial<Interval> | null;
-  if (!o || typeof o !== "object") throw new CheckFailure(`${what} should return { mean, low, high }, got ${String(v)}`);
-  return { mean: asNumber(o.mean, `${what}.mean`), low: asNumber(o.low, `${what}.low`), high: asNumber(o.high, `${what}.high`) };
+  if (!o || typeof o !== "object")
+    throw new CheckFailure(`${what} should return { mean, low, high }, got ${String(v)}`);
+  return {
+    mean: asNumber(o.mean, `${what}.mean`),
+    low: asNumber(o.low, `${what}.low`),
+    high: asNumber(o.high, `${what}.high`),
+  };
 }
 
 type IntervalFn = (a: number[], b: number[]) => Interval;
@@ -98,10 +109,17 @@ type VerdictFn = (iv: Interval) => "A" | "B" | "none";
 
 export function checkSeeds(chooseSeeds: () => number[]): void {
   const seeds = call<unknown>("chooseSeeds", chooseSeeds);
-  if (!Array.isArray(seeds) || !seeds.every((s) => Number.isInteger(s))) throw new CheckFailure(`chooseSeeds should return an array of integers, got ${JSON.stringify(seeds)}`);
+  if (!Array.isArray(seeds) || !seeds.every((s) => Number.isInteger(s)))
+    throw new CheckFailure(`chooseSeeds should return an array of integers, got ${JSON.stringify(seeds)}`);
   const distinct = new Set(seeds).size;
-  if (distinct !== seeds.length) throw new CheckFailure(`chooseSeeds returns ${seeds.length} seeds but only ${distinct} distinct ones: a repeated seed repeats the same run and fakes precision`);
-  if (seeds.length < 5) throw new CheckFailure(`${seeds.length} seed(s): with fewer than 5 the t-interval is too wide to say anything (t_{0.975,${Math.max(seeds.length - 1, 1)}} = ${fmt(tQuantile975(Math.max(seeds.length - 1, 1)))})`);
+  if (distinct !== seeds.length)
+    throw new CheckFailure(
+      `chooseSeeds returns ${seeds.length} seeds but only ${distinct} distinct ones: a repeated seed repeats the same run and fakes precision`,
+    );
+  if (seeds.length < 5)
+    throw new CheckFailure(
+      `${seeds.length} seed(s): with fewer than 5 the t-interval is too wide to say anything (t_{0.975,${Math.max(seeds.length - 1, 1)}} = ${fmt(tQuantile975(Math.max(seeds.length - 1, 1)))})`,
+    );
   passed(`${seeds.length} distinct seeds`);
 }
 
@@ -113,7 +131,8 @@ export function checkPairedInterval(pairedInterval: IntervalFn, level: { hidden?
   const iv = asInterval(call("pairedInterval", pairedInterval, [...a], [...b]), "pairedInterval(...)");
   const e = { mean: 3, low: 1.03679, high: 4.96321 };
   const tol = 1e-4;
-  if (!close(iv.mean, e.mean, 0, 1e-9)) throw new CheckFailure(`differences [1, 2, 3, 4, 5]: mean ${fmt(iv.mean)}, expected 3 — the mean of a − b`);
+  if (!close(iv.mean, e.mean, 0, 1e-9))
+    throw new CheckFailure(`differences [1, 2, 3, 4, 5]: mean ${fmt(iv.mean)}, expected 3 — the mean of a − b`);
   if (!close(iv.low, e.low, 0, tol) || !close(iv.high, e.high, 0, tol)) {
     const half = iv.high - iv.mean;
     const se = Math.sqrt(2.5 / 5);
@@ -124,20 +143,37 @@ export function checkPairedInterval(pairedInterval: IntervalFn, level: { hidden?
         : close(half, 2.5706 * se, 0, tol)
           ? "the degrees of freedom are n − 1 = 4, not n"
           : "half-width = t_{0.975, n−1} · s_d / √n with s_d the sample standard deviation of the differences";
-    throw new CheckFailure(`differences [1, 2, 3, 4, 5]: [${fmt(iv.low)}, ${fmt(iv.high)}], expected [${fmt(e.low)}, ${fmt(e.high)}] — ${hint}`);
+    throw new CheckFailure(
+      `differences [1, 2, 3, 4, 5]: [${fmt(iv.low)}, ${fmt(iv.high)}], expected [${fmt(e.low)}, ${fmt(e.high)}] — ${hint}`,
+    );
   }
   // Paired, not two-sample: a and b with a large shared seed effect and a constant difference 1.
   const a2 = [10, 20, 30, 40, 50];
-  const iv2 = asInterval(call("pairedInterval", pairedInterval, a2, a2.map((x) => x - 1)), "pairedInterval(...)");
+  const iv2 = asInterval(
+    call(
+      "pairedInterval",
+      pairedInterval,
+      a2,
+      a2.map((x) => x - 1),
+    ),
+    "pairedInterval(...)",
+  );
   if (!(close(iv2.low, 1, 0, 1e-9) && close(iv2.high, 1, 0, 1e-9))) {
-    throw new CheckFailure(`a = [10, 20, 30, 40, 50], b = a − 1: [${fmt(iv2.low)}, ${fmt(iv2.high)}], expected [1, 1] — pair the runs of the same seed (differences a_i − b_i), the seed-to-seed spread cancels`);
+    throw new CheckFailure(
+      `a = [10, 20, 30, 40, 50], b = a − 1: [${fmt(iv2.low)}, ${fmt(iv2.high)}], expected [1, 1] — pair the runs of the same seed (differences a_i − b_i), the seed-to-seed spread cancels`,
+    );
   }
   if (level.hidden) {
     // Hand-worked: a − b = [0.1, −0.1, 0.3, 0.1]: mean 0.1, s_d = sqrt(0.08/3) = 0.163299,
     // s_d/2 = 0.0816497, t_{0.975,3} = 3.18245, half-width 0.259845: [−0.159845, 0.359845].
-    const iv3 = asInterval(call("pairedInterval", pairedInterval, [1.1, 0.9, 1.3, 1.1], [1, 1, 1, 1]), "pairedInterval(...)");
+    const iv3 = asInterval(
+      call("pairedInterval", pairedInterval, [1.1, 0.9, 1.3, 1.1], [1, 1, 1, 1]),
+      "pairedInterval(...)",
+    );
     if (!close(iv3.low, -0.159845, 0, 1e-5) || !close(iv3.high, 0.359845, 0, 1e-5)) {
-      throw new CheckFailure(`differences [0.1, −0.1, 0.3, 0.1]: [${fmt(iv3.low)}, ${fmt(iv3.high)}], expected [−0.1598, 0.3598] (n = 4, t_{0.975,3} = 3.1824)`);
+      throw new CheckFailure(
+        `differences [0.1, −0.1, 0.3, 0.1]: [${fmt(iv3.low)}, ${fmt(iv3.high)}], expected [−0.1598, 0.3598] (n = 4, t_{0.975,3} = 3.1824)`,
+      );
     }
   }
   passed("pairedInterval: hand-worked intervals and the paired case match");
@@ -152,7 +188,8 @@ export function checkVerdict(verdict: VerdictFn): void {
   ];
   for (const [iv, e, why] of cases) {
     const a = call("verdict", verdict, { ...iv });
-    if (a !== e) throw new CheckFailure(`verdict([${iv.low}, ${iv.high}]) is ${JSON.stringify(a)}, expected "${e}": ${why}`);
+    if (a !== e)
+      throw new CheckFailure(`verdict([${iv.low}, ${iv.high}]) is ${JSON.stringify(a)}, expected "${e}": ${why}`);
   }
   passed("verdict: consistent with 4 intervals");
 }
@@ -168,10 +205,17 @@ export function checkExperiment(chooseSeeds: () => number[], pairedInterval: Int
   const iv = asInterval(call("pairedInterval", pairedInterval, [...a], [...b]), "pairedInterval(...)");
   const e = pairedIntervalOf(a, b);
   if (!close(iv.low, e.low, 1e-9, 1e-12) || !close(iv.high, e.high, 1e-9, 1e-12)) {
-    throw new CheckFailure(`on your ${seeds.length} seeds: interval [${fmt(iv.low)}, ${fmt(iv.high)}], expected [${fmt(e.low)}, ${fmt(e.high)}] from the same test losses`);
+    throw new CheckFailure(
+      `on your ${seeds.length} seeds: interval [${fmt(iv.low)}, ${fmt(iv.high)}], expected [${fmt(e.low)}, ${fmt(e.high)}] from the same test losses`,
+    );
   }
   const v = call("verdict", verdict, { ...iv });
   const ev = e.high < 0 ? "A" : e.low > 0 ? "B" : "none";
-  if (v !== ev) throw new CheckFailure(`on your seeds the interval of Adam − Padam is [${fmt(e.low)}, ${fmt(e.high)}]; verdict ${JSON.stringify(v)} does not follow from it (expected "${ev}")`);
-  passed(`Adam − Padam test loss over ${seeds.length} seeds: ${fmt(e.mean)}, 95% interval [${fmt(e.low)}, ${fmt(e.high)}], verdict "${v}"`);
+  if (v !== ev)
+    throw new CheckFailure(
+      `on your seeds the interval of Adam − Padam is [${fmt(e.low)}, ${fmt(e.high)}]; verdict ${JSON.stringify(v)} does not follow from it (expected "${ev}")`,
+    );
+  passed(
+    `Adam − Padam test loss over ${seeds.length} seeds: ${fmt(e.mean)}, 95% interval [${fmt(e.low)}, ${fmt(e.high)}], verdict "${v}"`,
+  );
 }

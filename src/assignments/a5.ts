@@ -34,7 +34,11 @@ function grad(t: number, C: number): number {
  * The check's own run: the points x_1 … x_T at which f_1 … f_T are evaluated (x_1 = x0).
  * `variant` alters one rule to recognize a student's mistake.
  */
-export function reddiRun(method: Method, s: ReddiSetup, variant: "" | "noProjection" | "noSqrtT" | "noMax" | "withMax" | "halfPower" = ""): number[] {
+export function reddiRun(
+  method: Method,
+  s: ReddiSetup,
+  variant: "" | "noProjection" | "noSqrtT" | "noMax" | "withMax" | "halfPower" = "",
+): number[] {
   const b2 = 1 / (1 + s.C * s.C);
   const p = method === "padam" && variant !== "halfPower" ? s.partial : 0.5;
   const keepMax = (method !== "adam" && variant !== "noMax") || variant === "withMax";
@@ -58,11 +62,21 @@ export function averageRegretOf(xs: readonly number[], C: number): number {
 
 export function checkGradient(gradient: (t: number, x: number, C: number) => number): void {
   // Hand-worked: t = 1, 4, 7 give C; t = 2, 3, 5, 6 give −1, whatever x.
-  const cases: [number, number, number, number][] = [[1, 0.5, 3, 3], [2, 0.5, 3, -1], [3, -1, 3, -1], [4, 1, 3, 3], [7, 0, 5, 5], [6, 0, 5, -1]];
+  const cases: [number, number, number, number][] = [
+    [1, 0.5, 3, 3],
+    [2, 0.5, 3, -1],
+    [3, -1, 3, -1],
+    [4, 1, 3, 3],
+    [7, 0, 5, 5],
+    [6, 0, 5, -1],
+  ];
   for (const [t, x, C, e] of cases) {
     const a = asNumber(call("gradient", gradient, t, x, C), "gradient(...)");
     if (!close(a, e, 0, 1e-12)) {
-      const hint = t % 3 === 0 && a === C ? " — the big gradient comes at t mod 3 = 1 (t = 1, 4, 7, ...), with t starting at 1" : "";
+      const hint =
+        t % 3 === 0 && a === C
+          ? " — the big gradient comes at t mod 3 = 1 (t = 1, 4, 7, ...), with t starting at 1"
+          : "";
       throw new CheckFailure(`gradient(t = ${t}, x = ${x}, C = ${C}): ${fmt(a)}, expected ${fmt(e)}${hint}`);
     }
   }
@@ -97,7 +111,9 @@ export function checkRun(run: RunFn, method: Method, level: { hidden?: boolean }
       });
       const [fa, fe] = fmtPair(xs[k], e[k]);
       const where = k === 0 ? "x_1 (the start, x0)" : `x_${k + 1} (after step ${k})`;
-      throw new CheckFailure(`${method}, C = ${s.C}, α = ${s.alpha}, x0 = ${s.x0}: ${where} is ${fa}, expected ${fe}${variant ? ` — ${HINTS[variant]}` : ""}`);
+      throw new CheckFailure(
+        `${method}, C = ${s.C}, α = ${s.alpha}, x0 = ${s.x0}: ${where} is ${fa}, expected ${fe}${variant ? ` — ${HINTS[variant]}` : ""}`,
+      );
     }
   }
   passed(`run("${method}"): ${setups.map((x) => x.T).join(" + ")} iterates match`);
@@ -105,11 +121,16 @@ export function checkRun(run: RunFn, method: Method, level: { hidden?: boolean }
 
 export function checkAverageRegret(averageRegret: (xs: number[], C: number) => number): void {
   // Hand-worked: xs = [1, 0, −1], C = 3: (3·1 − 3·(−1)) + (−0 − 1) + (1 − 1) = 6 − 1 + 0 = 5, average 5/3.
-  const cases: [number[], number, number][] = [[[1, 0, -1], 3, 5 / 3], [[-1, -1, -1, -1], 4, 0]];
+  const cases: [number[], number, number][] = [
+    [[1, 0, -1], 3, 5 / 3],
+    [[-1, -1, -1, -1], 4, 0],
+  ];
   for (const [xs, C, e] of cases) {
     const a = asNumber(call("averageRegret", averageRegret, [...xs], C), "averageRegret(...)");
     if (!close(a, e, 1e-12, 1e-12)) {
-      const hint = close(a, e * xs.length, 1e-12, 1e-12) ? " — that is the total regret; divide by T" : " — regret compares with the best fixed point x* = −1: f_t(x_t) − f_t(−1)";
+      const hint = close(a, e * xs.length, 1e-12, 1e-12)
+        ? " — that is the total regret; divide by T"
+        : " — regret compares with the best fixed point x* = −1: f_t(x_t) − f_t(−1)";
       throw new CheckFailure(`averageRegret([${xs.join(", ")}], C = ${C}): ${fmt(a)}, expected ${fmt(e)}${hint}`);
     }
   }
@@ -125,7 +146,11 @@ export function checkCounterexample(run: RunFn, averageRegret: (xs: number[], C:
     r[m] = asNumber(call("averageRegret", averageRegret, xs, s.C), "averageRegret(...)");
   }
   const text = `average regret after T = ${s.T}: Adam ${fmt(r.adam)}, AMSGrad ${fmt(r.amsgrad)}, Padam ${fmt(r.padam)}`;
-  if (!(r.adam > 0.5)) throw new CheckFailure(`${text} — Adam should stay far from x* = −1 here (average regret > 0.5); check β2 = 1/(1 + C²) and β1 = 0`);
-  if (!(r.amsgrad < 0.05 && r.padam < 0.05)) throw new CheckFailure(`${text} — AMSGrad and Padam should approach x* = −1 (average regret < 0.05)`);
+  if (!(r.adam > 0.5))
+    throw new CheckFailure(
+      `${text} — Adam should stay far from x* = −1 here (average regret > 0.5); check β2 = 1/(1 + C²) and β1 = 0`,
+    );
+  if (!(r.amsgrad < 0.05 && r.padam < 0.05))
+    throw new CheckFailure(`${text} — AMSGrad and Padam should approach x* = −1 (average regret < 0.05)`);
   passed(text);
 }

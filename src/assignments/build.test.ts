@@ -19,9 +19,17 @@ function secretLines(nb: Notebook): string[] {
   for (const c of nb.cells) {
     const text = cellSource(c);
     const lines = text.split("\n");
-    for (const [b, e] of [...regions(text, MARKERS.beginSolution, MARKERS.endSolution, "x"), ...regions(text, MARKERS.beginHidden, MARKERS.endHidden, "x")]) {
+    for (const [b, e] of [
+      ...regions(text, MARKERS.beginSolution, MARKERS.endSolution, "x"),
+      ...regions(text, MARKERS.beginHidden, MARKERS.endHidden, "x"),
+    ]) {
       // Lines of only brackets and punctuation ("}", "};") carry no solution text.
-      out.push(...lines.slice(b + 1, e).map((l) => l.trim()).filter((l) => /[A-Za-z0-9]/.test(l)));
+      out.push(
+        ...lines
+          .slice(b + 1, e)
+          .map((l) => l.trim())
+          .filter((l) => /[A-Za-z0-9]/.test(l)),
+      );
     }
   }
   return out;
@@ -31,7 +39,16 @@ function cell(kind: "solution" | "grade" | "locked", id: string, source: string,
   return {
     cell_type: "code",
     source,
-    metadata: { nbgrader: { solution: kind === "solution", grade: kind === "grade", locked: kind !== "solution", grade_id: id, points, schema_version: 3 } },
+    metadata: {
+      nbgrader: {
+        solution: kind === "solution",
+        grade: kind === "grade",
+        locked: kind !== "solution",
+        grade_id: id,
+        points,
+        schema_version: 3,
+      },
+    },
     outputs: [{ output_type: "stream", name: "stdout", text: "42" }],
     execution_count: 3,
   };
@@ -58,8 +75,13 @@ describe("student versions", () => {
       const student = studentVersion(src, f);
       const text = student.cells.map((c) => cellSource(c)).join("\n");
       const studentLines = new Set(text.split("\n").map((l) => l.trim()));
-      for (const s of secrets) assert.ok(!studentLines.has(s) && !text.includes(s), `${path.basename(f)}: solution line leaks into the student version: ${s}`);
-      for (const m of Object.values(MARKERS)) assert.ok(!text.includes(m), `${path.basename(f)}: marker ${m} left in the student version`);
+      for (const s of secrets)
+        assert.ok(
+          !studentLines.has(s) && !text.includes(s),
+          `${path.basename(f)}: solution line leaks into the student version: ${s}`,
+        );
+      for (const m of Object.values(MARKERS))
+        assert.ok(!text.includes(m), `${path.basename(f)}: marker ${m} left in the student version`);
       // Every grade cell survives with its points; every solution cell gets the stub.
       assert.deepEqual(gradeCells(student), gradeCells(src));
       for (const c of student.cells) {
@@ -71,7 +93,10 @@ describe("student versions", () => {
 
   it("replace a solution by the stub at its indentation and drop hidden checks", () => {
     const s = studentVersion(tiny());
-    assert.equal(cellSource(s.cells[0]), 'function f(): number {\n  // YOUR CODE HERE\n  throw new Error("not implemented yet: f (replace this line with your code)");\n}');
+    assert.equal(
+      cellSource(s.cells[0]),
+      'function f(): number {\n  // YOUR CODE HERE\n  throw new Error("not implemented yet: f (replace this line with your code)");\n}',
+    );
     assert.equal(cellSource(s.cells[1]), "check(f);");
     assert.deepEqual(s.cells[1].outputs, []);
     const e = executableVersion(tiny());
@@ -82,7 +107,10 @@ describe("student versions", () => {
   it("refuse unbalanced markers, duplicate ids and hidden tests outside grade cells, naming the cell", () => {
     const open = tiny();
     open.cells[0].source = "// ### BEGIN SOLUTION\nreturn 1;";
-    assert.throws(() => studentVersion(open, "A9.ipynb"), /A9\.ipynb, cell 0 \(f\): "### BEGIN SOLUTION" on line 1 is never closed/);
+    assert.throws(
+      () => studentVersion(open, "A9.ipynb"),
+      /A9\.ipynb, cell 0 \(f\): "### BEGIN SOLUTION" on line 1 is never closed/,
+    );
     const dup = tiny();
     dup.cells[1].metadata.nbgrader!.grade_id = "f";
     assert.throws(() => studentVersion(dup, "A9.ipynb"), /grade_id "f" is used twice/);
@@ -94,10 +122,16 @@ describe("student versions", () => {
   it("are written to the output folder with a link to the library, never into the sources", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "assign-build-"));
     try {
-      assert.throws(() => buildStudentVersions(ASSIGNMENTS, ASSIGNMENTS, path.join(ASSIGNMENTS, "src")), /is the source folder/);
+      assert.throws(
+        () => buildStudentVersions(ASSIGNMENTS, ASSIGNMENTS, path.join(ASSIGNMENTS, "src")),
+        /is the source folder/,
+      );
       const out = path.join(dir, "student");
       const r = buildStudentVersions(ASSIGNMENTS, out, path.resolve(ASSIGNMENTS, "..", "src"));
-      assert.deepEqual(r.written.map((f) => path.basename(f)), listSources(ASSIGNMENTS).map((f) => path.basename(f)));
+      assert.deepEqual(
+        r.written.map((f) => path.basename(f)),
+        listSources(ASSIGNMENTS).map((f) => path.basename(f)),
+      );
       assert.ok(fs.existsSync(path.join(out, "src", "assignments", "index.ts")), "src link resolves to the library");
       const again = buildStudentVersions(ASSIGNMENTS, out, path.resolve(ASSIGNMENTS, "..", "src"));
       assert.deepEqual(again.replaced, r.written, "a rebuild reports what it replaced");

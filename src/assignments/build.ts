@@ -11,7 +11,18 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Cell, MARKERS, Notebook, cellSource, nbgraderMeta, readNotebook, regions, sourceLines, validateSource, writeNotebook } from "./notebook";
+import {
+  Cell,
+  MARKERS,
+  Notebook,
+  cellSource,
+  nbgraderMeta,
+  readNotebook,
+  regions,
+  sourceLines,
+  validateSource,
+  writeNotebook,
+} from "./notebook";
 
 /** The line that stands in for a solution region in the student version. */
 export function stubLine(indent: string, gradeId: string): string {
@@ -79,7 +90,10 @@ export function executableVersion(nb: Notebook, what = "notebook"): Notebook {
 /** The source notebooks of a folder (`*.ipynb`, sorted), or an Error naming the folder. */
 export function listSources(dir: string): string[] {
   if (!fs.existsSync(dir)) throw new Error(`assignments folder ${dir} does not exist`);
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".")).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+    .sort();
   if (files.length === 0) throw new Error(`assignments folder ${dir} has no .ipynb files`);
   return files.map((f) => path.join(dir, f));
 }
@@ -97,7 +111,9 @@ export interface BuildResult {
  */
 export function buildStudentVersions(srcDir: string, outDir: string, libDir: string): BuildResult {
   if (path.resolve(srcDir) === path.resolve(outDir)) {
-    throw new Error(`--out ${outDir} is the source folder; the student versions would overwrite the solutions. Choose another folder`);
+    throw new Error(
+      `--out ${outDir} is the source folder; the student versions would overwrite the solutions. Choose another folder`,
+    );
   }
   const sources = listSources(srcDir);
   const notebooks = sources.map((f) => ({ f, nb: studentVersion(readNotebook(f), f) })); // all checked before any write

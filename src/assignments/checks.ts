@@ -56,29 +56,34 @@ export const FLOAT64: Tolerance = { rtol: 1e-9, atol: 1e-12 };
  * CheckFailure that names the function.
  */
 export function call<R>(name: string, fn: unknown, ...args: unknown[]): R {
-  if (typeof fn !== "function") throw new CheckFailure(`${name} is not a function (got ${typeof fn}); define it in the exercise cell above`);
+  if (typeof fn !== "function")
+    throw new CheckFailure(`${name} is not a function (got ${typeof fn}); define it in the exercise cell above`);
   try {
     return fn(...args) as R;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    if (msg.includes("not implemented yet")) throw new CheckFailure(`${name} is not implemented yet: write it in the exercise cell above (${msg})`);
+    if (msg.includes("not implemented yet"))
+      throw new CheckFailure(`${name} is not implemented yet: write it in the exercise cell above (${msg})`);
     throw new CheckFailure(`${name} threw an error: ${msg}`);
   }
 }
 
 /** The value as an array of finite numbers of the given length, or a CheckFailure saying what it is. */
 export function asVector(value: unknown, length: number, what: string): number[] {
-  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) throw new CheckFailure(`${what} should be an array of ${length} numbers, got ${describe(value)}`);
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value))
+    throw new CheckFailure(`${what} should be an array of ${length} numbers, got ${describe(value)}`);
   const arr = Array.from(value as ArrayLike<unknown>);
   if (arr.length !== length) throw new CheckFailure(`${what} has ${arr.length} entries, expected ${length}`);
   arr.forEach((v, i) => {
-    if (typeof v !== "number" || Number.isNaN(v)) throw new CheckFailure(`${what}, coordinate ${i + 1}: ${describe(v)}, expected a number`);
+    if (typeof v !== "number" || Number.isNaN(v))
+      throw new CheckFailure(`${what}, coordinate ${i + 1}: ${describe(v)}, expected a number`);
   });
   return arr as number[];
 }
 
 export function asNumber(value: unknown, what: string): number {
-  if (typeof value !== "number" || Number.isNaN(value)) throw new CheckFailure(`${what} should be a number, got ${describe(value)}`);
+  if (typeof value !== "number" || Number.isNaN(value))
+    throw new CheckFailure(`${what} should be a number, got ${describe(value)}`);
   return value;
 }
 
@@ -100,7 +105,12 @@ export interface Diagnosis<T> {
  * feedback text ("<where>, coordinate 3: 0.0316, expected 0.0100"), or null when all match.
  * Coordinates are 1-based.
  */
-export function firstMismatch(actual: readonly number[], expected: readonly number[], tol: Tolerance, where: string): string | null {
+export function firstMismatch(
+  actual: readonly number[],
+  expected: readonly number[],
+  tol: Tolerance,
+  where: string,
+): string | null {
   const i = worstIndex(actual, expected, tol);
   if (i < 0) return null;
   const [a, e] = fmtPair(actual[i], expected[i]);

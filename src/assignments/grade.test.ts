@@ -27,14 +27,29 @@ describe("grader logic", () => {
     const i = byId(sub, "a1-max-check");
     sub.cells[i] = { ...sub.cells[i], source: sourceLines("// no check") };
     sub.cells.splice(byId(sub, "a1-zero-check"), 1);
-    sub.cells.splice(byId(sub, "a1-moments") + 1, 0, { cell_type: "code", source: "const scratch = 1;", metadata: {}, outputs: [], execution_count: null });
+    sub.cells.splice(byId(sub, "a1-moments") + 1, 0, {
+      cell_type: "code",
+      source: "const scratch = 1;",
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    });
     const { nb, flags } = assemble(sub, A1.nb);
-    assert.deepEqual(flags.map((f) => [f.id, f.problem]), [["a1-max-check", "edited-locked-cell"], ["a1-zero-check", "deleted-cell"]]);
+    assert.deepEqual(
+      flags.map((f) => [f.id, f.problem]),
+      [
+        ["a1-max-check", "edited-locked-cell"],
+        ["a1-zero-check", "deleted-cell"],
+      ],
+    );
     assert.match(cellSource(nb.cells[byId(nb, "a1-max-check")]), /checkRunningMax\(runningMax, \{ hidden: true \}\)/);
     assert.match(cellSource(nb.cells[byId(nb, "a1-zero-check")]), /checkLimitZero/);
     assert.match(cellSource(nb.cells[byId(nb, "a1-moments")]), /not implemented yet/);
     assert.equal(cellSource(nb.cells[byId(nb, "a1-moments") + 1]), "const scratch = 1;");
-    assert.ok(nb.cells.every((c) => !/### (BEGIN|END)/.test(cellSource(c))), "no markers left to run");
+    assert.ok(
+      nb.cells.every((c) => !/### (BEGIN|END)/.test(cellSource(c))),
+      "no markers left to run",
+    );
     // The instructor's own source notebook is not "edited".
     assert.deepEqual(assemble(A1.nb, A1.nb).flags, []);
   });
@@ -43,24 +58,69 @@ describe("grader logic", () => {
     const nb = assemble(studentVersion(A1.nb), A1.nb).nb;
     const [m, f, d] = ["a1-moments-check", "a1-factor-check", "a1-den-check"].map((id) => byId(nb, id));
     const checks = scoreCells(nb, {
-      status: "timeout", message: "", seconds: 1, timed_out_cell: d,
+      status: "timeout",
+      message: "",
+      seconds: 1,
+      timed_out_cell: d,
       cells: [
         { index: m, status: "ok", stdout: "✓ moments\n", stderr: "", error: "" },
-        { index: f, status: "error", stdout: "", stderr: "/x/a1.js:116\n  throw new checks_1.CheckFailure(`${where}`);\n\nCheckFailure: step 1: 0.4217, expected 0.03162\n    at checkStepFactor (/x/a1.ts:1:1)\n", error: "" },
+        {
+          index: f,
+          status: "error",
+          stdout: "",
+          stderr:
+            "/x/a1.js:116\n  throw new checks_1.CheckFailure(`${where}`);\n\nCheckFailure: step 1: 0.4217, expected 0.03162\n    at checkStepFactor (/x/a1.ts:1:1)\n",
+          error: "",
+        },
         { index: d, status: "not-run", stdout: "", stderr: "", error: "" },
       ],
     });
     const get = (id: string) => checks.find((c) => c.id === id)!;
     assert.deepEqual([get("a1-moments-check").earned, get("a1-moments-check").feedback], [2, "✓ moments"]);
-    assert.deepEqual([get("a1-factor-check").status, get("a1-factor-check").feedback], ["failed", "step 1: 0.4217, expected 0.03162"]);
-    assert.deepEqual([get("a1-den-check").status, get("a1-den-check").feedback], ["not-run", "the notebook ran out of time before this check"]);
+    assert.deepEqual(
+      [get("a1-factor-check").status, get("a1-factor-check").feedback],
+      ["failed", "step 1: 0.4217, expected 0.03162"],
+    );
+    assert.deepEqual(
+      [get("a1-den-check").status, get("a1-den-check").feedback],
+      ["not-run", "the notebook ran out of time before this check"],
+    );
     assert.equal(failureText("1:5 - Cannot find name 'foo'.\n", ""), "1:5 - Cannot find name 'foo'.");
-    assert.equal(failureText("evalmachine:3\nTypeError: x is not a function\n  at y\n", ""), "TypeError: x is not a function");
+    assert.equal(
+      failureText("evalmachine:3\nTypeError: x is not a function\n  at y\n", ""),
+      "TypeError: x is not a function",
+    );
   });
 
   it("writes one CSV row per submission with a column per check", () => {
-    const base: StudentReport = { student: "a,b", file: "f", assignment: "A1", status: "graded", message: "", score: 2, maxScore: 3, seconds: 1, flags: [], checks: [{ id: "c1", points: 2, earned: 2, status: "passed", feedback: "" }, { id: "c2", points: 1, earned: 0, status: "failed", feedback: "" }] };
-    const bad: StudentReport = { ...base, student: "z", assignment: null, status: "not-a-notebook", message: "z.txt is not a notebook\nmore", score: 0, maxScore: 0, checks: [] };
-    assert.equal(classCsv([base, bad]), 'student,assignment,score,max_score,status,flagged_cells,message,c1,c2\n"a,b",A1,2,3,graded,,,2,0\nz,,0,0,not-a-notebook,,z.txt is not a notebook,,\n');
+    const base: StudentReport = {
+      student: "a,b",
+      file: "f",
+      assignment: "A1",
+      status: "graded",
+      message: "",
+      score: 2,
+      maxScore: 3,
+      seconds: 1,
+      flags: [],
+      checks: [
+        { id: "c1", points: 2, earned: 2, status: "passed", feedback: "" },
+        { id: "c2", points: 1, earned: 0, status: "failed", feedback: "" },
+      ],
+    };
+    const bad: StudentReport = {
+      ...base,
+      student: "z",
+      assignment: null,
+      status: "not-a-notebook",
+      message: "z.txt is not a notebook\nmore",
+      score: 0,
+      maxScore: 0,
+      checks: [],
+    };
+    assert.equal(
+      classCsv([base, bad]),
+      'student,assignment,score,max_score,status,flagged_cells,message,c1,c2\n"a,b",A1,2,3,graded,,,2,0\nz,,0,0,not-a-notebook,,z.txt is not a notebook,,\n',
+    );
   });
 });

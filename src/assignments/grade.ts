@@ -13,9 +13,22 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { executableSource, listSources, studentSource } from "./build";
-import { Cell, Notebook, cellSource, gradeCells, nbgraderMeta, parseNotebook, readNotebook, sourceChecksum, sourceLines, validateSource, writeNotebook } from "./notebook";
+import {
+  Cell,
+  Notebook,
+  cellSource,
+  gradeCells,
+  nbgraderMeta,
+  parseNotebook,
+  readNotebook,
+  sourceChecksum,
+  sourceLines,
+  validateSource,
+  writeNotebook,
+} from "./notebook";
 
-export type SubmissionStatus = "graded" | "timeout" | "kernel-error" | "not-a-notebook" | "unknown-assignment" | "grader-error";
+export type SubmissionStatus =
+  "graded" | "timeout" | "kernel-error" | "not-a-notebook" | "unknown-assignment" | "grader-error";
 
 export interface CheckResult {
   id: string;
@@ -124,15 +137,28 @@ export function assemble(sub: Notebook, source: Notebook): { nb: Notebook; flags
     const i = byId.get(meta.grade_id);
     const subCell = i === undefined ? undefined : sub.cells[i];
     if (meta.solution) {
-      if (!subCell) flags.push({ id: meta.grade_id, problem: "deleted-cell", detail: "the exercise cell was deleted; the empty exercise was put back" });
+      if (!subCell)
+        flags.push({
+          id: meta.grade_id,
+          problem: "deleted-cell",
+          detail: "the exercise cell was deleted; the empty exercise was put back",
+        });
       cells.push(withSource(sc, subCell ? cellSource(subCell) : studentSource(sc)));
     } else {
       if (!subCell) {
-        flags.push({ id: meta.grade_id, problem: "deleted-cell", detail: "a locked cell was deleted; it was restored" });
+        flags.push({
+          id: meta.grade_id,
+          problem: "deleted-cell",
+          detail: "a locked cell was deleted; it was restored",
+        });
       } else {
         const sum = sourceChecksum(cellSource(subCell));
         if (sum !== sourceChecksum(studentSource(sc)) && sum !== sourceChecksum(cellSource(sc))) {
-          flags.push({ id: meta.grade_id, problem: "edited-locked-cell", detail: "a locked cell was edited; the original was restored for grading" });
+          flags.push({
+            id: meta.grade_id,
+            problem: "edited-locked-cell",
+            detail: "a locked cell was edited; the original was restored for grading",
+          });
         }
       }
       cells.push(withSource(sc, executableSource(sc)));
@@ -157,14 +183,34 @@ export function failureText(stderr: string, error: string): string {
   if (check) return check[1];
   const other = /^\w*Error: .+$/m.exec(text); // an exception the check did not expect
   if (other) return other[0];
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.slice(0, 6).join("\n") || "the cell failed without a message";
 }
 
 function runExecutor(opts: GradeOptions, dir: string): Promise<ExecResult | string> {
   const result = path.join(dir, "result.json");
-  const args = [path.join(__dirname, "execute.py"), path.join(dir, "notebook.ipynb"), "--out", path.join(dir, "executed.ipynb"), "--result", result, "--timeout", String(opts.timeoutS), "--kernel", opts.kernel ?? "tslab"];
-  const env = { ...opts.env, PADAM_MODE: "smoke", PADAM_RUNS: path.join(dir, "runs"), PADAM_FIGURES_DIR: path.join(dir, "figures"), PYTHONWARNINGS: "ignore" };
+  const args = [
+    path.join(__dirname, "execute.py"),
+    path.join(dir, "notebook.ipynb"),
+    "--out",
+    path.join(dir, "executed.ipynb"),
+    "--result",
+    result,
+    "--timeout",
+    String(opts.timeoutS),
+    "--kernel",
+    opts.kernel ?? "tslab",
+  ];
+  const env = {
+    ...opts.env,
+    PADAM_MODE: "smoke",
+    PADAM_RUNS: path.join(dir, "runs"),
+    PADAM_FIGURES_DIR: path.join(dir, "figures"),
+    PYTHONWARNINGS: "ignore",
+  };
   return new Promise((resolve) => {
     const child = spawn(opts.python, args, { env, cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
@@ -188,16 +234,33 @@ export function scoreCells(nb: Notebook, exec: ExecResult): CheckResult[] {
   return gradeCells(nb).map(({ id, points, index }) => {
     const c = byIndex.get(index);
     if (!c || c.status === "not-run") {
-      const why = exec.status === "timeout" ? "the notebook ran out of time before this check" : exec.status === "kernel-error" ? "the kernel stopped before this check" : "not run";
+      const why =
+        exec.status === "timeout"
+          ? "the notebook ran out of time before this check"
+          : exec.status === "kernel-error"
+            ? "the kernel stopped before this check"
+            : "not run";
       return { id, points, earned: 0, status: "not-run", feedback: why };
     }
-    if (c.status === "ok") return { id, points, earned: points, status: "passed", feedback: c.stdout.trim() || "passed" };
+    if (c.status === "ok")
+      return { id, points, earned: points, status: "passed", feedback: c.stdout.trim() || "passed" };
     return { id, points, earned: 0, status: "failed", feedback: failureText(c.stderr, c.error) };
   });
 }
 
 function baseReport(student: string, file: string): StudentReport {
-  return { student, file, assignment: null, status: "graded", message: "", score: 0, maxScore: 0, checks: [], flags: [], seconds: 0 };
+  return {
+    student,
+    file,
+    assignment: null,
+    status: "graded",
+    message: "",
+    score: 0,
+    maxScore: 0,
+    checks: [],
+    flags: [],
+    seconds: 0,
+  };
 }
 
 /** Grades one submission file; never throws (problems become the report's status and message). */
@@ -208,14 +271,19 @@ export async function gradeFile(file: string, student: string, opts: GradeOption
   try {
     let sub: Notebook;
     try {
-      if (!file.endsWith(".ipynb")) throw new Error(`${path.basename(file)} is not a notebook: the name does not end in .ipynb`);
+      if (!file.endsWith(".ipynb"))
+        throw new Error(`${path.basename(file)} is not a notebook: the name does not end in .ipynb`);
       sub = parseNotebook(fs.readFileSync(file, "utf8"), path.basename(file));
     } catch (err) {
       return { ...report, status: "not-a-notebook", message: (err as Error).message };
     }
     const source = matchSource(sub, opts.sources);
     if (!source) {
-      return { ...report, status: "unknown-assignment", message: `${path.basename(file)} shares no graded cell with any assignment (${opts.sources.map((s) => s.name).join(", ")})` };
+      return {
+        ...report,
+        status: "unknown-assignment",
+        message: `${path.basename(file)} shares no graded cell with any assignment (${opts.sources.map((s) => s.name).join(", ")})`,
+      };
     }
     report.assignment = source.name;
     report.maxScore = gradeCells(source.nb).reduce((a, g) => a + g.points, 0);
@@ -233,7 +301,11 @@ export async function gradeFile(file: string, student: string, opts: GradeOption
     report.message = exec.message;
     return report;
   } catch (err) {
-    return { ...report, status: "grader-error", message: `the grader failed on this submission: ${(err as Error).message}` };
+    return {
+      ...report,
+      status: "grader-error",
+      message: `the grader failed on this submission: ${(err as Error).message}`,
+    };
   } finally {
     report.seconds = (Date.now() - t0) / 1000;
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -246,7 +318,8 @@ export async function gradeFile(file: string, student: string, opts: GradeOption
  * from the file name, or from the subfolder.
  */
 export function listSubmissions(target: string): { file: string; student: string }[] {
-  if (!fs.existsSync(target)) throw new Error(`submissions path ${target} does not exist; give a folder of submissions or one .ipynb file`);
+  if (!fs.existsSync(target))
+    throw new Error(`submissions path ${target} does not exist; give a folder of submissions or one .ipynb file`);
   if (fs.statSync(target).isFile()) return [{ file: target, student: path.basename(target).replace(/\.[^.]*$/, "") }];
   const out: { file: string; student: string }[] = [];
   for (const e of fs.readdirSync(target, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -254,8 +327,15 @@ export function listSubmissions(target: string): { file: string; student: string
     const p = path.join(target, e.name);
     if (e.isFile()) out.push({ file: p, student: e.name.replace(/\.[^.]*$/, "") });
     else if (e.isDirectory()) {
-      const files = fs.readdirSync(p).filter((f) => !f.startsWith(".") && fs.statSync(path.join(p, f)).isFile()).sort();
-      for (const f of files) out.push({ file: path.join(p, f), student: files.length > 1 ? `${e.name}-${f.replace(/\.[^.]*$/, "")}` : e.name });
+      const files = fs
+        .readdirSync(p)
+        .filter((f) => !f.startsWith(".") && fs.statSync(path.join(p, f)).isFile())
+        .sort();
+      for (const f of files)
+        out.push({
+          file: path.join(p, f),
+          student: files.length > 1 ? `${e.name}-${f.replace(/\.[^.]*$/, "")}` : e.name,
+        });
     }
   }
   if (out.length === 0) throw new Error(`submissions folder ${target} has no files`);

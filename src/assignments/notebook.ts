@@ -87,7 +87,11 @@ export function parseNotebook(text: string, what: string): Notebook {
   }
   if (o.nbformat !== 4) throw new Error(`${what} has nbformat ${String(o.nbformat)}; allowed: 4`);
   for (const [i, c] of o.cells.entries()) {
-    if (!c || !["code", "markdown", "raw"].includes(c.cell_type) || (typeof c.source !== "string" && !Array.isArray(c.source))) {
+    if (
+      !c ||
+      !["code", "markdown", "raw"].includes(c.cell_type) ||
+      (typeof c.source !== "string" && !Array.isArray(c.source))
+    ) {
       throw new Error(`${what} is not a notebook: cell ${i} has no valid cell_type/source`);
     }
     c.metadata ??= {};
@@ -126,18 +130,23 @@ export function validateSource(nb: Notebook, what: string): void {
     const text = cellSource(c);
     const where = `${what}, cell ${i}${m ? ` (${m.grade_id})` : ""}`;
     if (!m) {
-      if (Object.values(MARKERS).some((k) => text.includes(k))) throw new Error(`${where}: has nbgrader markers but no metadata.nbgrader`);
+      if (Object.values(MARKERS).some((k) => text.includes(k)))
+        throw new Error(`${where}: has nbgrader markers but no metadata.nbgrader`);
       return;
     }
     if (m.schema_version !== 3) throw new Error(`${where}: schema_version is ${String(m.schema_version)}; allowed: 3`);
     if (seen.has(m.grade_id)) throw new Error(`${where}: grade_id ${JSON.stringify(m.grade_id)} is used twice`);
     seen.add(m.grade_id);
-    if (m.grade && !(typeof m.points === "number" && m.points >= 0)) throw new Error(`${where}: grade cell needs points >= 0, got ${String(m.points)}`);
-    if (m.grade && !m.locked && !m.solution) throw new Error(`${where}: a grade cell that is not a solution must be locked`);
+    if (m.grade && !(typeof m.points === "number" && m.points >= 0))
+      throw new Error(`${where}: grade cell needs points >= 0, got ${String(m.points)}`);
+    if (m.grade && !m.locked && !m.solution)
+      throw new Error(`${where}: a grade cell that is not a solution must be locked`);
     regions(text, MARKERS.beginSolution, MARKERS.endSolution, where);
     regions(text, MARKERS.beginHidden, MARKERS.endHidden, where);
-    if (!m.solution && text.includes(MARKERS.beginSolution)) throw new Error(`${where}: solution markers in a cell that is not a solution cell`);
-    if (!m.grade && text.includes(MARKERS.beginHidden)) throw new Error(`${where}: hidden-test markers in a cell that is not a grade cell`);
+    if (!m.solution && text.includes(MARKERS.beginSolution))
+      throw new Error(`${where}: solution markers in a cell that is not a solution cell`);
+    if (!m.grade && text.includes(MARKERS.beginHidden))
+      throw new Error(`${where}: hidden-test markers in a cell that is not a grade cell`);
   });
 }
 

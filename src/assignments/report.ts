@@ -13,7 +13,10 @@ export function reportStem(r: StudentReport): string {
 }
 
 function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
 }
 
 const STATUS_TEXT: Record<StudentReport["status"], string> = {
@@ -28,7 +31,10 @@ const STATUS_TEXT: Record<StudentReport["status"], string> = {
 /** The feedback page (no scripts, no external resources). */
 export function feedbackHtml(r: StudentReport): string {
   const rows = r.checks
-    .map((c) => `<tr class="${c.status}"><td>${esc(c.id)}</td><td>${c.earned} / ${c.points}</td><td>${esc(c.status)}</td><td><pre>${esc(c.feedback)}</pre></td></tr>`)
+    .map(
+      (c) =>
+        `<tr class="${c.status}"><td>${esc(c.id)}</td><td>${c.earned} / ${c.points}</td><td>${esc(c.status)}</td><td><pre>${esc(c.feedback)}</pre></td></tr>`,
+    )
     .join("\n");
   const flags = r.flags.map((f) => `<li><b>${esc(f.id)}</b>: ${esc(f.detail)}</li>`).join("\n");
   return `<!DOCTYPE html>
@@ -74,7 +80,16 @@ export function classCsv(reports: StudentReport[]): string {
   const rows = reports.map((r) => {
     const earned = new Map(r.checks.map((c) => [c.id, c.earned]));
     const flagged = r.flags.map((f) => `${f.id} (${f.problem})`).join("; ");
-    return [r.student, r.assignment ?? "", r.score, r.maxScore, r.status, flagged, r.message.split("\n")[0], ...ids.map((id) => (earned.has(id) ? String(earned.get(id)) : ""))];
+    return [
+      r.student,
+      r.assignment ?? "",
+      r.score,
+      r.maxScore,
+      r.status,
+      flagged,
+      r.message.split("\n")[0],
+      ...ids.map((id) => (earned.has(id) ? String(earned.get(id)) : "")),
+    ];
   });
   return [head, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
 }

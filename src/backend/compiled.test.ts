@@ -20,11 +20,13 @@ import { expectClose } from "../testing/expect_close";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** The module introspection used below (the project's `lib` has no WebAssembly types). */
-const WebAssembly = (globalThis as unknown as {
-  WebAssembly: {
-    Module: { new (bytes: Uint8Array): object; imports(m: object): object[]; exports(m: object): object[] };
-  };
-}).WebAssembly;
+const WebAssembly = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: { new (bytes: Uint8Array): object; imports(m: object): object[]; exports(m: object): object[] };
+    };
+  }
+).WebAssembly;
 
 /** The clang the artifacts are defined by: Debian 12's (scripts/build-wasm.sh). */
 function clangMajor(): number | undefined {
@@ -40,14 +42,22 @@ describe("compiled artifacts", () => {
     "equal a fresh build of src/backend/wasm/adaptive_step.c",
     // Without the toolchain there is nothing to rebuild with (.ci/run installs it); another clang
     // major version emits other (valid) code, so only clang 14 defines the bytes.
-    { skip: clang !== 14 || !wasmLd ? `needs clang 14 and wasm-ld (found clang ${clang ?? "none"}, wasm-ld ${wasmLd ? "yes" : "no"})` : false },
+    {
+      skip:
+        clang !== 14 || !wasmLd
+          ? `needs clang 14 and wasm-ld (found clang ${clang ?? "none"}, wasm-ld ${wasmLd ? "yes" : "no"})`
+          : false,
+    },
     () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), "padam-wasm-"));
       try {
         execFileSync("bash", [path.join(ROOT, "scripts/build-wasm.sh"), out], { cwd: ROOT, stdio: "pipe" });
         for (const shared of [false, true]) {
           const fresh = fs.readFileSync(path.join(out, path.basename(artifactPath(shared))));
-          assert.ok(fresh.equals(fs.readFileSync(artifactPath(shared))), `${artifactPath(shared)} differs from a fresh build: run scripts/build-wasm.sh and commit`);
+          assert.ok(
+            fresh.equals(fs.readFileSync(artifactPath(shared))),
+            `${artifactPath(shared)} differs from a fresh build: run scripts/build-wasm.sh and commit`,
+          );
         }
       } finally {
         fs.rmSync(out, { recursive: true, force: true });
@@ -67,7 +77,10 @@ describe("compiled artifacts", () => {
 
   test(
     "the step never touches the stack (it would lie in tfjs's heap)",
-    { skip: spawnSync("wasm-dis", ["--version"]).status === 0 ? false : "needs binaryen's wasm-dis (.ci/run installs it)" },
+    {
+      skip:
+        spawnSync("wasm-dis", ["--version"]).status === 0 ? false : "needs binaryen's wasm-dis (.ci/run installs it)",
+    },
     () => {
       for (const shared of [false, true]) {
         const text = execFileSync("wasm-dis", [artifactPath(shared)], { encoding: "utf8" });
@@ -120,7 +133,9 @@ describe("compiled pass", () => {
     step(); // first step: in place
     const before = x.clone(); // shares x's buffer (reference count 2)
     step(); // must allocate new outputs, leaving `before` as it was
-    const ref = referenceTrajectory("amsgrad", { learningRate: 0.1 }, [1, 1, 1, 1, 1], 2, () => [0.5, 0.5, 0.5, 0.5, 0.5]);
+    const ref = referenceTrajectory("amsgrad", { learningRate: 0.1 }, [1, 1, 1, 1, 1], 2, () => [
+      0.5, 0.5, 0.5, 0.5, 0.5,
+    ]);
     expectClose(before.dataSync(), ref[0], 1e-6, 0, "clone after step 1");
     expectClose(x.dataSync(), ref[1], 1e-6, 0, "x after step 2");
     step(); // x's new buffer is its own again: in place
@@ -132,8 +147,14 @@ describe("compiled pass", () => {
   test("on copies: one Padam step, hand-worked (x = 1, g = 0.5, p = 1/8, lr = 0.1)", () => {
     const c = padamCoefficients({ ...PADAM_DEFAULTS, partial: 0.125 }, { t: 1, lr: 0.1, initialLr: 0.1 });
     const n = 6; // one SIMD block and a scalar tail
-    const [x, m, v, vMax] = compiledStepOnArrays(c, new Float32Array(n).fill(1), new Float32Array(n).fill(0.5),
-      new Float32Array(n), new Float32Array(n), new Float32Array(n));
+    const [x, m, v, vMax] = compiledStepOnArrays(
+      c,
+      new Float32Array(n).fill(1),
+      new Float32Array(n).fill(0.5),
+      new Float32Array(n),
+      new Float32Array(n),
+      new Float32Array(n),
+    );
     // m = 0.1·0.5, v = 0.001·0.25, v̂ = v, x = 1 − 0.1·sqrt(0.001)/0.1·0.05/(0.0158114)^(1/4)
     expectClose(m, new Float32Array(n).fill(0.05), 1e-7, 0, "m");
     expectClose(v, new Float32Array(n).fill(0.00025), 1e-6, 0, "v");

@@ -22,9 +22,25 @@ export const COMPILED_ADAPTIVE_KERNEL = "PadamWorkbookAdaptiveStepCompiled";
 
 /** The exported C function (pointers are byte offsets into the imported memory). */
 type AdaptiveStepFn = (
-  n: number, x: number, g: number, m: number, v: number, vMax: number,
-  xOut: number, mOut: number, vOut: number, vMaxOut: number,
-  l2: number, shrink: number, b1: number, b2: number, a1: number, a2: number, eps: number, step: number, roots: number,
+  n: number,
+  x: number,
+  g: number,
+  m: number,
+  v: number,
+  vMax: number,
+  xOut: number,
+  mOut: number,
+  vOut: number,
+  vMaxOut: number,
+  l2: number,
+  shrink: number,
+  b1: number,
+  b2: number,
+  a1: number,
+  a2: number,
+  eps: number,
+  step: number,
+  roots: number,
 ) => void;
 
 /**
@@ -43,7 +59,13 @@ interface WasmApi {
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 type Memory = WasmMemory;
 
-const ROOTS = new Map<number, number>([[0, -1], [1, 0], [0.5, 1], [0.25, 2], [0.125, 3]]);
+const ROOTS = new Map<number, number>([
+  [0, -1],
+  [1, 0],
+  [0.5, 1],
+  [0.25, 2],
+  [0.125, 3],
+]);
 
 /** Whether the compiled pass handles this denominator exponent (it takes square roots only). */
 export function compiledExponentSupported(exponent: number): boolean {
@@ -81,8 +103,15 @@ function stepFunctionFor(memory: Memory): AdaptiveStepFn {
 
 /** Byte offsets of the four or five arrays of one step. */
 interface Pointers {
-  x: number; g: number; m: number; v: number; vMax: number;
-  xOut: number; mOut: number; vOut: number; vMaxOut: number;
+  x: number;
+  g: number;
+  m: number;
+  v: number;
+  vMax: number;
+  xOut: number;
+  mOut: number;
+  vOut: number;
+  vMaxOut: number;
 }
 
 function call(fn: AdaptiveStepFn, n: number, p: Pointers, c: AdaptiveCoefficients): void {
@@ -90,8 +119,27 @@ function call(fn: AdaptiveStepFn, n: number, p: Pointers, c: AdaptiveCoefficient
   if (roots === undefined) {
     throw new Error(`compiled adaptive step: exponent ${c.exponent} is not supported; allowed: 0, 1, 0.5, 0.25, 0.125`);
   }
-  fn(n, p.x, p.g, p.m, p.v, c.amsgrad ? p.vMax : 0, p.xOut, p.mOut, p.vOut, p.vMaxOut,
-    c.l2, c.shrink, c.beta1, c.beta2, 1 - c.beta1, 1 - c.beta2, c.epsilon, c.step, roots);
+  fn(
+    n,
+    p.x,
+    p.g,
+    p.m,
+    p.v,
+    c.amsgrad ? p.vMax : 0,
+    p.xOut,
+    p.mOut,
+    p.vOut,
+    p.vMaxOut,
+    c.l2,
+    c.shrink,
+    c.beta1,
+    c.beta2,
+    1 - c.beta1,
+    1 - c.beta2,
+    c.epsilon,
+    c.step,
+    roots,
+  );
 }
 
 interface WasmBackend {
@@ -117,10 +165,22 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const memory = heapOf(b);
   const outs = [x, m, v, ...(c.amsgrad ? [vMax] : [])].map((t) => b.makeOutput(t.shape, "float32"));
   const at = (t: tf.TensorInfo | undefined) => (t === undefined ? 0 : b.dataIdMap.get(t.dataId).memoryOffset);
-  call(stepFunctionFor(memory), tf.util.sizeFromShape(x.shape), {
-    x: at(x), g: at(g), m: at(m), v: at(v), vMax: at(vMax),
-    xOut: at(outs[0]), mOut: at(outs[1]), vOut: at(outs[2]), vMaxOut: at(outs[3]),
-  }, c);
+  call(
+    stepFunctionFor(memory),
+    tf.util.sizeFromShape(x.shape),
+    {
+      x: at(x),
+      g: at(g),
+      m: at(m),
+      v: at(v),
+      vMax: at(vMax),
+      xOut: at(outs[0]),
+      mOut: at(outs[1]),
+      vOut: at(outs[2]),
+      vMaxOut: at(outs[3]),
+    },
+    c,
+  );
   return outs;
 }
 
@@ -135,7 +195,12 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
  * buffers); the caller then runs the kernel, which allocates every output.
  */
 export function compiledStepInPlace(
-  x: tf.Variable, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, vMax: tf.Tensor | undefined, c: AdaptiveCoefficients,
+  x: tf.Variable,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  vMax: tf.Tensor | undefined,
+  c: AdaptiveCoefficients,
 ): boolean {
   if (tf.getBackend() !== "wasm") return false;
   const b = tf.backend() as unknown as WasmBackend;
@@ -144,9 +209,22 @@ export function compiledStepInPlace(
   const at = (t: { dataId: object } | undefined) => (t === undefined ? 0 : b.dataIdMap.get(t.dataId).memoryOffset);
   const xOut = b.makeOutput(x.shape, "float32");
   const [pm, pv, pMax] = [at(m), at(v), c.amsgrad ? at(vMax) : 0];
-  call(stepFunctionFor(heapOf(b)), x.size, {
-    x: at(x), g: at(g), m: pm, v: pv, vMax: pMax, xOut: at(xOut), mOut: pm, vOut: pv, vMaxOut: pMax,
-  }, c);
+  call(
+    stepFunctionFor(heapOf(b)),
+    x.size,
+    {
+      x: at(x),
+      g: at(g),
+      m: pm,
+      v: pv,
+      vMax: pMax,
+      xOut: at(xOut),
+      mOut: pm,
+      vOut: pv,
+      vMaxOut: pMax,
+    },
+    c,
+  );
   const fresh = tf.engine().makeTensorFromTensorInfo(xOut);
   x.assign(fresh);
   fresh.dispose();
@@ -168,7 +246,12 @@ function scratch(bytes: number): Memory {
  * backend's path). Returns the new x, m, v and, with amsgrad, v̂.
  */
 export function compiledStepOnArrays(
-  c: AdaptiveCoefficients, x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax?: Float32Array,
+  c: AdaptiveCoefficients,
+  x: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vMax?: Float32Array,
 ): Float32Array[] {
   const n = x.length;
   const inputs = [x, g, m, v, ...(c.amsgrad && vMax ? [vMax] : [])];
@@ -180,10 +263,22 @@ export function compiledStepOnArrays(
   const offsets = Array.from({ length: count }, (_, i) => i * stride);
   inputs.forEach((a, i) => heap.set(a, offsets[i] / 4));
   const k = inputs.length;
-  call(stepFunctionFor(memory), n, {
-    x: offsets[0], g: offsets[1], m: offsets[2], v: offsets[3], vMax: c.amsgrad ? offsets[4] : 0,
-    xOut: offsets[k], mOut: offsets[k + 1], vOut: offsets[k + 2], vMaxOut: c.amsgrad ? offsets[k + 3] : 0,
-  }, c);
+  call(
+    stepFunctionFor(memory),
+    n,
+    {
+      x: offsets[0],
+      g: offsets[1],
+      m: offsets[2],
+      v: offsets[3],
+      vMax: c.amsgrad ? offsets[4] : 0,
+      xOut: offsets[k],
+      mOut: offsets[k + 1],
+      vOut: offsets[k + 2],
+      vMaxOut: c.amsgrad ? offsets[k + 3] : 0,
+    },
+    c,
+  );
   return offsets.slice(k).map((o) => heap.slice(o / 4, o / 4 + n));
 }
 
@@ -206,8 +301,16 @@ let registered = false;
 /** Registers the compiled kernel on `wasm` and `cpu` (idempotent). */
 export function registerCompiledKernels(): void {
   if (registered) return;
-  tf.registerKernel({ kernelName: COMPILED_ADAPTIVE_KERNEL, backendName: "wasm", kernelFunc: wasmKernel as tf.KernelFunc });
-  tf.registerKernel({ kernelName: COMPILED_ADAPTIVE_KERNEL, backendName: "cpu", kernelFunc: cpuKernel as tf.KernelFunc });
+  tf.registerKernel({
+    kernelName: COMPILED_ADAPTIVE_KERNEL,
+    backendName: "wasm",
+    kernelFunc: wasmKernel as tf.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: COMPILED_ADAPTIVE_KERNEL,
+    backendName: "cpu",
+    kernelFunc: cpuKernel as tf.KernelFunc,
+  });
   registered = true;
 }
 

@@ -18,13 +18,24 @@ test("a CUDA 12 machine lacks libcudart.so.11.0 and libcudnn.so.8; CUDA 11.2 + c
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), "padam-cuda-"));
   const cuda11 = fs.mkdtempSync(path.join(os.tmpdir(), "padam-cuda11-"));
   try {
-    assert.deepEqual(missingLibraries(undefined, [empty], CUDA12_CACHE, "linux"), ["libcudart.so.11.0", "libcudnn.so.8"]);
+    assert.deepEqual(missingLibraries(undefined, [empty], CUDA12_CACHE, "linux"), [
+      "libcudart.so.11.0",
+      "libcudnn.so.8",
+    ]);
     fs.writeFileSync(path.join(cuda11, "libcudart.so.11.0"), "");
-    assert.deepEqual(missingLibraries(undefined, [empty, cuda11], CUDA12_CACHE, "linux"), ["libcudnn.so.8"], "found in a folder");
+    assert.deepEqual(
+      missingLibraries(undefined, [empty, cuda11], CUDA12_CACHE, "linux"),
+      ["libcudnn.so.8"],
+      "found in a folder",
+    );
     const cache = `${CUDA12_CACHE}\n\tlibcudnn.so.8 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libcudnn.so.8`;
     assert.deepEqual(missingLibraries(undefined, [cuda11], cache, "linux"), [], "found in the linker cache");
     assert.deepEqual(missingLibraries(undefined, [empty], "", "darwin"), [], "no probe outside Linux");
-    assert.deepEqual(libraryDirs({ LD_LIBRARY_PATH: "/opt/a::/opt/b" }).slice(0, 3), ["/opt/a", "/opt/b", "/usr/local/cuda/lib64"]);
+    assert.deepEqual(libraryDirs({ LD_LIBRARY_PATH: "/opt/a::/opt/b" }).slice(0, 3), [
+      "/opt/a",
+      "/opt/b",
+      "/usr/local/cuda/lib64",
+    ]);
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
     fs.rmSync(cuda11, { recursive: true, force: true });
@@ -55,5 +66,8 @@ test("selection: a GPU package that cannot load warns once with the library and 
   assert.equal(r.candidate, "wasm");
   assert.equal(warnings.length, 1);
   assert.ok(!warnings[0].includes("\n"));
-  assert.match(warnings[0], /backend tfjs-node-gpu is installed but failed to load \(libcudart\.so\.11\.0, libcudnn\.so\.8 not found .*CUDA 11\.2 and cuDNN 8\.1 \(CUDA 12 lacks libcudart\.so\.11\.0; see README, Backends\)\); falling back to tfjs-node$/);
+  assert.match(
+    warnings[0],
+    /backend tfjs-node-gpu is installed but failed to load \(libcudart\.so\.11\.0, libcudnn\.so\.8 not found .*CUDA 11\.2 and cuDNN 8\.1 \(CUDA 12 lacks libcudart\.so\.11\.0; see README, Backends\)\); falling back to tfjs-node$/,
+  );
 });

@@ -19,7 +19,14 @@ export const TFJS_GPU_LIBRARIES = ["libcudart.so.11.0", "libcudnn.so.8"] as cons
 /** Folders searched besides the dynamic linker cache: `LD_LIBRARY_PATH`, then the usual CUDA places. */
 export function libraryDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const fromEnv = (env.LD_LIBRARY_PATH ?? "").split(":").filter((d) => d !== "");
-  return [...fromEnv, "/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"];
+  return [
+    ...fromEnv,
+    "/usr/local/cuda/lib64",
+    "/usr/local/cuda/targets/x86_64-linux/lib",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+  ];
 }
 
 /** The dynamic linker cache listing (`ldconfig -p`), or "" where it cannot be read. */

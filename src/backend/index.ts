@@ -4,12 +4,14 @@
  */
 export { initBackend, backendInfo, formatBackendInfo, defaultLoaders } from "./init";
 export type { BackendInfo, InitBackendOptions } from "./init";
-export {
-  selectBackend,
-  candidateOrder,
-  parseBackendRequest,
-  DEFAULT_ORDER,
-  BACKEND_REQUESTS,
+export { selectBackend, candidateOrder, parseBackendRequest, DEFAULT_ORDER, BACKEND_REQUESTS } from "./select";
+export type {
+  BackendRequest,
+  CandidateName,
+  LoadResult,
+  Loader,
+  Loaders,
+  SelectionInput,
+  SelectionResult,
 } from "./select";
-export type { BackendRequest, CandidateName, LoadResult, Loader, Loaders, SelectionInput, SelectionResult } from "./select";
 export { registerTrainingKernels, stockKernel, stockGradient, TRAINING_KERNELS } from "./kernels/register";

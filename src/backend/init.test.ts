@@ -7,7 +7,10 @@ import { useWasmThreads } from "./wasm_threads";
 
 describe("initBackend", () => {
   test("refuses bad options before doing any work", () => {
-    assert.throws(() => initBackend({ backend: "gpu" as "cpu" }), /initBackend\(\{ backend \}\) = "gpu" is not a backend/);
+    assert.throws(
+      () => initBackend({ backend: "gpu" as "cpu" }),
+      /initBackend\(\{ backend \}\) = "gpu" is not a backend/,
+    );
     assert.throws(() => initBackend({ threads: 0 }), /threads \}\) = 0 must be an integer from 1 to 8/);
     const saved = process.env.PADAM_BACKEND;
     process.env.PADAM_BACKEND = "webgpu";
@@ -52,7 +55,8 @@ describe("initBackend", () => {
     assert.equal(getThreadsCount(), 2);
     const xv = Float32Array.from({ length: 2 * 9 * 9 * 3 }, (_, i) => Math.sin(i));
     const wv = Float32Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i));
-    const run = () => tf.tidy(() => tf.conv2d(tf.tensor4d(xv, [2, 9, 9, 3]), tf.tensor4d(wv, [3, 3, 3, 8]), 2, "same").dataSync());
+    const run = () =>
+      tf.tidy(() => tf.conv2d(tf.tensor4d(xv, [2, 9, 9, 3]), tf.tensor4d(wv, [3, 3, 3, 8]), 2, "same").dataSync());
     const threaded = run();
     await tf.setBackend("cpu");
     const ref = run();

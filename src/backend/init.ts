@@ -112,7 +112,8 @@ export function defaultThreads(): number {
   const env = process.env.PADAM_THREADS;
   if (env !== undefined && env.trim() !== "") {
     const n = Number(env);
-    if (!(Number.isInteger(n) && n >= 1)) throw new Error(`PADAM_THREADS = ${JSON.stringify(env)} must be a positive integer`);
+    if (!(Number.isInteger(n) && n >= 1))
+      throw new Error(`PADAM_THREADS = ${JSON.stringify(env)} must be a positive integer`);
     return n;
   }
   return Math.min(8, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
@@ -177,7 +178,8 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
     throw new Error(`initBackend({ threads }) = ${opts.threads} must be an integer from 1 to 8`);
   }
   const env = process.env.PADAM_BACKEND;
-  if (opts.backend === undefined && env !== undefined && env.trim() !== "") parseBackendRequest(env.trim(), "PADAM_BACKEND");
+  if (opts.backend === undefined && env !== undefined && env.trim() !== "")
+    parseBackendRequest(env.trim(), "PADAM_BACKEND");
   const threads = opts.threads ?? defaultThreads();
   const key = JSON.stringify([opts.backend ?? env?.trim() ?? "", threads]);
   if (current !== undefined && current.key === key) return current.promise;
@@ -206,4 +208,3 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
   });
   return promise;
 }
-

@@ -21,7 +21,11 @@ function fakeLoaders(b: Partial<Record<CandidateName, Behaviour>>, calls: Candid
   };
 }
 
-async function run(b: Partial<Record<CandidateName, Behaviour>>, requested?: "tensorflow" | "wasm" | "cpu", env?: string) {
+async function run(
+  b: Partial<Record<CandidateName, Behaviour>>,
+  requested?: "tensorflow" | "wasm" | "cpu",
+  env?: string,
+) {
   const calls: CandidateName[] = [];
   const warnings: string[] = [];
   const r = await selectBackend({ requested, env, loaders: fakeLoaders(b, calls), warn: (l) => warnings.push(l) });
@@ -75,7 +79,10 @@ describe("selectBackend", () => {
   });
 
   test("throws only when no backend at all loads", async () => {
-    await assert.rejects(run({ "tfjs-node-gpu": "absent", "tfjs-node": "absent", wasm: "fail", cpu: "fail" }), /no TensorFlow\.js backend could be loaded/);
+    await assert.rejects(
+      run({ "tfjs-node-gpu": "absent", "tfjs-node": "absent", wasm: "fail", cpu: "fail" }),
+      /no TensorFlow\.js backend could be loaded/,
+    );
   });
 
   test("PADAM_BACKEND selects a backend", async () => {

@@ -30,8 +30,7 @@ export const BACKEND_REQUESTS: readonly BackendRequest[] = ["tensorflow", "wasm"
 
 /** What a loader reports: not installed (skip silently) or loaded (tfjs backend name + version). */
 export type LoadResult =
-  | { status: "absent"; detail?: string }
-  | { status: "loaded"; backendName: string; version?: string };
+  { status: "absent"; detail?: string } | { status: "loaded"; backendName: string; version?: string };
 
 /** A loader tries to make its candidate usable; it may throw, which counts as a load failure. */
 export type Loader = () => Promise<LoadResult> | LoadResult;
@@ -132,7 +131,9 @@ export async function selectBackend(input: SelectionInput): Promise<SelectionRes
     const failedOrMissingRequest =
       request !== undefined && !SERVES[request].includes(candidate)
         ? `requested ${request} (${source === "env" ? "PADAM_BACKEND" : "argument"}) unavailable: ` +
-          tried.map((t) => `${t.candidate} ${t.outcome === "absent" ? "not installed" : "failed: " + t.detail}`).join("; ")
+          tried
+            .map((t) => `${t.candidate} ${t.outcome === "absent" ? "not installed" : "failed: " + t.detail}`)
+            .join("; ")
         : undefined;
     const failedPreferred = tried.filter((t) => t.outcome === "failed");
     let fallbackReason = failedOrMissingRequest;

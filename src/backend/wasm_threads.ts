@@ -104,17 +104,19 @@ export function useWasmThreads(threads: number): void {
   if (threads === activeThreads && tf.findBackendFactory("wasm") !== null) return;
   tf.removeBackend("wasm");
   tfwasm.setThreadsCount(threads);
-  const factory: Factory = threads === 1
-    ? packageFactory
-    : async () => {
-        const module = await instantiate(threads);
-        const backend = new tfwasm.BackendWasm(module as never); // starts the pool's threads
-        // The pool's threads wait forever for work, and Emscripten keeps their workers
-        // referenced, which would keep Node from exiting; unreferenced, they end with the process.
-        const pthread = (module as { PThread?: { runningWorkers: WorkerLike[]; unusedWorkers: WorkerLike[] } }).PThread;
-        for (const w of [...(pthread?.runningWorkers ?? []), ...(pthread?.unusedWorkers ?? [])]) w.unref?.();
-        return backend as unknown as tf.KernelBackend;
-      };
+  const factory: Factory =
+    threads === 1
+      ? packageFactory
+      : async () => {
+          const module = await instantiate(threads);
+          const backend = new tfwasm.BackendWasm(module as never); // starts the pool's threads
+          // The pool's threads wait forever for work, and Emscripten keeps their workers
+          // referenced, which would keep Node from exiting; unreferenced, they end with the process.
+          const pthread = (module as { PThread?: { runningWorkers: WorkerLike[]; unusedWorkers: WorkerLike[] } })
+            .PThread;
+          for (const w of [...(pthread?.runningWorkers ?? []), ...(pthread?.unusedWorkers ?? [])]) w.unref?.();
+          return backend as unknown as tf.KernelBackend;
+        };
   tf.registerBackend("wasm", factory, 2);
   activeThreads = threads;
 }

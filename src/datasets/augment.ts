@@ -34,7 +34,15 @@ export type ImageTransform = (img: Image, rng: Rng) => { data: Float32Array; hei
  * Crop `outH x outW` at (top, left) of the image zero-padded by `pad` on every side, optionally
  * mirrored left-right. (top, left) range over [0, 2·pad] for a same-size output.
  */
-export function padCropFlip(img: Image, pad: number, top: number, left: number, outH: number, outW: number, flip: boolean): Float32Array {
+export function padCropFlip(
+  img: Image,
+  pad: number,
+  top: number,
+  left: number,
+  outH: number,
+  outW: number,
+  flip: boolean,
+): Float32Array {
   const { data, height: h, width: w, channels: c } = img;
   const out = new Float32Array(outH * outW * c);
   for (let y = 0; y < outH; y++) {
@@ -60,7 +68,11 @@ export function randomCropFlip(opts: { pad?: number; flip?: boolean } = {}): Ima
     const top = randInt(rng, 2 * pad + 1);
     const left = randInt(rng, 2 * pad + 1);
     const flip = flipOn && rng() < 0.5;
-    return { data: padCropFlip(img, pad, top, left, img.height, img.width, flip), height: img.height, width: img.width };
+    return {
+      data: padCropFlip(img, pad, top, left, img.height, img.width, flip),
+      height: img.height,
+      width: img.width,
+    };
   };
 }
 
@@ -69,7 +81,14 @@ export function randomCropFlip(opts: { pad?: number; flip?: boolean } = {}): Ima
  * source coordinate (y + 0.5)·H/outH − 0.5, clamped to the image. Uint8 input gives rounded
  * Uint8 output, float input float output.
  */
-export function resizeBilinear<T extends Float32Array | Uint8Array>(src: T, h: number, w: number, c: number, outH: number, outW: number): T {
+export function resizeBilinear<T extends Float32Array | Uint8Array>(
+  src: T,
+  h: number,
+  w: number,
+  c: number,
+  outH: number,
+  outW: number,
+): T {
   const out = (src instanceof Uint8Array ? new Uint8Array(outH * outW * c) : new Float32Array(outH * outW * c)) as T;
   const sy = h / outH;
   const sx = w / outW;
@@ -98,7 +117,9 @@ export function resizeBilinear<T extends Float32Array | Uint8Array>(src: T, h: n
 function cropResize(img: Image, top: number, left: number, ch: number, cw: number, size: number): Float32Array {
   const { data, width: w, channels: c } = img;
   const crop = new Float32Array(ch * cw * c);
-  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) for (let k = 0; k < c; k++) crop[(y * cw + x) * c + k] = data[((top + y) * w + left + x) * c + k];
+  for (let y = 0; y < ch; y++)
+    for (let x = 0; x < cw; x++)
+      for (let k = 0; k < c; k++) crop[(y * cw + x) * c + k] = data[((top + y) * w + left + x) * c + k];
   return resizeBilinear(crop, ch, cw, c, size, size);
 }
 
@@ -108,7 +129,10 @@ function cropResize(img: Image, top: number, left: number, ch: number, cw: numbe
  * log-uniformly), up to 10 tries, else the central crop with the ratio clamped; resized to
  * size x size; flipped with probability 1/2.
  */
-export function randomResizedCrop(size = 224, opts: { scale?: [number, number]; ratio?: [number, number]; flip?: boolean } = {}): ImageTransform {
+export function randomResizedCrop(
+  size = 224,
+  opts: { scale?: [number, number]; ratio?: [number, number]; flip?: boolean } = {},
+): ImageTransform {
   const [smin, smax] = opts.scale ?? [0.08, 1];
   const [rmin, rmax] = opts.ratio ?? [3 / 4, 4 / 3];
   return (img, rng) => {
@@ -131,7 +155,8 @@ export function randomResizedCrop(size = 224, opts: { scale?: [number, number]; 
       box = [Math.floor((h - ch) / 2), Math.floor((w - cw) / 2), ch, cw];
     }
     let data = cropResize(img, box[0], box[1], box[2], box[3], size);
-    if ((opts.flip ?? true) && rng() < 0.5) data = padCropFlip({ data, height: size, width: size, channels: img.channels }, 0, 0, 0, size, size, true);
+    if ((opts.flip ?? true) && rng() < 0.5)
+      data = padCropFlip({ data, height: size, width: size, channels: img.channels }, 0, 0, 0, size, size, true);
     return { data, height: size, width: size };
   };
 }
@@ -147,7 +172,18 @@ export function resizeCenterCrop(resize = 256, size = 224): ImageTransform {
     const rh = Math.max(size, Math.round(h * scale));
     const rw = Math.max(size, Math.round(w * scale));
     const resized = resizeBilinear(Float32Array.from(img.data), h, w, c, rh, rw);
-    return { data: cropResize({ data: resized, height: rh, width: rw, channels: c }, Math.floor((rh - size) / 2), Math.floor((rw - size) / 2), size, size, size), height: size, width: size };
+    return {
+      data: cropResize(
+        { data: resized, height: rh, width: rw, channels: c },
+        Math.floor((rh - size) / 2),
+        Math.floor((rw - size) / 2),
+        size,
+        size,
+        size,
+      ),
+      height: size,
+      width: size,
+    };
   };
 }
 
@@ -155,7 +191,12 @@ export function resizeCenterCrop(resize = 256, size = 224): ImageTransform {
  * Per-channel normalisation of pixel values: out = (v/255 − mean[k]) / std[k] (ToTensor then
  * Normalize). With no mean/std, scales to [0, 1] only.
  */
-export function normalize(data: Float32Array | Uint8Array, channels: number, mean?: number[], std?: number[]): Float32Array {
+export function normalize(
+  data: Float32Array | Uint8Array,
+  channels: number,
+  mean?: number[],
+  std?: number[],
+): Float32Array {
   if (mean && (mean.length !== channels || !std || std.length !== channels)) {
     throw new Error(`normalize: mean/std need ${channels} values each, got ${mean.length}/${std?.length ?? 0}`);
   }

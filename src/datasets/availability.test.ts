@@ -70,12 +70,18 @@ test("an absent data set: one line naming the roots searched and the command tha
     assert.ok(!line.includes("\n"));
     assert.ok(line.startsWith(`Penn Treebank not found (data roots: ${empty}, `), line);
     assert.ok(line.endsWith("fetch it with `npm run data -- ptb` or add its folder to PADAM_DATA."), line);
-    assert.match(missingDataLine("cifar10-jpeg", opts), /^CIFAR-10 \(JPEG copy\) not found .*`npm run data -- cifar10`/);
+    assert.match(
+      missingDataLine("cifar10-jpeg", opts),
+      /^CIFAR-10 \(JPEG copy\) not found .*`npm run data -- cifar10`/,
+    );
     const printed: string[] = [];
     const present = requireData("ptb", { ...opts, log: (l) => printed.push(l) });
     assert.equal(present, dataAvailable("ptb", opts));
     assert.deepEqual(printed, present ? [] : [line]);
-    assert.throws(() => dataAvailable("imagenet" as never), /unknown data need "imagenet"; allowed: cifar10, cifar10-jpeg, ptb, fashion-mnist/);
+    assert.throws(
+      () => dataAvailable("imagenet" as never),
+      /unknown data need "imagenet"; allowed: cifar10, cifar10-jpeg, ptb, fashion-mnist/,
+    );
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }

@@ -49,12 +49,18 @@ export function shuffledIndices(n: number, seed: number, epoch: number): Int32Ar
  * caller owns (and must dispose) the tensors. Augmentation draws from the stream
  * (seed, epoch, 2) in batch order, so it is reproducible too.
  */
-export function* imageBatches(set: ImageSet, opts: BatchOptions): Generator<{ x: tf.Tensor4D; y: tf.Tensor1D; indices: Int32Array }> {
+export function* imageBatches(
+  set: ImageSet,
+  opts: BatchOptions,
+): Generator<{ x: tf.Tensor4D; y: tf.Tensor1D; indices: Int32Array }> {
   const { batchSize } = opts;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${String(batchSize)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchSize must be a positive integer, got ${String(batchSize)}`);
   const seed = opts.seed ?? 0;
   const epoch = opts.epoch ?? 0;
-  const order = opts.shuffle ? shuffledIndices(set.count, seed, epoch) : Int32Array.from({ length: set.count }, (_, i) => i);
+  const order = opts.shuffle
+    ? shuffledIndices(set.count, seed, epoch)
+    : Int32Array.from({ length: set.count }, (_, i) => i);
   const rng = seededRandom(mixSeed(seed, epoch, 2));
   const { height: h, width: w, channels: c } = set;
   const per = h * w * c;

@@ -39,7 +39,11 @@ interface Header {
 }
 
 /** Returns the cached set for `key`, or computes it with `produce` and stores it. */
-export async function cached(key: Record<string, unknown>, opts: CacheOptions, produce: () => ImageSet | Promise<ImageSet>): Promise<ImageSet> {
+export async function cached(
+  key: Record<string, unknown>,
+  opts: CacheOptions,
+  produce: () => ImageSet | Promise<ImageSet>,
+): Promise<ImageSet> {
   if (opts.cache === false) return produce();
   const source = typeof key.source === "string" ? sourceFingerprint(key.source) : "none";
   const keyText = JSON.stringify({ ...key, source: key.source, sourceFingerprint: source, version: 2 });
@@ -52,7 +56,15 @@ export async function cached(key: Record<string, unknown>, opts: CacheOptions, p
   const set = await produce();
   try {
     fs.mkdirSync(dir, { recursive: true });
-    const header: Header = { key: keyText, count: set.count, height: set.height, width: set.width, channels: set.channels, classNames: set.classNames, dtype: set.images instanceof Uint8Array ? "uint8" : "float32" };
+    const header: Header = {
+      key: keyText,
+      count: set.count,
+      height: set.height,
+      width: set.width,
+      channels: set.channels,
+      classNames: set.classNames,
+      dtype: set.images instanceof Uint8Array ? "uint8" : "float32",
+    };
     const imageBytes = new Uint8Array(set.images.buffer, set.images.byteOffset, set.images.byteLength);
     const labelBytes = new Uint8Array(set.labels.buffer, set.labels.byteOffset, set.labels.byteLength);
     const tmp = `${binPath}.${process.pid}.tmp`;
@@ -102,7 +114,15 @@ function readEntry(headerPath: string, binPath: string, keyText: string): ImageS
     const raw = new Uint8Array(buf.buffer, buf.byteOffset, buf.length).slice();
     const images = h.dtype === "uint8" ? raw.subarray(0, n).slice() : new Float32Array(raw.buffer.slice(0, 4 * n));
     const labels = new Int32Array(raw.buffer.slice(n * bytesPer, n * bytesPer + 4 * h.count));
-    return { images, labels, count: h.count, height: h.height, width: h.width, channels: h.channels, classNames: h.classNames };
+    return {
+      images,
+      labels,
+      count: h.count,
+      height: h.height,
+      width: h.width,
+      channels: h.channels,
+      classNames: h.classNames,
+    };
   } catch {
     return undefined;
   }

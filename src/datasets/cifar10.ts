@@ -11,7 +11,18 @@ import { ImageSet, Split, balancedSubset } from "./types";
 import { cached, CacheOptions } from "./cache";
 import { readImageFolder } from "./image_folder";
 
-export const CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+export const CIFAR10_CLASSES = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+];
 
 const RECORD = 1 + 32 * 32 * 3;
 
@@ -21,7 +32,9 @@ const RECORD = 1 + 32 * 32 * 3;
  */
 export function parseCifar10Binary(bytes: Uint8Array, what = "CIFAR-10 batch"): ImageSet {
   if (bytes.length === 0 || bytes.length % RECORD !== 0) {
-    throw new Error(`${what}: ${bytes.length} bytes is not a whole number of ${RECORD}-byte records (truncated or corrupt)`);
+    throw new Error(
+      `${what}: ${bytes.length} bytes is not a whole number of ${RECORD}-byte records (truncated or corrupt)`,
+    );
   }
   const n = bytes.length / RECORD;
   const images = new Uint8Array(n * 3072);
@@ -80,7 +93,9 @@ export async function loadCifar10(split: Split, opts: CifarLoadOptions = {}): Pr
   if (binFolder !== undefined) {
     const files = split === "train" ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ["test_batch.bin"];
     const set = await cached({ kind: "cifar10-bin", source: binFolder, split }, opts, () =>
-      concatImageSets(files.map((f) => parseCifar10Binary(readVerified("cifar10", binFolder, f), path.join(binFolder, f)))),
+      concatImageSets(
+        files.map((f) => parseCifar10Binary(readVerified("cifar10", binFolder, f), path.join(binFolder, f))),
+      ),
     );
     const sub = opts.limit !== undefined ? balancedSubset(set, opts.limit) : set;
     return { ...sub, source: binFolder };
@@ -89,7 +104,9 @@ export async function loadCifar10(split: Split, opts: CifarLoadOptions = {}): Pr
   const jpegRoot = locateDataset("cifar10-jpeg", opts);
   if (jpegRoot === undefined) {
     const e = notFoundError("cifar10", opts);
-    throw new Error(`${e.message} (Also looked for the JPEG copy: ${MANIFEST["cifar10-jpeg"].folder}/${split}/<class>/*.jpg.)`);
+    throw new Error(
+      `${e.message} (Also looked for the JPEG copy: ${MANIFEST["cifar10-jpeg"].folder}/${split}/<class>/*.jpg.)`,
+    );
   }
   const set = await readImageFolder(jpegRoot, split, { ...opts, classNames: CIFAR10_CLASSES, expectSize: [32, 32] });
   return { ...set, source: path.join(jpegRoot, split) };

@@ -50,7 +50,12 @@ function idx(dims: number[], data: number[]): Uint8Array {
 }
 
 /** One CIFAR-10 binary record: label, then R, G, B planes (1,024 bytes each). */
-function cifarRecord(label: number, r: (p: number) => number, g: (p: number) => number, b: (p: number) => number): number[] {
+function cifarRecord(
+  label: number,
+  r: (p: number) => number,
+  g: (p: number) => number,
+  b: (p: number) => number,
+): number[] {
   const rec = [label];
   for (const f of [r, g, b]) for (let p = 0; p < 1024; p++) rec.push(f(p));
   return rec;
@@ -83,7 +88,10 @@ describe("idx (Fashion-MNIST) parser", () => {
     const badType = images.slice();
     badType[2] = 0x0d;
     assert.throws(() => parseIdx(badType, "f.idx"), /element type 0xd, only 0x08/);
-    assert.throws(() => parseIdx(images.subarray(0, images.length - 1), "f.idx"), /f\.idx: .*12 bytes of data, found 11 \(truncated or corrupt\)/);
+    assert.throws(
+      () => parseIdx(images.subarray(0, images.length - 1), "f.idx"),
+      /f\.idx: .*12 bytes of data, found 11 \(truncated or corrupt\)/,
+    );
     assert.throws(() => parseIdx(new Uint8Array([...images, 0]), "f.idx"), /found 13/);
     assert.throws(() => parseIdx(new Uint8Array([0, 0]), "f.idx"), /too short/);
     const gz = new Uint8Array(zlib.gzipSync(images));
@@ -96,8 +104,18 @@ describe("idx (Fashion-MNIST) parser", () => {
 describe("CIFAR-10 binary parser", () => {
   test("two hand-built records: planes CHW → interleaved HWC, labels", () => {
     const bytes = new Uint8Array([
-      ...cifarRecord(3, (p) => p % 256, () => 100, () => 200),
-      ...cifarRecord(9, () => 1, (p) => (p * 7) % 256, () => 2),
+      ...cifarRecord(
+        3,
+        (p) => p % 256,
+        () => 100,
+        () => 200,
+      ),
+      ...cifarRecord(
+        9,
+        () => 1,
+        (p) => (p * 7) % 256,
+        () => 2,
+      ),
     ]);
     const set = parseCifar10Binary(bytes);
     assert.equal(set.count, 2);
@@ -111,8 +129,18 @@ describe("CIFAR-10 binary parser", () => {
   });
 
   test("truncated or bad-label data is rejected with the file named", () => {
-    const rec = new Uint8Array(cifarRecord(1, () => 0, () => 0, () => 0));
-    assert.throws(() => parseCifar10Binary(rec.subarray(0, 3000), "data_batch_1.bin"), /data_batch_1\.bin: 3000 bytes is not a whole number of 3073-byte records/);
+    const rec = new Uint8Array(
+      cifarRecord(
+        1,
+        () => 0,
+        () => 0,
+        () => 0,
+      ),
+    );
+    assert.throws(
+      () => parseCifar10Binary(rec.subarray(0, 3000), "data_batch_1.bin"),
+      /data_batch_1\.bin: 3000 bytes is not a whole number of 3073-byte records/,
+    );
     const bad = rec.slice();
     bad[0] = 12;
     assert.throws(() => parseCifar10Binary(bad, "b.bin"), /record 0 has label 12/);
@@ -137,7 +165,9 @@ describe("image decoding and image folders", () => {
     const jpg = jpeg.encode({ data: flat, width: 8, height: 8 }, 95).data;
     const dj = decodeImage(new Uint8Array(jpg));
     for (let i = 0; i < dj.data.length; i += 3) {
-      assert.ok(Math.abs(dj.data[i] - 120) <= 3 && Math.abs(dj.data[i + 1] - 60) <= 3 && Math.abs(dj.data[i + 2] - 200) <= 3);
+      assert.ok(
+        Math.abs(dj.data[i] - 120) <= 3 && Math.abs(dj.data[i + 1] - 60) <= 3 && Math.abs(dj.data[i + 2] - 200) <= 3,
+      );
     }
     assert.throws(() => decodeImage(new Uint8Array([1, 2, 3]), "x.jpg"), /x\.jpg: cannot decode image \(not a JPEG/);
     assert.throws(() => decodeImage(new Uint8Array(jpg).subarray(0, 40), "t.jpg"), /t\.jpg: cannot decode image/);
@@ -180,8 +210,14 @@ describe("manifest verification and data roots", () => {
   test("good bytes pass; wrong size or md5 gives an error naming the file and how to get it", () => {
     const good = new TextEncoder().encode("hello");
     assert.deepEqual(verifyBytes(good, spec, "/d/a.txt", "run `npm run data -- x`"), good);
-    assert.throws(() => verifyBytes(good.subarray(0, 4), spec, "/d/a.txt", "run `npm run data -- x`"), /\/d\/a\.txt: size 4 bytes, expected 5\. The file is corrupt or truncated; to get a good copy: run `npm run data -- x`/);
-    assert.throws(() => verifyBytes(new TextEncoder().encode("hellO"), spec, "/d/a.txt", "h"), /\/d\/a\.txt: md5 [0-9a-f]{32}, expected [0-9a-f]{32}/);
+    assert.throws(
+      () => verifyBytes(good.subarray(0, 4), spec, "/d/a.txt", "run `npm run data -- x`"),
+      /\/d\/a\.txt: size 4 bytes, expected 5\. The file is corrupt or truncated; to get a good copy: run `npm run data -- x`/,
+    );
+    assert.throws(
+      () => verifyBytes(new TextEncoder().encode("hellO"), spec, "/d/a.txt", "h"),
+      /\/d\/a\.txt: md5 [0-9a-f]{32}, expected [0-9a-f]{32}/,
+    );
   });
 
   test("gzip files: archive md5, or content md5 for a recompressed/decompressed copy", () => {
@@ -192,7 +228,10 @@ describe("manifest verification and data roots", () => {
     assert.deepEqual(Array.from(verifyBytes(gz, gzSpec, "f.gz", "h")), Array.from(content));
     assert.deepEqual(Array.from(verifyBytes(regz, gzSpec, "f.gz", "h")), Array.from(content));
     assert.deepEqual(Array.from(verifyBytes(content, gzSpec, "f", "h")), Array.from(content));
-    assert.throws(() => verifyBytes(gz.subarray(0, gz.length - 4), gzSpec, "f.gz", "h"), /f\.gz: (gzip data cannot be decompressed|decompressed size)/);
+    assert.throws(
+      () => verifyBytes(gz.subarray(0, gz.length - 4), gzSpec, "f.gz", "h"),
+      /f\.gz: (gzip data cannot be decompressed|decompressed size)/,
+    );
     const other = new Uint8Array(zlib.gzipSync(new TextEncoder().encode("idx contenT")));
     assert.throws(() => verifyBytes(other, gzSpec, "f.gz", "h"), /f\.gz: md5 of the content is/);
   });
@@ -206,15 +245,30 @@ describe("manifest verification and data roots", () => {
       assert.deepEqual(roots.slice(0, 2), ["option dataDir", "PADAM_DATA"]);
       // A truncated PTB copy in PADAM_DATA is found first and refused with the file named.
       fs.mkdirSync(path.join(root, "ptb"));
-      for (const f of ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"]) fs.writeFileSync(path.join(root, "ptb", f), "a b c\n");
-      await assert.rejects(loadPtb(), new RegExp(`${root}/ptb/ptb\\.train\\.txt: size 6 bytes, expected 5101618.*npm run data -- ptb`));
-      await assert.rejects(loadCifar10("train", { source: "binary", dataDir: root }), /CIFAR-10 official binary batches.*not found\. Looked for data_batch_1\.bin.*npm run data -- cifar10/);
+      for (const f of ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"])
+        fs.writeFileSync(path.join(root, "ptb", f), "a b c\n");
+      await assert.rejects(
+        loadPtb(),
+        new RegExp(`${root}/ptb/ptb\\.train\\.txt: size 6 bytes, expected 5101618.*npm run data -- ptb`),
+      );
+      await assert.rejects(
+        loadCifar10("train", { source: "binary", dataDir: root }),
+        /CIFAR-10 official binary batches.*not found\. Looked for data_batch_1\.bin.*npm run data -- cifar10/,
+      );
       // A corrupt Fashion-MNIST copy: right names, wrong bytes.
       fs.mkdirSync(path.join(root, "fashion-mnist"));
-      for (const f of ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]) {
+      for (const f of [
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+      ]) {
         fs.writeFileSync(path.join(root, "fashion-mnist", f), idx([1], [0]));
       }
-      await assert.rejects(loadFashionMnist("test", { cache: false }), /t10k-images-idx3-ubyte: size 9 bytes, expected 7840016.*npm run data -- fashion-mnist/);
+      await assert.rejects(
+        loadFashionMnist("test", { cache: false }),
+        /t10k-images-idx3-ubyte: size 9 bytes, expected 7840016.*npm run data -- fashion-mnist/,
+      );
       await assert.rejects(loadFashionMnist("valid" as never), /split must be "train" or "test", got valid/);
     } finally {
       if (saved === undefined) delete process.env.PADAM_DATA;
@@ -230,14 +284,25 @@ describe("manifest verification and data roots", () => {
     // Correct-size batches (10,000 records of label i mod 10, pixel value = label).
     const batch = new Uint8Array(10000 * 3073);
     for (let r = 0; r < 10000; r++) batch.fill(r % 10, r * 3073, (r + 1) * 3073);
-    for (const f of ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"]) fs.writeFileSync(path.join(dir, f), batch);
+    for (const f of [
+      "data_batch_1.bin",
+      "data_batch_2.bin",
+      "data_batch_3.bin",
+      "data_batch_4.bin",
+      "data_batch_5.bin",
+      "test_batch.bin",
+    ])
+      fs.writeFileSync(path.join(dir, f), batch);
     const test = await loadCifar10("test", { dataDir: root, limit: 20, cacheDir: path.join(root, "cache") });
     assert.equal(test.source, dir);
     assert.equal(test.count, 20);
     assert.deepEqual(Array.from(test.labels), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.equal(test.images[3072 * 7 + 5], 7);
     fs.truncateSync(path.join(dir, "test_batch.bin"), 3073 * 5000);
-    await assert.rejects(loadCifar10("test", { dataDir: root, cache: false }), /test_batch\.bin: size 15365000 bytes, expected 30730000/);
+    await assert.rejects(
+      loadCifar10("test", { dataDir: root, cache: false }),
+      /test_batch\.bin: size 15365000 bytes, expected 30730000/,
+    );
     fs.rmSync(root, { recursive: true, force: true });
   });
 });
@@ -262,11 +327,23 @@ describe("PTB parsing, batchify, truncated BPTT", () => {
     assert.equal(numBpttBatches(b, 4, false), 3);
     const windows = [...bpttBatches(b, 4)];
     assert.equal(windows.length, 2);
-    assert.deepEqual(windows[1].x.arraySync(), [[4, 5, 6, 7], [15, 16, 17, 18]]);
-    assert.deepEqual(windows[1].y.arraySync(), [[5, 6, 7, 8], [16, 17, 18, 19]]);
+    assert.deepEqual(windows[1].x.arraySync(), [
+      [4, 5, 6, 7],
+      [15, 16, 17, 18],
+    ]);
+    assert.deepEqual(windows[1].y.arraySync(), [
+      [5, 6, 7, 8],
+      [16, 17, 18, 19],
+    ]);
     const all = [...bpttBatches(b, 4, { dropLast: false })];
-    assert.deepEqual(all[2].x.arraySync(), [[8, 9], [19, 20]]);
-    assert.deepEqual(all[2].y.arraySync(), [[9, 10], [20, 21]]);
+    assert.deepEqual(all[2].x.arraySync(), [
+      [8, 9],
+      [19, 20],
+    ]);
+    assert.deepEqual(all[2].y.arraySync(), [
+      [9, 10],
+      [20, 21],
+    ]);
     assert.throws(() => batchify(ids, 20), /23 tokens give 1 steps per row at batchSize 20/);
     assert.throws(() => batchify(ids, 0), /batchSize must be a positive integer, got 0/);
   });
@@ -285,7 +362,12 @@ describe("augmentation and batches", () => {
 
   test("randomCropFlip: same seed → same pixels; offsets cover 0..2·pad; content preserved", () => {
     const t = randomCropFlip({ pad: 4 });
-    const big = { data: Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => i % 251), height: 32, width: 32, channels: 3 };
+    const big = {
+      data: Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => i % 251),
+      height: 32,
+      width: 32,
+      channels: 3,
+    };
     const a = t(big, seededRandom(1));
     const b = t(big, seededRandom(1));
     assert.deepEqual(Array.from(a.data), Array.from(b.data));
@@ -327,7 +409,10 @@ describe("augmentation and batches", () => {
 
   test("shuffle: a permutation, fixed by (seed, epoch), different across epochs", () => {
     const p0 = Array.from(shuffledIndices(100, 7, 0));
-    assert.deepEqual([...p0].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      [...p0].sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.deepEqual(Array.from(shuffledIndices(100, 7, 0)), p0);
     assert.notDeepEqual(Array.from(shuffledIndices(100, 7, 1)), p0);
     assert.notDeepEqual(Array.from(shuffledIndices(100, 8, 0)), p0);
@@ -335,7 +420,10 @@ describe("augmentation and batches", () => {
 
   test("imageBatches: shapes, last partial batch, labels follow images, every image once", () => {
     const batches = [...imageBatches(set, { batchSize: 4, shuffle: true, seed: 1, epoch: 2 })];
-    assert.deepEqual(batches.map((b) => b.x.shape[0]), [4, 4, 2]);
+    assert.deepEqual(
+      batches.map((b) => b.x.shape[0]),
+      [4, 4, 2],
+    );
     const seen: number[] = [];
     for (const b of batches) {
       const xs = b.x.dataSync();
@@ -347,7 +435,10 @@ describe("augmentation and batches", () => {
       });
       tf.dispose([b.x, b.y]);
     }
-    assert.deepEqual(seen.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      seen.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     assert.equal([...imageBatches(set, { batchSize: 4, dropLast: true })].length, 2);
     assert.throws(() => imageBatches(set, { batchSize: 0 }).next(), /batchSize must be a positive integer, got 0/);
   });

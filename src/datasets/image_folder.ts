@@ -43,7 +43,8 @@ export function decodeImage(bytes: Uint8Array, what = "image"): RgbImage {
   } catch (e) {
     throw new Error(`${what}: cannot decode image (${(e as Error).message})`);
   }
-  if (rgba.length !== width * height * 4) throw new Error(`${what}: decoded ${rgba.length} bytes for ${width}x${height} RGBA (truncated image)`);
+  if (rgba.length !== width * height * 4)
+    throw new Error(`${what}: decoded ${rgba.length} bytes for ${width}x${height} RGBA (truncated image)`);
   const data = new Uint8Array(width * height * 3);
   for (let p = 0; p < width * height; p++) {
     data[3 * p] = rgba[4 * p];
@@ -69,15 +70,31 @@ export interface ImageFolderOptions extends CacheOptions {
 }
 
 /** Lists `<root>/<split>/<class>/*` image files per class, names sorted; throws if the split folder is missing. */
-export function listImageFolder(root: string, split: string, classNames?: string[]): { classNames: string[]; files: string[][] } {
+export function listImageFolder(
+  root: string,
+  split: string,
+  classNames?: string[],
+): { classNames: string[]; files: string[][] } {
   const dir = path.join(root, split);
-  if (!fs.existsSync(dir)) throw new Error(`image folder ${dir}: missing (expected ${root}/${split}/<class>/*.jpg|png)`);
-  const found = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  if (!fs.existsSync(dir))
+    throw new Error(`image folder ${dir}: missing (expected ${root}/${split}/<class>/*.jpg|png)`);
+  const found = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const classes = classNames ?? found;
   for (const c of classes) {
-    if (!found.includes(c)) throw new Error(`image folder ${dir}: class folder "${c}" missing (found: ${found.join(", ") || "none"})`);
+    if (!found.includes(c))
+      throw new Error(`image folder ${dir}: class folder "${c}" missing (found: ${found.join(", ") || "none"})`);
   }
-  const files = classes.map((c) => fs.readdirSync(path.join(dir, c)).filter((f) => IMAGE_EXT.test(f)).sort().map((f) => path.join(dir, c, f)));
+  const files = classes.map((c) =>
+    fs
+      .readdirSync(path.join(dir, c))
+      .filter((f) => IMAGE_EXT.test(f))
+      .sort()
+      .map((f) => path.join(dir, c, f)),
+  );
   return { classNames: classes, files };
 }
 
@@ -91,7 +108,15 @@ export async function loadImageFolder(root: string, split: string, opts: ImageFo
 
 export async function readImageFolder(root: string, split: string, opts: ImageFolderOptions = {}): Promise<ImageSet> {
   const { classNames, chosen } = chooseFiles(root, split, opts);
-  const key = { kind: "image-folder", source: path.join(root, split), split, limit: opts.limit ?? null, imageSize: opts.imageSize ?? null, classNames, n: chosen.length };
+  const key = {
+    kind: "image-folder",
+    source: path.join(root, split),
+    split,
+    limit: opts.limit ?? null,
+    imageSize: opts.imageSize ?? null,
+    classNames,
+    n: chosen.length,
+  };
   return cached(key, opts, () => {
     let h = 0;
     let w = 0;
@@ -105,7 +130,9 @@ export async function readImageFolder(root: string, split: string, opts: ImageFo
         images = new Uint8Array(chosen.length * h * w * 3);
       }
       if (opts.expectSize && (img.height !== opts.expectSize[0] || img.width !== opts.expectSize[1])) {
-        throw new Error(`${file}: image is ${img.width}x${img.height}, expected ${opts.expectSize[1]}x${opts.expectSize[0]}`);
+        throw new Error(
+          `${file}: image is ${img.width}x${img.height}, expected ${opts.expectSize[1]}x${opts.expectSize[0]}`,
+        );
       }
       assertSize(img, h, w, file);
       images.set(img.data, i * h * w * 3);
@@ -117,9 +144,15 @@ export async function readImageFolder(root: string, split: string, opts: ImageFo
 }
 
 /** The files a load reads, class-major, with their labels: the whole split, or the balanced `limit` subset. */
-function chooseFiles(root: string, split: string, opts: Pick<ImageFolderOptions, "limit" | "imageSize" | "classNames">): { classNames: string[]; chosen: { file: string; label: number }[] } {
-  if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 1)) throw new Error(`limit must be a positive integer, got ${String(opts.limit)}`);
-  if (opts.imageSize !== undefined && (!Number.isInteger(opts.imageSize) || opts.imageSize < 1)) throw new Error(`imageSize must be a positive integer, got ${String(opts.imageSize)}`);
+function chooseFiles(
+  root: string,
+  split: string,
+  opts: Pick<ImageFolderOptions, "limit" | "imageSize" | "classNames">,
+): { classNames: string[]; chosen: { file: string; label: number }[] } {
+  if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 1))
+    throw new Error(`limit must be a positive integer, got ${String(opts.limit)}`);
+  if (opts.imageSize !== undefined && (!Number.isInteger(opts.imageSize) || opts.imageSize < 1))
+    throw new Error(`imageSize must be a positive integer, got ${String(opts.imageSize)}`);
   const { classNames, files } = listImageFolder(root, split, opts.classNames);
   const k = classNames.length;
   const chosen: { file: string; label: number }[] = [];
@@ -140,7 +173,9 @@ function decodeSized(bytes: Uint8Array, file: string, size: number | undefined):
 
 function assertSize(img: RgbImage, h: number, w: number, file: string): void {
   if (img.height !== h || img.width !== w) {
-    throw new Error(`${file}: image is ${img.width}x${img.height} but earlier images are ${w}x${h}; pass imageSize to resize on load`);
+    throw new Error(
+      `${file}: image is ${img.width}x${img.height} but earlier images are ${w}x${h}; pass imageSize to resize on load`,
+    );
   }
 }
 
@@ -206,14 +241,19 @@ export class ImageFolderStream {
   /** The batches of one epoch (options as `imageBatches`, without tensors). */
   async *batches(opts: Omit<BatchOptions, "dropLast"> & { dropLast?: boolean }): AsyncGenerator<StreamBatch> {
     const { batchSize } = opts;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${String(batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new Error(`batchSize must be a positive integer, got ${String(batchSize)}`);
     const decodedBatch = batchSize * this.height * this.width * this.channels;
     if (decodedBatch > this.opts.maxCachedBytes) {
-      throw new Error(`maxCachedBytes ${this.opts.maxCachedBytes} is too small for one batch of ${batchSize} images of ${this.width}x${this.height}x3 (${decodedBatch} bytes decoded); allowed: at least ${decodedBatch}, or a smaller batch`);
+      throw new Error(
+        `maxCachedBytes ${this.opts.maxCachedBytes} is too small for one batch of ${batchSize} images of ${this.width}x${this.height}x3 (${decodedBatch} bytes decoded); allowed: at least ${decodedBatch}, or a smaller batch`,
+      );
     }
     const seed = opts.seed ?? 0;
     const epoch = opts.epoch ?? 0;
-    const order = opts.shuffle ? shuffledIndices(this.count, seed, epoch) : Int32Array.from({ length: this.count }, (_, i) => i);
+    const order = opts.shuffle
+      ? shuffledIndices(this.count, seed, epoch)
+      : Int32Array.from({ length: this.count }, (_, i) => i);
     const rng = seededRandom(mixSeed(seed, epoch, 2));
     const n = numBatches(this.count, batchSize, opts.dropLast);
     const batchOf = (b: number) => order.subarray(b * batchSize, Math.min(this.count, (b + 1) * batchSize));
@@ -233,7 +273,13 @@ export class ImageFolderStream {
   }
 
   /** Starts reading batch `b` (always) and the next `prefetch` batches (while they fit in the budget beside one decoded batch). */
-  private readAhead(b: number, n: number, batchOf: (b: number) => Int32Array, reads: Map<number, { bytes: number; files: Promise<Buffer[]> }>, decodedBatch: number): void {
+  private readAhead(
+    b: number,
+    n: number,
+    batchOf: (b: number) => Int32Array,
+    reads: Map<number, { bytes: number; files: Promise<Buffer[]> }>,
+    decodedBatch: number,
+  ): void {
     for (let a = b; a < Math.min(n, b + 1 + this.opts.prefetch); a++) {
       if (reads.has(a)) continue;
       const files = [...batchOf(a)].map((i) => this.files[i]);
@@ -241,7 +287,9 @@ export class ImageFolderStream {
       // The current batch is always read; a batch ahead only when it leaves room to decode one batch.
       if (a > b && this.stats.heldBytes + bytes + decodedBatch > this.opts.maxCachedBytes) break;
       if (a === b && this.stats.heldBytes + bytes + decodedBatch > this.opts.maxCachedBytes) {
-        throw new Error(`maxCachedBytes ${this.opts.maxCachedBytes} is too small: batch ${b} has ${bytes} bytes of files and ${decodedBatch} decoded`);
+        throw new Error(
+          `maxCachedBytes ${this.opts.maxCachedBytes} is too small: batch ${b} has ${bytes} bytes of files and ${decodedBatch} decoded`,
+        );
       }
       this.hold(bytes);
       reads.set(a, { bytes, files: Promise.all(files.map((f) => fs.promises.readFile(f))) });
@@ -256,7 +304,13 @@ export class ImageFolderStream {
   }
 
   /** Decodes, resizes, augments and normalises one batch, as `imageBatches` does for a loaded set. */
-  private assemble(indices: Int32Array, buffers: Buffer[], fileBytes: number, rng: Rng, opts: BatchOptions): StreamBatch {
+  private assemble(
+    indices: Int32Array,
+    buffers: Buffer[],
+    fileBytes: number,
+    rng: Rng,
+    opts: BatchOptions,
+  ): StreamBatch {
     const { height: h, width: w, channels: c } = this;
     const decoded = indices.length * h * w * c;
     this.hold(decoded);
@@ -267,10 +321,26 @@ export class ImageFolderStream {
       pixels.set(img.data, i * h * w * c);
     });
     this.stats.heldBytes -= fileBytes; // the file bytes are decoded; only the pixels are held now
-    const set: ImageSet = { images: pixels, labels: Int32Array.from(indices, (i) => this.labels[i]), count: indices.length, height: h, width: w, channels: c, classNames: this.classNames };
+    const set: ImageSet = {
+      images: pixels,
+      labels: Int32Array.from(indices, (i) => this.labels[i]),
+      count: indices.length,
+      height: h,
+      width: w,
+      channels: c,
+      classNames: this.classNames,
+    };
     const { x, outH, outW } = transformBatch(set, rng, opts);
     this.stats.heldBytes -= decoded;
-    return { x, labels: set.labels, indices: Int32Array.from(indices), count: indices.length, height: outH, width: outW, channels: c };
+    return {
+      x,
+      labels: set.labels,
+      indices: Int32Array.from(indices),
+      count: indices.length,
+      height: outH,
+      width: outW,
+      channels: c,
+    };
   }
 }
 
@@ -304,11 +374,21 @@ function transformBatch(set: ImageSet, rng: Rng, opts: BatchOptions): { x: Float
 export function openImageFolder(root: string, split: string, opts: ImageStreamOptions = {}): ImageFolderStream {
   const maxCachedBytes = opts.maxCachedBytes ?? DEFAULT_STREAM_BYTES;
   const prefetch = opts.prefetch ?? 2;
-  if (!(Number.isInteger(maxCachedBytes) && maxCachedBytes >= 1)) throw new Error(`maxCachedBytes must be a positive integer, got ${String(opts.maxCachedBytes)}`);
-  if (!(Number.isInteger(prefetch) && prefetch >= 0)) throw new Error(`prefetch must be an integer >= 0, got ${String(opts.prefetch)}`);
+  if (!(Number.isInteger(maxCachedBytes) && maxCachedBytes >= 1))
+    throw new Error(`maxCachedBytes must be a positive integer, got ${String(opts.maxCachedBytes)}`);
+  if (!(Number.isInteger(prefetch) && prefetch >= 0))
+    throw new Error(`prefetch must be an integer >= 0, got ${String(opts.prefetch)}`);
   const { classNames, chosen } = chooseFiles(root, split, opts);
-  const first = opts.imageSize === undefined ? decodeSized(fs.readFileSync(chosen[0].file), chosen[0].file, undefined) : undefined;
+  const first =
+    opts.imageSize === undefined ? decodeSized(fs.readFileSync(chosen[0].file), chosen[0].file, undefined) : undefined;
   const [h, w] = first ? [first.height, first.width] : [opts.imageSize!, opts.imageSize!];
   const labels = Int32Array.from(chosen, (c) => c.label);
-  return new ImageFolderStream(chosen.map((c) => c.file), labels, classNames, h, w, { imageSize: opts.imageSize, maxCachedBytes, prefetch });
+  return new ImageFolderStream(
+    chosen.map((c) => c.file),
+    labels,
+    classNames,
+    h,
+    w,
+    { imageSize: opts.imageSize, maxCachedBytes, prefetch },
+  );
 }

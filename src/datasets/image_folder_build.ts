@@ -41,7 +41,8 @@ const rng = seededRandom;
 
 /** RGB uint8 HWC → PNG bytes. */
 export function encodePng(data: Uint8Array, height: number, width: number): Buffer {
-  if (data.length !== height * width * 3) throw new Error(`encodePng: data has ${data.length} bytes; expected height·width·3 = ${height * width * 3}`);
+  if (data.length !== height * width * 3)
+    throw new Error(`encodePng: data has ${data.length} bytes; expected height·width·3 = ${height * width * 3}`);
   const png = new PNG({ width, height });
   for (let p = 0; p < height * width; p++) {
     png.data[4 * p] = data[3 * p];
@@ -54,7 +55,8 @@ export function encodePng(data: Uint8Array, height: number, width: number): Buff
 
 /** An HTML `<img>` data URL of an RGB image (for showing pipeline stages in a notebook). */
 export function pngDataUrl(data: Uint8Array | Float32Array, height: number, width: number): string {
-  const bytes = data instanceof Uint8Array ? data : Uint8Array.from(data, (v) => Math.max(0, Math.min(255, Math.round(v))));
+  const bytes =
+    data instanceof Uint8Array ? data : Uint8Array.from(data, (v) => Math.max(0, Math.min(255, Math.round(v))));
   return `data:image/png;base64,${encodePng(bytes, height, width).toString("base64")}`;
 }
 
@@ -68,15 +70,29 @@ export function pngDataUrl(data: Uint8Array | Float32Array, height: number, widt
 export function buildImageFolder(opts: ImageFolderBuildOptions): ImageFolderBuild {
   const minSide = opts.minSide ?? 40;
   const maxSide = opts.maxSide ?? 72;
-  for (const [k, v] of [["trainPerClass", opts.trainPerClass], ["valPerClass", opts.valPerClass], ["minSide", minSide], ["maxSide", maxSide]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`buildImageFolder: ${k} = ${v} is invalid; allowed: an integer >= 1`);
+  for (const [k, v] of [
+    ["trainPerClass", opts.trainPerClass],
+    ["valPerClass", opts.valPerClass],
+    ["minSide", minSide],
+    ["maxSide", maxSide],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new Error(`buildImageFolder: ${k} = ${v} is invalid; allowed: an integer >= 1`);
   }
-  if (maxSide < minSide) throw new Error(`buildImageFolder: maxSide = ${maxSide} is below minSide = ${minSide}; allowed: maxSide >= minSide`);
+  if (maxSide < minSide)
+    throw new Error(
+      `buildImageFolder: maxSide = ${maxSide} is below minSide = ${minSide}; allowed: maxSide >= minSide`,
+    );
   if (fs.existsSync(opts.root) && fs.readdirSync(opts.root).length > 0) {
-    throw new Error(`buildImageFolder: root ${opts.root} exists and is not empty; allowed: a new or empty folder (nothing is overwritten)`);
+    throw new Error(
+      `buildImageFolder: root ${opts.root} exists and is not empty; allowed: a new or empty folder (nothing is overwritten)`,
+    );
   }
   const source = opts.source ?? locateDataset("cifar10-jpeg");
-  if (!source) throw new Error("buildImageFolder: no source given and the CIFAR-10 JPEG copy (cifar10-jpeg/) was not found in the data roots (PADAM_DATA, data/); add the folder holding cifar10-jpeg/ to PADAM_DATA or pass source");
+  if (!source)
+    throw new Error(
+      "buildImageFolder: no source given and the CIFAR-10 JPEG copy (cifar10-jpeg/) was not found in the data roots (PADAM_DATA, data/); add the folder holding cifar10-jpeg/ to PADAM_DATA or pass source",
+    );
   const trainList = listImageFolder(source, "train", opts.classes);
   const classes = opts.classes ?? trainList.classNames.slice(0, 4);
   const splits = [
@@ -90,7 +106,10 @@ export function buildImageFolder(opts: ImageFolderBuildOptions): ImageFolderBuil
   for (const split of splits) {
     const listed = listImageFolder(source, split.from, classes);
     listed.files.forEach((files, c) => {
-      if (files.length < split.per) throw new Error(`buildImageFolder: ${source}/${split.from}/${classes[c]} has ${files.length} images; ${split.per} requested`);
+      if (files.length < split.per)
+        throw new Error(
+          `buildImageFolder: ${source}/${split.from}/${classes[c]} has ${files.length} images; ${split.per} requested`,
+        );
       const dir = path.join(opts.root, split.to, classes[c]);
       fs.mkdirSync(dir, { recursive: true });
       for (const file of files.slice(0, split.per)) {
@@ -113,11 +132,21 @@ export function buildImageFolder(opts: ImageFolderBuildOptions): ImageFolderBuil
  */
 export function ensureImageFolder(opts: ImageFolderBuildOptions): ImageFolderBuild & { reused: boolean } {
   const record = path.join(opts.root, "build.json");
-  const wanted = { source: opts.source ?? locateDataset("cifar10-jpeg") ?? null, classes: opts.classes ?? null, trainPerClass: opts.trainPerClass, valPerClass: opts.valPerClass, minSide: opts.minSide ?? 40, maxSide: opts.maxSide ?? 72, seed: opts.seed ?? 0 };
+  const wanted = {
+    source: opts.source ?? locateDataset("cifar10-jpeg") ?? null,
+    classes: opts.classes ?? null,
+    trainPerClass: opts.trainPerClass,
+    valPerClass: opts.valPerClass,
+    minSide: opts.minSide ?? 40,
+    maxSide: opts.maxSide ?? 72,
+    seed: opts.seed ?? 0,
+  };
   if (fs.existsSync(record)) {
     const saved = JSON.parse(fs.readFileSync(record, "utf8")) as { options: typeof wanted; build: ImageFolderBuild };
     if (JSON.stringify(saved.options) !== JSON.stringify(wanted)) {
-      throw new Error(`ensureImageFolder: ${opts.root} was built with ${JSON.stringify(saved.options)}, not ${JSON.stringify(wanted)}; use another root or delete that folder`);
+      throw new Error(
+        `ensureImageFolder: ${opts.root} was built with ${JSON.stringify(saved.options)}, not ${JSON.stringify(wanted)}; use another root or delete that folder`,
+      );
     }
     return { ...saved.build, reused: true };
   }
@@ -125,4 +154,3 @@ export function ensureImageFolder(opts: ImageFolderBuildOptions): ImageFolderBui
   fs.writeFileSync(record, JSON.stringify({ options: wanted, build }) + "\n");
   return { ...build, reused: false };
 }
-

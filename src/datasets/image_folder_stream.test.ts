@@ -16,7 +16,8 @@ const CLASSES = ["ant", "bee", "cow"];
 const PER_CLASS = 20;
 
 /** Pixel (y, x, channel k) of image `n` of class `c`: a pattern that differs per image, class, position and channel. */
-const pixel = (c: number, n: number, y: number, x: number, k: number) => (c * 71 + n * 13 + y * 7 + x * 3 + k * 50) % 256;
+const pixel = (c: number, n: number, y: number, x: number, k: number) =>
+  (c * 71 + n * 13 + y * 7 + x * 3 + k * 50) % 256;
 
 /** 3 classes x 20 PNG images of 16x16: 46,080 bytes decoded. */
 function makeFolder(): string {
@@ -55,11 +56,19 @@ describe("streaming image folders", () => {
         const [c, n] = [Math.floor(pos / PER_CLASS), pos % PER_CLASS];
         assert.equal(batch.labels[i], c);
         const at = (y: number, x: number, k: number) => batch.x[((i * SIDE + y) * SIDE + x) * 3 + k];
-        for (const [y, x, k] of [[0, 0, 0], [5, 9, 1], [15, 15, 2]]) assert.equal(at(y, x, k), Math.fround(pixel(c, n, y, x, k) / 255), `image ${pos} (${y}, ${x}, ${k})`);
+        for (const [y, x, k] of [
+          [0, 0, 0],
+          [5, 9, 1],
+          [15, 15, 2],
+        ])
+          assert.equal(at(y, x, k), Math.fround(pixel(c, n, y, x, k) / 255), `image ${pos} (${y}, ${x}, ${k})`);
         seen.push(pos);
       }
     }
-    assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => i));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 60 }, (_, i) => i),
+    );
   });
 
   test("a folder 5.6 times the allowed bytes streams within them, reads ahead, and equals the in-memory pipeline", async () => {
@@ -67,7 +76,15 @@ describe("streaming image folders", () => {
     // Read-ahead limited by the budget alone (not by the number of batches).
     const stream = openImageFolder(root, "train", { maxCachedBytes: budget, prefetch: 100 });
     const set = await readImageFolder(root, "train", { cache: false });
-    const options = { batchSize: 4, shuffle: true, seed: 3, epoch: 1, transform: randomCropFlip({ pad: 2, flip: true }), mean: IMAGENET_MEAN, std: IMAGENET_STD };
+    const options = {
+      batchSize: 4,
+      shuffle: true,
+      seed: 3,
+      epoch: 1,
+      transform: randomCropFlip({ pad: 2, flip: true }),
+      mean: IMAGENET_MEAN,
+      std: IMAGENET_STD,
+    };
     const reference = [...imageBatches(set, options)];
     let b = 0;
     for await (const batch of stream.batches(options)) {
@@ -89,7 +106,10 @@ describe("streaming image folders", () => {
 
   test("a budget below one decoded batch is refused before any file is read", async () => {
     const stream = openImageFolder(root, "train", { maxCachedBytes: 3000 });
-    await assert.rejects(stream.batches({ batchSize: 4 }).next(), /maxCachedBytes 3000 is too small for one batch of 4 images of 16x16x3 \(3072 bytes decoded\)/);
+    await assert.rejects(
+      stream.batches({ batchSize: 4 }).next(),
+      /maxCachedBytes 3000 is too small for one batch of 4 images of 16x16x3 \(3072 bytes decoded\)/,
+    );
     assert.equal(stream.stats.filesRead, 0);
     assert.throws(() => openImageFolder(root, "train", { prefetch: -1 }), /prefetch must be an integer >= 0, got -1/);
   });

@@ -78,24 +78,59 @@ export const MANIFEST: Record<DatasetName, ManifestEntry> = {
     folder: "fashion-mnist",
     description: "Fashion-MNIST idx files (gzip or raw), 60k train / 10k test, 28x28 grey",
     files: [
-      { file: "train-images-idx3-ubyte.gz", md5: "8d4fb7e6c68d591d4c3dfef9ec88bf0d", contentMd5: "f4a8712d7a061bf5bd6d2ca38dc4d50a", contentSize: 47040016 },
-      { file: "train-labels-idx1-ubyte.gz", md5: "25c81989df183df01b3e8a0aad5dffbe", contentMd5: "9018921c3c673c538a1fc5bad174d6f9", contentSize: 60008 },
-      { file: "t10k-images-idx3-ubyte.gz", md5: "bef4ecab320f06d8554ea6380940ec79", contentMd5: "8181f5470baa50b63fa0f6fddb340f0a", contentSize: 7840016 },
-      { file: "t10k-labels-idx1-ubyte.gz", md5: "bb300cfdad3c16e7a12a480ee83cd310", contentMd5: "15d484375f8d13e6eb1aabb0c3f46965", contentSize: 10008 },
+      {
+        file: "train-images-idx3-ubyte.gz",
+        md5: "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        contentMd5: "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+        contentSize: 47040016,
+      },
+      {
+        file: "train-labels-idx1-ubyte.gz",
+        md5: "25c81989df183df01b3e8a0aad5dffbe",
+        contentMd5: "9018921c3c673c538a1fc5bad174d6f9",
+        contentSize: 60008,
+      },
+      {
+        file: "t10k-images-idx3-ubyte.gz",
+        md5: "bef4ecab320f06d8554ea6380940ec79",
+        contentMd5: "8181f5470baa50b63fa0f6fddb340f0a",
+        contentSize: 7840016,
+      },
+      {
+        file: "t10k-labels-idx1-ubyte.gz",
+        md5: "bb300cfdad3c16e7a12a480ee83cd310",
+        contentMd5: "15d484375f8d13e6eb1aabb0c3f46965",
+        contentSize: 10008,
+      },
     ],
-    download: ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"].map((file) => ({
+    download: [
+      "train-images-idx3-ubyte.gz",
+      "train-labels-idx1-ubyte.gz",
+      "t10k-images-idx3-ubyte.gz",
+      "t10k-labels-idx1-ubyte.gz",
+    ].map((file) => ({
       url: `https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/${file}`,
       file,
     })),
     extraLocations: ["/usr/share/datasets/fashion-mnist"],
-    howToGet: "run `npm run data -- fashion-mnist` (needs internet), or on Debian `apt-get install dataset-fashion-mnist`",
+    howToGet:
+      "run `npm run data -- fashion-mnist` (needs internet), or on Debian `apt-get install dataset-fashion-mnist`",
   },
   cifar10: {
     name: "cifar10",
     folder: "cifar-10-batches-bin",
     description: "CIFAR-10 official binary batches (data_batch_1..5.bin, test_batch.bin)",
-    files: [1, 2, 3, 4, 5].map((i) => ({ file: `data_batch_${i}.bin`, size: CIFAR_BATCH_SIZE })).concat([{ file: "test_batch.bin", size: CIFAR_BATCH_SIZE }]),
-    download: [{ url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", md5: "c32a1d4ab5d03f1284b67883e8d87530", file: "cifar-10-binary.tar.gz", unpack: {} }],
+    files: [1, 2, 3, 4, 5]
+      .map((i) => ({ file: `data_batch_${i}.bin`, size: CIFAR_BATCH_SIZE }))
+      .concat([{ file: "test_batch.bin", size: CIFAR_BATCH_SIZE }]),
+    download: [
+      {
+        url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+        md5: "c32a1d4ab5d03f1284b67883e8d87530",
+        file: "cifar-10-binary.tar.gz",
+        unpack: {},
+      },
+    ],
     howToGet: "run `npm run data -- cifar10` (needs internet)",
   },
   "cifar10-jpeg": {
@@ -103,7 +138,8 @@ export const MANIFEST: Record<DatasetName, ManifestEntry> = {
     folder: "cifar10-jpeg",
     description: "CIFAR-10 as JPEG files, <split>/<class>/*.jpg (lossy copy; label figures 'CIFAR-10 (JPEG copy)')",
     files: [],
-    howToGet: "copy the folder (train/<class>/*.jpg, test/<class>/*.jpg) under a data root, or use the official binary batches (`npm run data -- cifar10`)",
+    howToGet:
+      "copy the folder (train/<class>/*.jpg, test/<class>/*.jpg) under a data root, or use the official binary batches (`npm run data -- cifar10`)",
   },
   ptb: {
     name: "ptb",
@@ -118,7 +154,9 @@ export const MANIFEST: Record<DatasetName, ManifestEntry> = {
       {
         url: "http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz",
         file: "simple-examples.tgz",
-        unpack: { members: ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"].map((f) => `*simple-examples/data/${f}`) },
+        unpack: {
+          members: ["ptb.train.txt", "ptb.valid.txt", "ptb.test.txt"].map((f) => `*simple-examples/data/${f}`),
+        },
       },
     ],
     howToGet: "run `npm run data -- ptb` (needs internet)",
@@ -135,7 +173,10 @@ export interface DataDirOptions {
 
 /** The roots listed in `PADAM_DATA` (split on `path.delimiter`, empty entries ignored), resolved, in order. */
 export function envDataRoots(env: string | undefined = process.env.PADAM_DATA): string[] {
-  return (env ?? "").split(path.delimiter).filter((d) => d.trim() !== "").map((d) => path.resolve(d));
+  return (env ?? "")
+    .split(path.delimiter)
+    .filter((d) => d.trim() !== "")
+    .map((d) => path.resolve(d));
 }
 
 /** Data roots in search order (existing folders only), with the reason each is searched. */
@@ -209,7 +250,8 @@ export function isGzip(bytes: Uint8Array): boolean {
  * decompressed copy). Throws an Error naming `displayPath`, what is wrong and how to get it.
  */
 export function verifyBytes(bytes: Uint8Array, spec: ManifestFile, displayPath: string, howToGet: string): Uint8Array {
-  const fail = (what: string) => new Error(`${displayPath}: ${what}. The file is corrupt or truncated; to get a good copy: ${howToGet}.`);
+  const fail = (what: string) =>
+    new Error(`${displayPath}: ${what}. The file is corrupt or truncated; to get a good copy: ${howToGet}.`);
   let content = bytes;
   if (isGzip(bytes)) {
     try {
@@ -218,11 +260,14 @@ export function verifyBytes(bytes: Uint8Array, spec: ManifestFile, displayPath: 
       throw fail(`gzip data cannot be decompressed (${(e as Error).message})`);
     }
   }
-  if (spec.size !== undefined && bytes.length !== spec.size) throw fail(`size ${bytes.length} bytes, expected ${spec.size}`);
+  if (spec.size !== undefined && bytes.length !== spec.size)
+    throw fail(`size ${bytes.length} bytes, expected ${spec.size}`);
   const matchesArchive = spec.md5 !== undefined && isGzip(bytes) && md5(bytes) === spec.md5;
   if (matchesArchive) return content;
   if (spec.contentSize !== undefined && content.length !== spec.contentSize) {
-    throw fail(`${content === bytes ? "size" : "decompressed size"} ${content.length} bytes, expected ${spec.contentSize}`);
+    throw fail(
+      `${content === bytes ? "size" : "decompressed size"} ${content.length} bytes, expected ${spec.contentSize}`,
+    );
   }
   if (spec.contentMd5 !== undefined) {
     const got = md5(content);

@@ -65,7 +65,12 @@ export function parsePtb(texts: { train: string; valid: string; test: string }):
   extendVocab(vocab, tokens.train);
   extendVocab(vocab, tokens.valid);
   extendVocab(vocab, tokens.test);
-  return { vocab, train: encode(tokens.train, vocab), valid: encode(tokens.valid, vocab), test: encode(tokens.test, vocab) };
+  return {
+    vocab,
+    train: encode(tokens.train, vocab),
+    valid: encode(tokens.valid, vocab),
+    test: encode(tokens.test, vocab),
+  };
 }
 
 /** Loads PTB from a data root (`ptb/ptb.{train,valid,test}.txt`), verifying sizes and md5s. */
@@ -89,9 +94,13 @@ export interface Batchified {
 }
 
 export function batchify(ids: Int32Array, batchSize: number): Batchified {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${String(batchSize)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchSize must be a positive integer, got ${String(batchSize)}`);
   const steps = Math.floor(ids.length / batchSize);
-  if (steps < 2) throw new Error(`batchify: ${ids.length} tokens give ${steps} steps per row at batchSize ${batchSize}; need at least 2`);
+  if (steps < 2)
+    throw new Error(
+      `batchify: ${ids.length} tokens give ${steps} steps per row at batchSize ${batchSize}; need at least 2`,
+    );
   return { data: ids.slice(0, steps * batchSize), batchSize, steps };
 }
 
@@ -106,8 +115,13 @@ export function numBpttBatches(b: Batchified, seqLen: number, dropLast = true): 
  * i = 0, seqLen, 2·seqLen, …, as int32 tensors [batchSize, len] (the caller disposes them).
  * With `dropLast` (default, needed for a fixed-shape stateful model) only full windows.
  */
-export function* bpttBatches(b: Batchified, seqLen: number, opts: { dropLast?: boolean } = {}): Generator<{ x: tf.Tensor2D; y: tf.Tensor2D }> {
-  if (!Number.isInteger(seqLen) || seqLen < 1) throw new Error(`seqLen must be a positive integer, got ${String(seqLen)}`);
+export function* bpttBatches(
+  b: Batchified,
+  seqLen: number,
+  opts: { dropLast?: boolean } = {},
+): Generator<{ x: tf.Tensor2D; y: tf.Tensor2D }> {
+  if (!Number.isInteger(seqLen) || seqLen < 1)
+    throw new Error(`seqLen must be a positive integer, got ${String(seqLen)}`);
   const dropLast = opts.dropLast ?? true;
   for (let i = 0; i + 1 < b.steps; i += seqLen) {
     const len = Math.min(seqLen, b.steps - 1 - i);

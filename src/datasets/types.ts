@@ -20,11 +20,15 @@ export type Split = "train" | "test";
 export function checkImageSet(set: ImageSet, what = "image set"): void {
   const per = set.height * set.width * set.channels;
   if (set.images.length !== set.count * per) {
-    throw new Error(`${what}: images has ${set.images.length} values, expected count·H·W·C = ${set.count}·${set.height}·${set.width}·${set.channels} = ${set.count * per}`);
+    throw new Error(
+      `${what}: images has ${set.images.length} values, expected count·H·W·C = ${set.count}·${set.height}·${set.width}·${set.channels} = ${set.count * per}`,
+    );
   }
-  if (set.labels.length !== set.count) throw new Error(`${what}: labels has ${set.labels.length} entries, expected ${set.count}`);
+  if (set.labels.length !== set.count)
+    throw new Error(`${what}: labels has ${set.labels.length} entries, expected ${set.count}`);
   for (const l of set.labels) {
-    if (l < 0 || l >= set.classNames.length) throw new Error(`${what}: label ${l} outside [0, ${set.classNames.length - 1}]`);
+    if (l < 0 || l >= set.classNames.length)
+      throw new Error(`${what}: label ${l} outside [0, ${set.classNames.length - 1}]`);
   }
 }
 
@@ -52,7 +56,8 @@ export function balancedSubset(set: ImageSet, limit: number): ImageSet {
 /** The examples of `set` at `indices`, in that order. */
 function select(set: ImageSet, indices: number[]): ImageSet {
   const per = set.height * set.width * set.channels;
-  const images = set.images instanceof Uint8Array ? new Uint8Array(indices.length * per) : new Float32Array(indices.length * per);
+  const images =
+    set.images instanceof Uint8Array ? new Uint8Array(indices.length * per) : new Float32Array(indices.length * per);
   const labels = new Int32Array(indices.length);
   indices.forEach((src, dst) => {
     images.set(set.images.subarray(src * per, (src + 1) * per), dst * per);
@@ -68,7 +73,9 @@ function select(set: ImageSet, indices: number[]): ImageSet {
  */
 export function holdOut(set: ImageSet, count: number): { train: ImageSet; held: ImageSet } {
   if (!Number.isInteger(count) || count < 1 || count >= set.count) {
-    throw new Error(`hold-out count must be an integer in [1, ${set.count - 1}] for a set of ${set.count}, got ${String(count)}`);
+    throw new Error(
+      `hold-out count must be an integer in [1, ${set.count - 1}] for a set of ${set.count}, got ${String(count)}`,
+    );
   }
   const k = set.classNames.length;
   const quota = Array.from({ length: k }, (_, c) => Math.floor(count / k) + (c < count % k ? 1 : 0));
@@ -80,6 +87,10 @@ export function holdOut(set: ImageSet, count: number): { train: ImageSet; held: 
       isHeld[i] = 1;
     }
   }
-  const pick = (flag: number) => select(set, [...isHeld.keys()].filter((i) => isHeld[i] === flag));
+  const pick = (flag: number) =>
+    select(
+      set,
+      [...isHeld.keys()].filter((i) => isHeld[i] === flag),
+    );
   return { train: pick(0), held: pick(1) };
 }

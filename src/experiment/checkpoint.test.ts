@@ -17,10 +17,15 @@ const fmt = (n: number) => new Intl.NumberFormat("en-US").format(n);
 
 /** A dense 20 -> 30 -> 2 model (about 2,600 parameters) and a Padam optimizer after one step. */
 function trained(units = 30): { model: tf.LayersModel; optimizer: RuleOptimizer } {
-  const model = tf.sequential({ layers: [tf.layers.dense({ units, inputShape: [20] }), tf.layers.dense({ units: 2 })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units, inputShape: [20] }), tf.layers.dense({ units: 2 })],
+  });
   const optimizer = createOptimizer("padam", { learningRate: 0.1 }) as RuleOptimizer;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { grads } = tf.variableGrads(() => tf.sum(tf.square(model.apply(tf.ones([4, 20])) as tf.Tensor)) as tf.Scalar, variables);
+  const { grads } = tf.variableGrads(
+    () => tf.sum(tf.square(model.apply(tf.ones([4, 20])) as tf.Tensor)) as tf.Scalar,
+    variables,
+  );
   optimizer.applyGradients(grads);
   tf.dispose(Object.values(grads));
   return { model, optimizer };
@@ -75,10 +80,19 @@ describe("checkpoint files", () => {
     assert.ok(size > 10_000, `a file large enough for thousands separators (${size} bytes)`);
     const cases: [string, string][] = [
       [damaged((b) => b.subarray(0, 2)), "is truncated: 2 of at least 4 bytes (no header length)"],
-      [damaged((b) => b.subarray(0, 100)), `is truncated: 100 of at least ${fmt(4 + headerLength)} bytes (its header alone takes ${fmt(headerLength)})`],
+      [
+        damaged((b) => b.subarray(0, 100)),
+        `is truncated: 100 of at least ${fmt(4 + headerLength)} bytes (its header alone takes ${fmt(headerLength)})`,
+      ],
       [damaged((b) => b.subarray(0, size - 10)), `is truncated: ${fmt(size - 10)} of ${fmt(size)} bytes`],
-      [damaged((b) => Buffer.concat([b.subarray(0, 4), Buffer.from("#"), b.subarray(5)])), `is corrupt: its ${fmt(headerLength)}-byte header is not valid JSON`],
-      [damaged((b) => Buffer.concat([b, Buffer.alloc(8)])), `is corrupt: ${fmt(size + 8)} bytes where its header describes ${fmt(size)}`],
+      [
+        damaged((b) => Buffer.concat([b.subarray(0, 4), Buffer.from("#"), b.subarray(5)])),
+        `is corrupt: its ${fmt(headerLength)}-byte header is not valid JSON`,
+      ],
+      [
+        damaged((b) => Buffer.concat([b, Buffer.alloc(8)])),
+        `is corrupt: ${fmt(size + 8)} bytes where its header describes ${fmt(size)}`,
+      ],
     ];
     for (const [file, what] of cases) {
       const { model, optimizer } = trained();
@@ -95,7 +109,9 @@ describe("checkpoint files", () => {
     const { model, optimizer } = trained(31);
     const before = values(model);
     const missing = join(tmpdir(), "padam-no-such-checkpoint.bin");
-    await assert.rejects(loadCheckpoint(missing, model, optimizer), { message: `checkpoint ${missing} not found${REMEDY}` });
+    await assert.rejects(loadCheckpoint(missing, model, optimizer), {
+      message: `checkpoint ${missing} not found${REMEDY}`,
+    });
     assert.equal(checkpointEpoch(missing), -1);
     const kernel = (model.weights[0].read() as tf.Variable).name;
     await assert.rejects(loadCheckpoint(path, model, optimizer), {
@@ -109,9 +125,17 @@ describe("checkpoint files", () => {
 
   test("a model weight missing from the file is refused", async () => {
     const { model, optimizer } = trained();
-    const other = tf.sequential({ layers: [tf.layers.dense({ units: 30, inputShape: [20] }), tf.layers.dense({ units: 2 }), tf.layers.dense({ units: 2 })] });
+    const other = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 30, inputShape: [20] }),
+        tf.layers.dense({ units: 2 }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
     const name = (other.weights[4].read() as tf.Variable).name;
-    await assert.rejects(loadCheckpoint(path, other, optimizer), { message: `checkpoint ${path} does not fit this run: it lacks model/4 (${name}); it holds 4 of the model's 6 weights${REMEDY}` });
+    await assert.rejects(loadCheckpoint(path, other, optimizer), {
+      message: `checkpoint ${path} does not fit this run: it lacks model/4 (${name}); it holds 4 of the model's 6 weights${REMEDY}`,
+    });
     model.dispose();
     other.dispose();
     optimizer.dispose();

@@ -19,7 +19,12 @@ interface Header {
   extra: Record<string, unknown>;
 }
 
-export async function saveCheckpoint(path: string, model: tf.LayersModel, optimizer: RuleOptimizer, extra: Record<string, unknown>): Promise<void> {
+export async function saveCheckpoint(
+  path: string,
+  model: tf.LayersModel,
+  optimizer: RuleOptimizer,
+  extra: Record<string, unknown>,
+): Promise<void> {
   const indexOf = new Map(model.weights.map((w, i) => [(w.read() as tf.Variable).name, i]));
   const named: NamedTensor[] = model.weights.map((w, i) => ({ name: `model/${i}`, tensor: w.read() }));
   for (const { name, tensor } of await optimizer.getWeights()) {
@@ -27,7 +32,8 @@ export async function saveCheckpoint(path: string, model: tf.LayersModel, optimi
     const variable = cut > 0 ? name.slice(0, cut) : "";
     const index = indexOf.get(variable);
     if (index !== undefined) named.push({ name: `opt/${index}/${name.slice(cut + 1)}`, tensor });
-    else if (cut < 0) named.push({ name: `opt/${name}`, tensor }); // iterations, learning rate
+    else if (cut < 0)
+      named.push({ name: `opt/${name}`, tensor }); // iterations, learning rate
     else throw new Error(`saveCheckpoint: optimizer state for "${variable}", which is not a weight of the model`);
   }
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -64,25 +70,38 @@ function readCheckpointFile(path: string): { header: Header; body: Buffer } {
   const fail = (what: string) => new Error(`checkpoint ${path} is ${what}; ${REMEDY}`);
   if (buf.length < 4) throw fail(`truncated: ${bytes(buf.length)} of at least 4 bytes (no header length)`);
   const headerLength = buf.readUInt32LE(0);
-  if (4 + headerLength > buf.length) throw fail(`truncated: ${bytes(buf.length)} of at least ${bytes(4 + headerLength)} bytes (its header alone takes ${bytes(headerLength)})`);
+  if (4 + headerLength > buf.length)
+    throw fail(
+      `truncated: ${bytes(buf.length)} of at least ${bytes(4 + headerLength)} bytes (its header alone takes ${bytes(headerLength)})`,
+    );
   let header: Header;
   try {
     header = JSON.parse(buf.subarray(4, 4 + headerLength).toString("utf8")) as Header;
   } catch {
     throw fail(`corrupt: its ${bytes(headerLength)}-byte header is not valid JSON`);
   }
-  if (header?.format !== 1 || !Array.isArray(header.specs)) throw fail(`corrupt: its header is not format 1 with a list of weight specs`);
+  if (header?.format !== 1 || !Array.isArray(header.specs))
+    throw fail(`corrupt: its header is not format 1 with a list of weight specs`);
   const body = bodyBytes(header.specs);
   const expected = body === undefined ? undefined : 4 + headerLength + body;
-  if (expected !== undefined && buf.length < expected) throw fail(`truncated: ${bytes(buf.length)} of ${bytes(expected)} bytes`);
-  if (expected !== undefined && buf.length > expected) throw fail(`corrupt: ${bytes(buf.length)} bytes where its header describes ${bytes(expected)}`);
+  if (expected !== undefined && buf.length < expected)
+    throw fail(`truncated: ${bytes(buf.length)} of ${bytes(expected)} bytes`);
+  if (expected !== undefined && buf.length > expected)
+    throw fail(`corrupt: ${bytes(buf.length)} bytes where its header describes ${bytes(expected)}`);
   return { header, body: buf.subarray(4 + headerLength) };
 }
 
 /** Restores model and optimizer from `path`; returns the extra record. Nothing is restored unless every weight fits. */
-export async function loadCheckpoint(path: string, model: tf.LayersModel, optimizer: RuleOptimizer): Promise<Record<string, unknown>> {
+export async function loadCheckpoint(
+  path: string,
+  model: tf.LayersModel,
+  optimizer: RuleOptimizer,
+): Promise<Record<string, unknown>> {
   const { header, body } = readCheckpointFile(path);
-  const weights = tf.io.decodeWeights(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer, header.specs);
+  const weights = tf.io.decodeWeights(
+    body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer,
+    header.specs,
+  );
   try {
     const { modelWeights, optimizerWeights } = splitWeights(path, weights, model);
     await optimizer.setWeights(optimizerWeights);
@@ -96,7 +115,11 @@ export async function loadCheckpoint(path: string, model: tf.LayersModel, optimi
 }
 
 /** Sorts decoded entries into the model's weights (by index, shapes checked) and the optimizer's (under current variable names). */
-function splitWeights(path: string, weights: tf.NamedTensorMap, model: tf.LayersModel): { modelWeights: tf.Tensor[]; optimizerWeights: NamedTensor[] } {
+function splitWeights(
+  path: string,
+  weights: tf.NamedTensorMap,
+  model: tf.LayersModel,
+): { modelWeights: tf.Tensor[]; optimizerWeights: NamedTensor[] } {
   const names = model.weights.map((w) => (w.read() as tf.Variable).name);
   const modelWeights: tf.Tensor[] = [];
   const optimizerWeights: NamedTensor[] = [];
@@ -105,18 +128,23 @@ function splitWeights(path: string, weights: tf.NamedTensorMap, model: tf.Layers
     const parts = name.split("/");
     const i = Number(parts[1]);
     if (parts[0] === "model" || parts.length === 3) {
-      if (!(Number.isInteger(i) && i >= 0 && i < names.length)) throw new Error(`it has ${name} but the model has ${names.length} weights`);
+      if (!(Number.isInteger(i) && i >= 0 && i < names.length))
+        throw new Error(`it has ${name} but the model has ${names.length} weights`);
     }
     if (parts[0] === "model") {
       const expected = model.weights[i].shape as number[];
-      if (!tf.util.arraysEqual(tensor.shape, expected)) throw new Error(`${name} (${names[i]}) has shape [${tensor.shape}], the model's is [${expected}]`);
+      if (!tf.util.arraysEqual(tensor.shape, expected))
+        throw new Error(`${name} (${names[i]}) has shape [${tensor.shape}], the model's is [${expected}]`);
       modelWeights[i] = tensor;
     } else if (parts.length === 2 && parts[1] === "iter") iterations = { name: "iter", tensor };
     else if (parts.length === 2) optimizerWeights.push({ name: parts[1], tensor });
     else optimizerWeights.push({ name: `${names[i]}/${parts[2]}`, tensor });
   }
   const missing = names.findIndex((_, i) => modelWeights[i] === undefined);
-  if (missing >= 0) throw new Error(`it lacks model/${missing} (${names[missing]}); it holds ${modelWeights.filter(Boolean).length} of the model's ${names.length} weights`);
+  if (missing >= 0)
+    throw new Error(
+      `it lacks model/${missing} (${names[missing]}); it holds ${modelWeights.filter(Boolean).length} of the model's ${names.length} weights`,
+    );
   if (iterations === undefined) throw new Error("it has no optimizer iteration count");
   return { modelWeights, optimizerWeights: [iterations, ...optimizerWeights] };
 }
@@ -128,6 +156,7 @@ function splitWeights(path: string, weights: tf.NamedTensorMap, model: tf.Layers
 export function checkpointEpoch(path: string): number {
   if (!existsSync(path)) return -1;
   const epoch = readCheckpointFile(path).header.extra?.epoch;
-  if (typeof epoch !== "number") throw new Error(`checkpoint ${path} is corrupt: its header records no epoch; ${REMEDY}`);
+  if (typeof epoch !== "number")
+    throw new Error(`checkpoint ${path} is corrupt: its header records no epoch; ${REMEDY}`);
   return epoch;
 }

@@ -132,10 +132,16 @@ Presets:
 ${presetTable()}
 `;
 
-function num(flag: string, value: string | undefined, check: (v: number) => boolean, allowed: string): number | undefined {
+function num(
+  flag: string,
+  value: string | undefined,
+  check: (v: number) => boolean,
+  allowed: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const v = Number(value);
-  if (value.trim() === "" || !Number.isFinite(v) || !check(v)) throw new UsageError(`--${flag} ${value} is invalid; allowed: ${allowed}`);
+  if (value.trim() === "" || !Number.isFinite(v) || !check(v))
+    throw new UsageError(`--${flag} ${value} is invalid; allowed: ${allowed}`);
   return v;
 }
 
@@ -143,7 +149,13 @@ function num(flag: string, value: string | undefined, check: (v: number) => bool
  * A decimal integer in [min, max]. Digits only: `Number` would also take 1e3 or 0x10, and round
  * values past 2^53 to a neighbour (two different seeds, one run).
  */
-function int(flag: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER, note = ""): number | undefined {
+function int(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+  note = "",
+): number | undefined {
   if (value === undefined) return undefined;
   const v = Number(value);
   if (!/^[0-9]+$/.test(value) || v < min || v > max) {
@@ -158,12 +170,18 @@ const seedValue = (flag: string, value: string) => int(flag, value, 0, MAX_SEED)
 /** A comma-separated list; a value given twice (by equality of the parsed values) is refused. */
 function list<T>(flag: string, value: string | undefined, parse: (s: string) => T): T[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (items.length === 0) throw new UsageError(`--${flag} is empty; give a comma-separated list`);
   const parsed = items.map(parse);
   parsed.forEach((v, i) => {
     const first = parsed.indexOf(v);
-    if (first < i) throw new UsageError(`--${flag} lists the same value twice (${items[first]} and ${items[i]}); give each value once`);
+    if (first < i)
+      throw new UsageError(
+        `--${flag} lists the same value twice (${items[first]} and ${items[i]}); give each value once`,
+      );
   });
   return parsed;
 }
@@ -174,7 +192,13 @@ type Token = { kind: string; name?: string; value?: string };
 function parse(argv: string[], extra: Record<string, { type: "string" | "boolean" }>): { values: Values } {
   let parsed: { values: Values; tokens?: Token[] };
   try {
-    parsed = parseArgs({ args: argv, options: { ...COMMON, ...extra }, strict: true, allowPositionals: false, tokens: true }) as typeof parsed;
+    parsed = parseArgs({
+      args: argv,
+      options: { ...COMMON, ...extra },
+      strict: true,
+      allowPositionals: false,
+      tokens: true,
+    }) as typeof parsed;
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/^Unknown option/, "unknown option"));
   }
@@ -209,7 +233,8 @@ function overridesFrom(values: Values): Partial<ExperimentConfig> {
 
 function requirePreset(value: string | undefined, help: string): string {
   if (value === undefined) throw new UsageError(`--preset is required\n\n${help}`);
-  if (!isPresetName(value)) throw new UsageError(`--preset ${value} is unknown; known presets: ${PRESET_NAMES.join(", ")}`);
+  if (!isPresetName(value))
+    throw new UsageError(`--preset ${value} is unknown; known presets: ${PRESET_NAMES.join(", ")}`);
   return value;
 }
 
@@ -220,11 +245,20 @@ function runsDirFlag(values: Values): string | undefined {
 }
 
 function optimizerName(value: string): OptimizerName {
-  if (!isOptimizerName(value)) throw new UsageError(`optimizer ${JSON.stringify(value)} is unknown; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`);
+  if (!isOptimizerName(value))
+    throw new UsageError(
+      `optimizer ${JSON.stringify(value)} is unknown; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`,
+    );
   return value;
 }
 
-function buildConfig(preset: string, optimizer: OptimizerName, values: Values, seed: number, partial?: number): ExperimentConfig {
+function buildConfig(
+  preset: string,
+  optimizer: OptimizerName,
+  values: Values,
+  seed: number,
+  partial?: number,
+): ExperimentConfig {
   const options: Record<string, unknown> = {};
   const lr = num("lr", values.lr as string | undefined, (v) => v >= 0, "a number >= 0");
   if (lr !== undefined) options.learningRate = lr;
@@ -242,15 +276,30 @@ function buildConfig(preset: string, optimizer: OptimizerName, values: Values, s
 }
 
 /** Parses `npm run train` arguments into a config (throws UsageError). */
-export function parseTrainArgs(argv: string[]): { config?: ExperimentConfig; help?: string; resume: boolean; force: boolean; runsDir?: string } {
-  const { values } = parse(argv, { optimizer: { type: "string" }, partial: { type: "string" }, seed: { type: "string" }, resume: { type: "boolean" } });
+export function parseTrainArgs(argv: string[]): {
+  config?: ExperimentConfig;
+  help?: string;
+  resume: boolean;
+  force: boolean;
+  runsDir?: string;
+} {
+  const { values } = parse(argv, {
+    optimizer: { type: "string" },
+    partial: { type: "string" },
+    seed: { type: "string" },
+    resume: { type: "boolean" },
+  });
   if (values.help) return { help: TRAIN_HELP, resume: false, force: false };
   const preset = requirePreset(values.preset as string | undefined, TRAIN_HELP);
-  if (values.optimizer === undefined) throw new UsageError(`--optimizer is required; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`);
+  if (values.optimizer === undefined)
+    throw new UsageError(`--optimizer is required; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`);
   const optimizer = optimizerName(values.optimizer as string);
   const seed = int("seed", values.seed as string | undefined, 0, MAX_SEED) ?? 0;
   const partial = num("partial", values.partial as string | undefined, (v) => v >= 0 && v <= 0.5, "0 <= p <= 0.5");
-  if (values.resume && values.force) throw new UsageError("--resume and --force exclude each other: --resume continues the stored run, --force deletes it and starts over");
+  if (values.resume && values.force)
+    throw new UsageError(
+      "--resume and --force exclude each other: --resume continues the stored run, --force deletes it and starts over",
+    );
   const config = buildConfig(preset, optimizer, values, seed, partial);
   return { config, resume: Boolean(values.resume), force: Boolean(values.force), runsDir: runsDirFlag(values) };
 }
@@ -259,24 +308,56 @@ const STRING = { type: "string" } as const;
 const BOOLEAN = { type: "boolean" } as const;
 
 const SLURM_OPTIONS = {
-  time: STRING, partition: STRING, "cpus-per-task": STRING, "gpus-per-task": STRING, mem: STRING, "signal-seconds": STRING,
-  "max-parallel": STRING, "job-name": STRING, "log-dir": STRING, setup: STRING, script: STRING, submit: BOOLEAN,
+  time: STRING,
+  partition: STRING,
+  "cpus-per-task": STRING,
+  "gpus-per-task": STRING,
+  mem: STRING,
+  "signal-seconds": STRING,
+  "max-parallel": STRING,
+  "job-name": STRING,
+  "log-dir": STRING,
+  setup: STRING,
+  script: STRING,
+  submit: BOOLEAN,
 } as const;
 
 const SWEEP_OPTIONS = {
-  optimizers: STRING, partials: STRING, seeds: STRING,
-  plan: STRING, backend: STRING, threads: STRING, index: STRING, shard: STRING, slurm: BOOLEAN, status: STRING, "resubmit-failed": BOOLEAN,
+  optimizers: STRING,
+  partials: STRING,
+  seeds: STRING,
+  plan: STRING,
+  backend: STRING,
+  threads: STRING,
+  index: STRING,
+  shard: STRING,
+  slurm: BOOLEAN,
+  status: STRING,
+  "resubmit-failed": BOOLEAN,
   ...SLURM_OPTIONS,
 } as const;
 
 /** The grid options (they make the configs); a plan fixes them. */
-const GRID_FLAGS = ["preset", "optimizers", "partials", "seeds", "lr", "epochs", "train-limit", "batch-size", "gradient-stats"];
+const GRID_FLAGS = [
+  "preset",
+  "optimizers",
+  "partials",
+  "seeds",
+  "lr",
+  "epochs",
+  "train-limit",
+  "batch-size",
+  "gradient-stats",
+];
 const SLURM_FLAGS = ["slurm", ...Object.keys(SLURM_OPTIONS)];
 
 /** What a sweep command line does, and the options each of these accepts. */
 const SWEEP_MODES = {
   grid: { what: "without --plan", flags: [...GRID_FLAGS, "runs-dir", "force"] },
-  write: { what: "when writing a plan (--preset with --plan)", flags: [...GRID_FLAGS, "plan", "backend", "threads", "runs-dir", ...SLURM_FLAGS] },
+  write: {
+    what: "when writing a plan (--preset with --plan)",
+    flags: [...GRID_FLAGS, "plan", "backend", "threads", "runs-dir", ...SLURM_FLAGS],
+  },
   work: { what: "to --index/--shard (the plan fixes the grid)", flags: ["plan", "index", "shard", "runs-dir"] },
   slurm: { what: "to --slurm on an existing plan", flags: ["plan", "runs-dir", ...SLURM_FLAGS] },
   status: { what: "to --status", flags: ["status", "runs-dir", "resubmit-failed"] },
@@ -307,7 +388,9 @@ function sweepMode(values: Values): SweepMode {
   if (values.preset !== undefined) return "write";
   if (values.index !== undefined || values.shard !== undefined) return "work";
   if (values.slurm) return "slurm";
-  throw new UsageError("--plan <file> needs --preset and grid options (write a plan), --index <i> or --shard <i/n> (run entries), or --slurm (a batch script)");
+  throw new UsageError(
+    "--plan <file> needs --preset and grid options (write a plan), --index <i> or --shard <i/n> (run entries), or --slurm (a batch script)",
+  );
 }
 
 /** Refuses every given option that `mode` does not take, naming the first. */
@@ -315,13 +398,24 @@ function refuseOthers(values: Values, mode: SweepMode): void {
   const { what, flags } = SWEEP_MODES[mode];
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined || (flags as readonly string[]).includes(name)) continue;
-    const needs = name === "resubmit-failed" ? "--status" : SLURM_FLAGS.includes(name) ? "--slurm" : ["index", "shard", "backend", "threads"].includes(name) ? "--plan" : undefined;
-    const missing = needs && (mode === "grid" || mode === "write") && !(needs === "--slurm" ? values.slurm : needs === "--status" ? values.status : values.plan);
+    const needs =
+      name === "resubmit-failed"
+        ? "--status"
+        : SLURM_FLAGS.includes(name)
+          ? "--slurm"
+          : ["index", "shard", "backend", "threads"].includes(name)
+            ? "--plan"
+            : undefined;
+    const missing =
+      needs &&
+      (mode === "grid" || mode === "write") &&
+      !(needs === "--slurm" ? values.slurm : needs === "--status" ? values.status : values.plan);
     throw new UsageError(missing ? `--${name} needs ${needs}` : `--${name} does not apply ${what}`);
   }
   const slurmOnly = Object.keys(SLURM_OPTIONS).find((name) => values[name] !== undefined);
   if (slurmOnly && !values.slurm) throw new UsageError(`--${slurmOnly} needs --slurm`);
-  if (values.index !== undefined && values.shard !== undefined) throw new UsageError("--index and --shard exclude each other: give one");
+  if (values.index !== undefined && values.shard !== undefined)
+    throw new UsageError("--index and --shard exclude each other: give one");
   if (values.submit && !values.slurm) throw new UsageError("--submit needs --slurm (the script it submits)");
 }
 
@@ -333,7 +427,8 @@ function nonEmpty(flag: string, value: string | undefined): string | undefined {
 function shardOf(value: string): { shard: number; of: number } {
   const m = /^([0-9]+)\/([0-9]+)$/.exec(value);
   const [shard, of] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-  if (!m || of < 1 || shard >= of) throw new UsageError(`--shard ${value} is invalid; allowed: i/n with integers n >= 1 and 0 <= i < n (e.g. 0/4)`);
+  if (!m || of < 1 || shard >= of)
+    throw new UsageError(`--shard ${value} is invalid; allowed: i/n with integers n >= 1 and 0 <= i < n (e.g. 0/4)`);
   return { shard, of };
 }
 
@@ -341,14 +436,28 @@ function slurmArgs(values: Values): SlurmArgs | undefined {
   if (!values.slurm) return undefined;
   const str = (flag: string) => nonEmpty(flag, values[flag] as string | undefined);
   const time = str("time");
-  if (time === undefined) throw new UsageError("--slurm needs --time <limit> (per task, e.g. 12:00:00): the worker stops and requeues itself before it");
+  if (time === undefined)
+    throw new UsageError(
+      "--slurm needs --time <limit> (per task, e.g. 12:00:00): the worker stops and requeues itself before it",
+    );
   const options: SlurmArgs["options"] = { time };
-  const ints: [keyof SlurmOptions, string][] = [["cpusPerTask", "cpus-per-task"], ["gpusPerTask", "gpus-per-task"], ["signalSeconds", "signal-seconds"], ["maxParallel", "max-parallel"]];
+  const ints: [keyof SlurmOptions, string][] = [
+    ["cpusPerTask", "cpus-per-task"],
+    ["gpusPerTask", "gpus-per-task"],
+    ["signalSeconds", "signal-seconds"],
+    ["maxParallel", "max-parallel"],
+  ];
   for (const [key, flag] of ints) {
     const v = int(flag, values[flag] as string | undefined, 1);
     if (v !== undefined) (options as Record<string, unknown>)[key] = v;
   }
-  const strings: [keyof SlurmOptions, string][] = [["partition", "partition"], ["mem", "mem"], ["jobName", "job-name"], ["logDir", "log-dir"], ["setup", "setup"]];
+  const strings: [keyof SlurmOptions, string][] = [
+    ["partition", "partition"],
+    ["mem", "mem"],
+    ["jobName", "job-name"],
+    ["logDir", "log-dir"],
+    ["setup", "setup"],
+  ];
   for (const [key, flag] of strings) {
     const v = str(flag);
     if (v !== undefined) (options as Record<string, unknown>)[key] = v;
@@ -357,7 +466,10 @@ function slurmArgs(values: Values): SlurmArgs | undefined {
 }
 
 function planArgs(values: Values, mode: Exclude<SweepMode, "grid">): PlanArgs {
-  const path = nonEmpty(mode === "status" ? "status" : "plan", (mode === "status" ? values.status : values.plan) as string)!;
+  const path = nonEmpty(
+    mode === "status" ? "status" : "plan",
+    (mode === "status" ? values.status : values.plan) as string,
+  )!;
   const args: PlanArgs = { mode, path };
   if (values.backend !== undefined) args.backend = values.backend as string;
   const threads = int("threads", values.threads as string | undefined, 1, 8);
@@ -373,7 +485,9 @@ function planArgs(values: Values, mode: Exclude<SweepMode, "grid">): PlanArgs {
 function gridConfigs(values: Values): ExperimentConfig[] {
   const preset = requirePreset(values.preset as string | undefined, SWEEP_HELP);
   const optimizers = list("optimizers", values.optimizers as string | undefined, optimizerName) ?? PAPER_OPTIMIZERS;
-  const partials = list("partials", values.partials as string | undefined, (s) => num("partials", s, (v) => v >= 0 && v <= 0.5, "0 <= p <= 0.5")!);
+  const partials = list("partials", values.partials as string | undefined, (s) =>
+    num("partials", s, (v) => v >= 0 && v <= 0.5, "0 <= p <= 0.5")!,
+  );
   const seeds = list("seeds", values.seeds as string | undefined, (s) => seedValue("seeds", s)) ?? [0];
   const configs: ExperimentConfig[] = [];
   for (const seed of seeds) {
@@ -389,7 +503,13 @@ function gridConfigs(values: Values): ExperimentConfig[] {
  * Parses `npm run sweep` arguments (throws UsageError): the grid of configs (sequential sweep,
  * or a plan to write) and, with --plan or --status, what to do with the plan.
  */
-export function parseSweepArgs(argv: string[]): { configs?: ExperimentConfig[]; help?: string; force: boolean; runsDir?: string; plan?: PlanArgs } {
+export function parseSweepArgs(argv: string[]): {
+  configs?: ExperimentConfig[];
+  help?: string;
+  force: boolean;
+  runsDir?: string;
+  plan?: PlanArgs;
+} {
   const { values } = parse(argv, SWEEP_OPTIONS);
   if (values.help) return { help: SWEEP_HELP, force: false };
   const mode = sweepMode(values);
@@ -445,7 +565,12 @@ function checkedRunsDir(flag: string | undefined): string {
     return assertRunsDir(resolveRunsDir(flag));
   } catch (e) {
     if (!(e instanceof RunsDirError)) throw e;
-    const from = flag !== undefined ? "--runs-dir" : process.env.PADAM_RUNS !== undefined ? "$PADAM_RUNS" : "the default runs directory";
+    const from =
+      flag !== undefined
+        ? "--runs-dir"
+        : process.env.PADAM_RUNS !== undefined
+          ? "$PADAM_RUNS"
+          : "the default runs directory";
     throw new RunsDirError(`${e.message} (from ${from})`);
   }
 }
@@ -466,7 +591,11 @@ function reportRun(r: RunResult, io: CliIo): void {
 function summary(results: RunResult[], io: CliIo): void {
   for (const r of results) {
     const last = [...r.metrics].reverse().find((m) => m.split !== "train");
-    const score = last ? (last.ppl !== undefined ? `${last.split} ppl ${last.ppl.toFixed(2)}` : `${last.split} acc ${(100 * (last.acc ?? 0)).toFixed(2)}%`) : "no metrics";
+    const score = last
+      ? last.ppl !== undefined
+        ? `${last.split} ppl ${last.ppl.toFixed(2)}`
+        : `${last.split} acc ${(100 * (last.acc ?? 0)).toFixed(2)}%`
+      : "no metrics";
     io.out(`${r.status.padEnd(8)} ${score.padEnd(22)} ${r.dir}\n`);
   }
   const diverged = results.filter((r) => r.status === "diverged").length;

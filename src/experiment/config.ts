@@ -58,9 +58,27 @@ export interface ExperimentConfig {
 }
 
 const KEYS: readonly (keyof ExperimentConfig)[] = [
-  "preset", "model", "modelConfig", "dataset", "dataRoot", "trainLimit", "testLimit", "validLimit", "augment", "imageSize",
-  "optimizer", "optimizerOptions", "epochs", "batchSize", "testBatchSize", "schedule", "clipNorm", "bptt",
-  "trainMetrics", "gradientStats", "seed",
+  "preset",
+  "model",
+  "modelConfig",
+  "dataset",
+  "dataRoot",
+  "trainLimit",
+  "testLimit",
+  "validLimit",
+  "augment",
+  "imageSize",
+  "optimizer",
+  "optimizerOptions",
+  "epochs",
+  "batchSize",
+  "testBatchSize",
+  "schedule",
+  "clipNorm",
+  "bptt",
+  "trainMetrics",
+  "gradientStats",
+  "seed",
 ];
 
 function positiveInt(v: unknown): boolean {
@@ -76,24 +94,35 @@ export function validateConfig(config: ExperimentConfig): void {
     }
   }
   if (!MODEL_NAMES.includes(config.model)) {
-    throw new Error(`config: model = ${JSON.stringify(config.model)} is unknown; known models: ${MODEL_NAMES.join(", ")}`);
+    throw new Error(
+      `config: model = ${JSON.stringify(config.model)} is unknown; known models: ${MODEL_NAMES.join(", ")}`,
+    );
   }
   if (!EXPERIMENT_DATASETS.includes(config.dataset)) {
-    throw new Error(`config: dataset = ${JSON.stringify(config.dataset)} is unknown; known datasets: ${EXPERIMENT_DATASETS.join(", ")}`);
+    throw new Error(
+      `config: dataset = ${JSON.stringify(config.dataset)} is unknown; known datasets: ${EXPERIMENT_DATASETS.join(", ")}`,
+    );
   }
   if (!isOptimizerName(config.optimizer)) {
-    throw new Error(`config: optimizer = ${JSON.stringify(config.optimizer)} is unknown; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`);
+    throw new Error(
+      `config: optimizer = ${JSON.stringify(config.optimizer)} is unknown; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`,
+    );
   }
   for (const key of ["epochs", "batchSize", "testBatchSize"] as const) {
-    if (!positiveInt(config[key])) throw new Error(`config: ${key} = ${config[key]} is invalid; allowed: an integer >= 1`);
+    if (!positiveInt(config[key]))
+      throw new Error(`config: ${key} = ${config[key]} is invalid; allowed: an integer >= 1`);
   }
   if (config.validLimit !== undefined && (!positiveInt(config.validLimit) || config.dataset === "ptb")) {
-    throw new Error(`config: validLimit = ${config.validLimit} is invalid; allowed: an integer >= 1, for image data sets (ptb has its own validation split)`);
+    throw new Error(
+      `config: validLimit = ${config.validLimit} is invalid; allowed: an integer >= 1, for image data sets (ptb has its own validation split)`,
+    );
   }
   for (const key of ["trainLimit", "testLimit", "bptt", "imageSize"] as const) {
     const v = config[key];
     if (v !== undefined && !(v === 0 && key.endsWith("Limit")) && !positiveInt(v)) {
-      throw new Error(`config: ${key} = ${v} is invalid; allowed: an integer >= 1${key.endsWith("Limit") ? " (or 0 for all)" : ""}`);
+      throw new Error(
+        `config: ${key} = ${v} is invalid; allowed: an integer >= 1${key.endsWith("Limit") ? " (or 0 for all)" : ""}`,
+      );
     }
   }
   if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > MAX_SEED) {
@@ -103,7 +132,9 @@ export function validateConfig(config: ExperimentConfig): void {
     throw new Error(`config: clipNorm = ${config.clipNorm} is invalid; allowed: a number > 0`);
   }
   if (config.trainMetrics !== "second-pass" && config.trainMetrics !== "epoch-average") {
-    throw new Error(`config: trainMetrics = ${JSON.stringify(config.trainMetrics)} is invalid; allowed: "second-pass", "epoch-average"`);
+    throw new Error(
+      `config: trainMetrics = ${JSON.stringify(config.trainMetrics)} is invalid; allowed: "second-pass", "epoch-average"`,
+    );
   }
   if (config.schedule) validateStepDecay(config.schedule, "config.schedule");
   if (config.dataset === "image-folder" && !config.dataRoot) {
@@ -111,7 +142,9 @@ export function validateConfig(config: ExperimentConfig): void {
   }
   const language = config.dataset === "ptb";
   if (language !== (config.model === "lstm-lm")) {
-    throw new Error(`config: model "${config.model}" does not fit dataset "${config.dataset}"; the ptb dataset goes with the lstm-lm model only`);
+    throw new Error(
+      `config: model "${config.model}" does not fit dataset "${config.dataset}"; the ptb dataset goes with the lstm-lm model only`,
+    );
   }
 }
 
@@ -119,7 +152,11 @@ export function validateConfig(config: ExperimentConfig): void {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
       : v,
   );
 }

@@ -5,9 +5,29 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import {
-  batchify, bpttBatches, holdOut, CIFAR10_MEAN, CIFAR10_STD, dataRoots, FASHION_MNIST_MEAN, FASHION_MNIST_STD, IMAGENET_MEAN,
-  IMAGENET_STD, imageBatches, loadCifar10, loadFashionMnist, loadImageFolder, loadPtb, mixSeed,
-  numBatches, numBpttBatches, randomCropFlip, randomResizedCrop, resizeCenterCrop, type ImageSet, type ImageTransform,
+  batchify,
+  bpttBatches,
+  holdOut,
+  CIFAR10_MEAN,
+  CIFAR10_STD,
+  dataRoots,
+  FASHION_MNIST_MEAN,
+  FASHION_MNIST_STD,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  imageBatches,
+  loadCifar10,
+  loadFashionMnist,
+  loadImageFolder,
+  loadPtb,
+  mixSeed,
+  numBatches,
+  numBpttBatches,
+  randomCropFlip,
+  randomResizedCrop,
+  resizeCenterCrop,
+  type ImageSet,
+  type ImageTransform,
 } from "../datasets/index";
 import type { ExperimentConfig } from "./config";
 import type { Batch, TaskData } from "./task";
@@ -32,12 +52,18 @@ interface ImagePipeline {
 }
 
 function imageTask(config: ExperimentConfig, p: ImagePipeline): TaskData {
-  const batches = (set: ImageSet, batchSize: number, opts: { shuffle: boolean; seed?: number; epoch?: number; transform?: ImageTransform }) =>
+  const batches = (
+    set: ImageSet,
+    batchSize: number,
+    opts: { shuffle: boolean; seed?: number; epoch?: number; transform?: ImageTransform },
+  ) =>
     (function* (): Generator<Batch> {
       for (const { x, y } of imageBatches(set, { batchSize, mean: p.mean, std: p.std, ...opts })) yield { x, y };
     })();
   // The loaders read trainLimit + validLimit training images; the validation split is held out of them.
-  const { train, held: valid } = config.validLimit ? holdOut(p.train, config.validLimit) : { train: p.train, held: undefined };
+  const { train, held: valid } = config.validLimit
+    ? holdOut(p.train, config.validLimit)
+    : { train: p.train, held: undefined };
   return {
     kind: "image",
     numClasses: train.classNames.length,
@@ -45,8 +71,14 @@ function imageTask(config: ExperimentConfig, p: ImagePipeline): TaskData {
     trainBatchCount: (batchSize) => numBatches(train.count, batchSize),
     // pass 0 trains; pass 1 is the paper's second, evaluation pass over the augmented training set
     trainBatches: (epoch, batchSize, seed, pass) =>
-      batches(train, batchSize, { shuffle: true, seed: pass === 0 ? seed : mixSeed(seed, 1000 + pass), epoch, transform: p.trainTransform }),
-    evalBatches: (split, batchSize) => batches(split === "valid" && valid ? valid : p.test, batchSize, { shuffle: false, transform: p.testTransform }),
+      batches(train, batchSize, {
+        shuffle: true,
+        seed: pass === 0 ? seed : mixSeed(seed, 1000 + pass),
+        epoch,
+        transform: p.trainTransform,
+      }),
+    evalBatches: (split, batchSize) =>
+      batches(split === "valid" && valid ? valid : p.test, batchSize, { shuffle: false, transform: p.testTransform }),
     evalSplits: evalSplitsFor(config),
   };
 }
@@ -57,7 +89,11 @@ function resolveFolder(root: string): string {
   for (const { dir } of dataRoots()) {
     if (existsSync(join(dir, root))) return join(dir, root);
   }
-  throw new Error(`image folder "${root}" not found in the data roots (${dataRoots().map((r) => r.dir).join(", ")}); set dataRoot to an absolute path or put it under PADAM_DATA`);
+  throw new Error(
+    `image folder "${root}" not found in the data roots (${dataRoots()
+      .map((r) => r.dir)
+      .join(", ")}); set dataRoot to an absolute path or put it under PADAM_DATA`,
+  );
 }
 
 export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> {
@@ -67,9 +103,15 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
   const testLimit = limitOf(config.testLimit);
   switch (config.dataset) {
     case "fashion-mnist": {
-      const [train, test] = [await loadFashionMnist("train", { limit: trainLimit }), await loadFashionMnist("test", { limit: testLimit })];
+      const [train, test] = [
+        await loadFashionMnist("train", { limit: trainLimit }),
+        await loadFashionMnist("test", { limit: testLimit }),
+      ];
       return imageTask(config, {
-        train, test, mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD,
+        train,
+        test,
+        mean: FASHION_MNIST_MEAN,
+        std: FASHION_MNIST_STD,
         trainTransform: config.augment ? randomCropFlip({ pad: 2, flip: false }) : undefined,
         describe: `Fashion-MNIST, ${train.count} train / ${test.count} test images`,
       });
@@ -78,7 +120,10 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
       const train = await loadCifar10("train", { limit: trainLimit });
       const test = await loadCifar10("test", { limit: testLimit });
       return imageTask(config, {
-        train, test, mean: CIFAR10_MEAN, std: CIFAR10_STD,
+        train,
+        test,
+        mean: CIFAR10_MEAN,
+        std: CIFAR10_STD,
         trainTransform: config.augment ? randomCropFlip({ pad: 4, flip: true }) : undefined,
         describe: `CIFAR-10 (${train.source}), ${train.count} train / ${test.count} test images`,
       });
@@ -90,9 +135,16 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
       const stored = Math.round((size * 256) / 224);
       const evalSplit = existsSync(join(root, "val")) ? "val" : "test";
       const train = await loadImageFolder(root, "train", { limit: trainLimit, imageSize: stored });
-      const test = await loadImageFolder(root, evalSplit, { limit: testLimit, imageSize: stored, classNames: train.classNames });
+      const test = await loadImageFolder(root, evalSplit, {
+        limit: testLimit,
+        imageSize: stored,
+        classNames: train.classNames,
+      });
       return imageTask(config, {
-        train, test, mean: IMAGENET_MEAN, std: IMAGENET_STD,
+        train,
+        test,
+        mean: IMAGENET_MEAN,
+        std: IMAGENET_STD,
         trainTransform: config.augment ? randomResizedCrop(size) : resizeCenterCrop(stored, size),
         testTransform: resizeCenterCrop(stored, size),
         describe: `image folder ${root}, ${train.count} train / ${test.count} ${evalSplit} images, ${size}x${size}`,
@@ -103,7 +155,10 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
       const bptt = config.bptt ?? 35;
       const cut = (ids: Int32Array, n?: number) => (n === undefined ? ids : ids.subarray(0, n));
       const train = batchify(cut(corpus.train, trainLimit), config.batchSize);
-      const evalData = { valid: batchify(cut(corpus.valid, testLimit), config.testBatchSize), test: batchify(cut(corpus.test, testLimit), config.testBatchSize) };
+      const evalData = {
+        valid: batchify(cut(corpus.valid, testLimit), config.testBatchSize),
+        test: batchify(cut(corpus.test, testLimit), config.testBatchSize),
+      };
       const windows = (b: ReturnType<typeof batchify>) =>
         (function* (): Generator<Batch> {
           for (const { x, y } of bpttBatches(b, bptt, { dropLast: true })) yield { x, y };

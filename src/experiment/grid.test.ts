@@ -18,11 +18,19 @@ describe("grid helpers", () => {
 
   test("runGrid trains each config once, feeds the live sink, and reuses finished runs", async () => {
     const runsDir = mkdtempSync(join(tmpdir(), "padam-grid-"));
-    const configs = ["padam", "sgd"].map((o) => presetConfig("fmnist-cnn-smoke", o as "padam" | "sgd", { epochs: 1, trainLimit: 64, testLimit: 50 }));
+    const configs = ["padam", "sgd"].map((o) =>
+      presetConfig("fmnist-cnn-smoke", o as "padam" | "sgd", { epochs: 1, trainLimit: 64, testLimit: 50 }),
+    );
     const seen: { run?: string; line: MetricLine }[] = [];
     const live: LiveSink = { push: (line, run) => seen.push({ run, line }) };
     const first = await runGrid(configs, { runsDir, live, progress: "none" });
-    assert.deepEqual(first.map((r) => [r.label, r.result.status, r.result.skipped]), [["Padam (p = 1/8)", "finished", false], ["SGD-M", "finished", false]]);
+    assert.deepEqual(
+      first.map((r) => [r.label, r.result.status, r.result.skipped]),
+      [
+        ["Padam (p = 1/8)", "finished", false],
+        ["SGD-M", "finished", false],
+      ],
+    );
     assert.equal(seen.length, 4);
     seen.length = 0;
     const second = await runGrid(configs, { runsDir, live, progress: "none" });

@@ -45,7 +45,10 @@ export function fraction(p: number): string {
 }
 
 /** Runs (or reuses) every config in order; unfinished runs are resumed. */
-export async function runGrid(configs: ExperimentConfig[], options: GridOptions = {}): Promise<{ label: string; result: RunResult; config: ExperimentConfig }[]> {
+export async function runGrid(
+  configs: ExperimentConfig[],
+  options: GridOptions = {},
+): Promise<{ label: string; result: RunResult; config: ExperimentConfig }[]> {
   const out = [];
   for (const config of configs) {
     const label = (options.label ?? runLabel)(config);
@@ -68,6 +71,16 @@ export async function runGrid(configs: ExperimentConfig[], options: GridOptions 
 export type RunSummary = { label: string; optimizer: string; status: string; seed: number } & RunNumbers;
 
 /** One summary row per run, from its metrics (the numbers are `runNumbers` of `analysis/statistics`). */
-export function summarize(label: string, config: ExperimentConfig, result: Pick<RunResult, "status" | "metrics">): RunSummary {
-  return { label, optimizer: config.optimizer, status: result.status, seed: config.seed, ...runNumbers(result.metrics) };
+export function summarize(
+  label: string,
+  config: ExperimentConfig,
+  result: Pick<RunResult, "status" | "metrics">,
+): RunSummary {
+  return {
+    label,
+    optimizer: config.optimizer,
+    status: result.status,
+    seed: config.seed,
+    ...runNumbers(result.metrics),
+  };
 }

@@ -23,7 +23,13 @@ export interface Preset {
  * AdamW's normalized decay (Loshchilov & Hutter) converted to torch's λ:
  * λ = λ_norm · sqrt(b / (B·T)) / α, with batch b, training-set size B, epochs T and lr α.
  */
-export function adamwDecay(lambdaNorm: number, batchSize: number, trainSize: number, epochs: number, lr: number): number {
+export function adamwDecay(
+  lambdaNorm: number,
+  batchSize: number,
+  trainSize: number,
+  epochs: number,
+  lr: number,
+): number {
   return (lambdaNorm * Math.sqrt(batchSize / (trainSize * epochs))) / lr;
 }
 
@@ -63,7 +69,12 @@ export function optimizerSettings(
       return { learningRate: adamLr, beta1: 0.9, beta2: 0.99, weightDecay: wdAdam };
     case "adamw": {
       const lambdaNorm = family === "imagenet" ? 0.05 : 0.025;
-      return { learningRate: adamLr, beta1: 0.9, beta2: 0.99, weightDecay: adamwDecay(lambdaNorm, batchSize, trainSize, epochs, adamLr) };
+      return {
+        learningRate: adamLr,
+        beta1: 0.9,
+        beta2: 0.99,
+        weightDecay: adamwDecay(lambdaNorm, batchSize, trainSize, epochs, adamLr),
+      };
     }
     case "yogi":
       return { learningRate: adamLr, beta1: 0.9, beta2: 0.999, epsilon: 1e-3, weightDecay: wdAdam };
@@ -73,7 +84,12 @@ export function optimizerSettings(
   }
 }
 
-const CIFAR_PAPER = { epochs: 200, batchSize: 128, testBatchSize: 100, schedule: { milestones: [100, 150], gamma: 0.1 } };
+const CIFAR_PAPER = {
+  epochs: 200,
+  batchSize: 128,
+  testBatchSize: 100,
+  schedule: { milestones: [100, 150], gamma: 0.1 },
+};
 
 /**
  * The presets by name. The object has no prototype, so a lookup of a name such as `__proto__` or
@@ -83,102 +99,213 @@ export const PRESETS: Record<string, Preset> = Object.assign(Object.create(null)
   // The paper's protocols (GPU scale).
   "cifar10-vgg16": {
     description: "Paper: CIFAR-10, VGG-16, 200 epochs, lr x0.1 at 100 and 150, batch 128, augmentation",
-    scale: "paper", family: "cifar", trainSize: 50000,
+    scale: "paper",
+    family: "cifar",
+    trainSize: 50000,
     base: { model: "vgg16", dataset: "cifar10", augment: true, ...CIFAR_PAPER, trainMetrics: "second-pass" },
   },
   "cifar10-resnet18": {
     description: "Paper: CIFAR-10, ResNet-18, 200 epochs, lr x0.1 at 100 and 150, batch 128, augmentation",
-    scale: "paper", family: "cifar", trainSize: 50000,
+    scale: "paper",
+    family: "cifar",
+    trainSize: 50000,
     base: { model: "resnet18", dataset: "cifar10", augment: true, ...CIFAR_PAPER, trainMetrics: "second-pass" },
   },
   "cifar10-wrn16-4": {
     description: "Paper: CIFAR-10, Wide-ResNet-16-4, 200 epochs, lr x0.1 at 100 and 150, batch 128, augmentation",
-    scale: "paper", family: "cifar", trainSize: 50000,
+    scale: "paper",
+    family: "cifar",
+    trainSize: 50000,
     base: { model: "wrn16-4", dataset: "cifar10", augment: true, ...CIFAR_PAPER, trainMetrics: "second-pass" },
   },
   "imagenet-resnet18": {
     description: "Paper: ImageNet (image folder), ResNet-18, 100 epochs, lr x0.1 every 30, batch 256",
-    scale: "paper", family: "imagenet", trainSize: 1281167,
+    scale: "paper",
+    family: "imagenet",
+    trainSize: 1281167,
     base: {
-      model: "imagenet-resnet18", dataset: "image-folder", dataRoot: "imagenet", imageSize: 224, augment: true,
-      epochs: 100, batchSize: 256, testBatchSize: 100, schedule: { milestones: [30, 60, 90], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "imagenet-resnet18",
+      dataset: "image-folder",
+      dataRoot: "imagenet",
+      imageSize: 224,
+      augment: true,
+      epochs: 100,
+      batchSize: 256,
+      testBatchSize: 100,
+      schedule: { milestones: [30, 60, 90], gamma: 0.1 },
+      trainMetrics: "epoch-average",
     },
   },
   "imagenet-vgg16": {
     description: "Paper: ImageNet (image folder), VGG-16, 100 epochs, lr x0.1 every 30, batch 256",
-    scale: "paper", family: "imagenet", trainSize: 1281167,
+    scale: "paper",
+    family: "imagenet",
+    trainSize: 1281167,
     base: {
-      model: "imagenet-vgg16", dataset: "image-folder", dataRoot: "imagenet", imageSize: 224, augment: true,
-      epochs: 100, batchSize: 256, testBatchSize: 100, schedule: { milestones: [30, 60, 90], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "imagenet-vgg16",
+      dataset: "image-folder",
+      dataRoot: "imagenet",
+      imageSize: 224,
+      augment: true,
+      epochs: 100,
+      batchSize: 256,
+      testBatchSize: 100,
+      schedule: { milestones: [30, 60, 90], gamma: 0.1 },
+      trainMetrics: "epoch-average",
     },
   },
   "ptb-lstm2": {
     description: "Paper: Penn Treebank, 2-layer LSTM, 200 epochs, lr x0.1 at 100 and 145 (settings assumed)",
-    scale: "paper", family: "ptb", trainSize: 929589,
+    scale: "paper",
+    family: "ptb",
+    trainSize: 929589,
     base: {
-      model: "lstm-lm", modelConfig: { preset: "ptb-lstm2" }, dataset: "ptb", augment: false, epochs: 200, batchSize: 20,
-      testBatchSize: 10, bptt: 35, clipNorm: 0.25, schedule: { milestones: [100, 145], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "lstm-lm",
+      modelConfig: { preset: "ptb-lstm2" },
+      dataset: "ptb",
+      augment: false,
+      epochs: 200,
+      batchSize: 20,
+      testBatchSize: 10,
+      bptt: 35,
+      clipNorm: 0.25,
+      schedule: { milestones: [100, 145], gamma: 0.1 },
+      trainMetrics: "epoch-average",
     },
   },
   "ptb-lstm3": {
     description: "Paper: Penn Treebank, 3-layer LSTM, 200 epochs, lr x0.1 at 100 and 145 (settings assumed)",
-    scale: "paper", family: "ptb", trainSize: 929589,
+    scale: "paper",
+    family: "ptb",
+    trainSize: 929589,
     base: {
-      model: "lstm-lm", modelConfig: { preset: "ptb-lstm3" }, dataset: "ptb", augment: false, epochs: 200, batchSize: 20,
-      testBatchSize: 10, bptt: 35, clipNorm: 0.25, schedule: { milestones: [100, 145], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "lstm-lm",
+      modelConfig: { preset: "ptb-lstm3" },
+      dataset: "ptb",
+      augment: false,
+      epochs: 200,
+      batchSize: 20,
+      testBatchSize: 10,
+      bptt: 35,
+      clipNorm: 0.25,
+      schedule: { milestones: [100, 145], gamma: 0.1 },
+      trainMetrics: "epoch-average",
     },
   },
 
   // CPU scale: real data, minutes on two cores.
   "fmnist-cnn": {
     description: "CPU: Fashion-MNIST, small CNN, 12k training images, 4 epochs, lr x0.1 entering epoch 4",
-    scale: "cpu", family: "cifar", trainSize: 12000,
+    scale: "cpu",
+    family: "cifar",
+    trainSize: 12000,
     base: {
-      model: "fmnist-cnn", dataset: "fashion-mnist", trainLimit: 12000, testLimit: 2000, augment: false, epochs: 4,
-      batchSize: 64, testBatchSize: 500, schedule: { milestones: [3], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "fmnist-cnn",
+      dataset: "fashion-mnist",
+      trainLimit: 12000,
+      testLimit: 2000,
+      augment: false,
+      epochs: 4,
+      batchSize: 64,
+      testBatchSize: 500,
+      schedule: { milestones: [3], gamma: 0.1 },
+      trainMetrics: "epoch-average",
     },
   },
   "cifar10-resnet20": {
     description: "CPU: CIFAR-10 (JPEG copy), ResNet-20, 5k training images, 8 epochs, lr x0.1 at 5 and 7, augmentation",
-    scale: "cpu", family: "cifar", trainSize: 5000,
+    scale: "cpu",
+    family: "cifar",
+    trainSize: 5000,
     base: {
-      model: "resnet20", dataset: "cifar10", trainLimit: 5000, testLimit: 1000, augment: true, epochs: 8,
-      batchSize: 128, testBatchSize: 250, schedule: { milestones: [5, 7], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "resnet20",
+      dataset: "cifar10",
+      trainLimit: 5000,
+      testLimit: 1000,
+      augment: true,
+      epochs: 8,
+      batchSize: 128,
+      testBatchSize: 250,
+      schedule: { milestones: [5, 7], gamma: 0.1 },
+      trainMetrics: "epoch-average",
     },
   },
   "ptb-lstm-small": {
     description: "CPU: Penn Treebank, small 2-layer LSTM, first 200k training tokens, 4 epochs, lr x0.1 at epoch 3",
-    scale: "cpu", family: "ptb", trainSize: 200000,
+    scale: "cpu",
+    family: "ptb",
+    trainSize: 200000,
     base: {
-      model: "lstm-lm", modelConfig: { preset: "ptb-lstm-small" }, dataset: "ptb", trainLimit: 200000, testLimit: 20000,
-      augment: false, epochs: 4, batchSize: 20, testBatchSize: 10, bptt: 35, clipNorm: 0.25,
-      schedule: { milestones: [3], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "lstm-lm",
+      modelConfig: { preset: "ptb-lstm-small" },
+      dataset: "ptb",
+      trainLimit: 200000,
+      testLimit: 20000,
+      augment: false,
+      epochs: 4,
+      batchSize: 20,
+      testBatchSize: 10,
+      bptt: 35,
+      clipNorm: 0.25,
+      schedule: { milestones: [3], gamma: 0.1 },
+      trainMetrics: "epoch-average",
     },
   },
 
   // Smoke: seconds, for CI and notebook smoke runs.
   "fmnist-cnn-smoke": {
     description: "Smoke: Fashion-MNIST, small CNN, 256 images, 2 epochs",
-    scale: "smoke", family: "cifar", trainSize: 256,
+    scale: "smoke",
+    family: "cifar",
+    trainSize: 256,
     base: {
-      model: "fmnist-cnn", dataset: "fashion-mnist", trainLimit: 256, testLimit: 200, augment: false, epochs: 2,
-      batchSize: 64, testBatchSize: 100, schedule: { milestones: [1], gamma: 0.1 }, trainMetrics: "epoch-average",
+      model: "fmnist-cnn",
+      dataset: "fashion-mnist",
+      trainLimit: 256,
+      testLimit: 200,
+      augment: false,
+      epochs: 2,
+      batchSize: 64,
+      testBatchSize: 100,
+      schedule: { milestones: [1], gamma: 0.1 },
+      trainMetrics: "epoch-average",
     },
   },
   "cifar10-resnet20-smoke": {
     description: "Smoke: CIFAR-10 (JPEG copy), ResNet-20, 100 images, 1 epoch",
-    scale: "smoke", family: "cifar", trainSize: 100,
+    scale: "smoke",
+    family: "cifar",
+    trainSize: 100,
     base: {
-      model: "resnet20", dataset: "cifar10", trainLimit: 100, testLimit: 50, augment: true, epochs: 1,
-      batchSize: 50, testBatchSize: 50, trainMetrics: "epoch-average",
+      model: "resnet20",
+      dataset: "cifar10",
+      trainLimit: 100,
+      testLimit: 50,
+      augment: true,
+      epochs: 1,
+      batchSize: 50,
+      testBatchSize: 50,
+      trainMetrics: "epoch-average",
     },
   },
   "ptb-lstm-smoke": {
     description: "Smoke: Penn Treebank, small LSTM, 5k tokens, 1 epoch",
-    scale: "smoke", family: "ptb", trainSize: 5000,
+    scale: "smoke",
+    family: "ptb",
+    trainSize: 5000,
     base: {
-      model: "lstm-lm", modelConfig: { preset: "ptb-lstm-small" }, dataset: "ptb", trainLimit: 5000, testLimit: 2000,
-      augment: false, epochs: 1, batchSize: 10, testBatchSize: 10, bptt: 20, clipNorm: 0.25, trainMetrics: "epoch-average",
+      model: "lstm-lm",
+      modelConfig: { preset: "ptb-lstm-small" },
+      dataset: "ptb",
+      trainLimit: 5000,
+      testLimit: 2000,
+      augment: false,
+      epochs: 1,
+      batchSize: 10,
+      testBatchSize: 10,
+      bptt: 20,
+      clipNorm: 0.25,
+      trainMetrics: "epoch-average",
     },
   },
 } satisfies Record<string, Preset>);

@@ -21,7 +21,8 @@ function fmt(v: number | undefined, digits = 4): string {
 /** One line summarizing an epoch's metrics. */
 export function formatEpoch(lines: MetricLine[], epochs: number): string {
   const parts = lines.map((l) => {
-    const score = l.ppl !== undefined ? `ppl ${fmt(l.ppl, 2)}` : `acc ${fmt(l.acc !== undefined ? 100 * l.acc : undefined, 2)}%`;
+    const score =
+      l.ppl !== undefined ? `ppl ${fmt(l.ppl, 2)}` : `acc ${fmt(l.acc !== undefined ? 100 * l.acc : undefined, 2)}%`;
     return `${l.split} loss ${fmt(l.loss)} ${score}${l.top5Acc !== undefined ? ` top5 ${fmt(100 * l.top5Acc, 2)}%` : ""}`;
   });
   const first = lines[0];
@@ -42,7 +43,12 @@ export function createProgress(mode: "auto" | "none", runId: string, epochs: num
     startEpoch(epoch, batches) {
       if (!tty) return;
       bar = new SingleBar(
-        { format: `epoch ${epoch + 1}/${epochs} |{bar}| {value}/{total} batches | loss {loss} | ETA {eta_formatted}`, stream: out, hideCursor: true, clearOnComplete: true },
+        {
+          format: `epoch ${epoch + 1}/${epochs} |{bar}| {value}/{total} batches | loss {loss} | ETA {eta_formatted}`,
+          stream: out,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
         Presets.shades_classic,
       );
       bar.start(batches, 0, { loss: "-" });

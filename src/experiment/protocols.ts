@@ -21,7 +21,10 @@ export interface Protocol {
 
 export const GAP_PROTOCOL: Readonly<Record<NotebookMode, Protocol>> = Object.freeze({
   smoke: { preset: "fmnist-cnn-smoke", overrides: { epochs: 2, trainLimit: 64, testLimit: 100 } },
-  quick: { preset: "fmnist-cnn", overrides: { epochs: 5, trainLimit: 2000, testLimit: 1000, schedule: { milestones: [3], gamma: 0.1 } } },
+  quick: {
+    preset: "fmnist-cnn",
+    overrides: { epochs: 5, trainLimit: 2000, testLimit: 1000, schedule: { milestones: [3], gamma: 0.1 } },
+  },
   full: { preset: "cifar10-resnet18", overrides: {} },
 });
 
@@ -29,6 +32,10 @@ export const GAP_PROTOCOL: Readonly<Record<NotebookMode, Protocol>> = Object.fre
  * The config of `optimizer` under `protocol`, with the preset's per-optimizer settings and
  * `optimizerOptions` merged over them (e.g. `{ partial: 0.25 }` or `{ learningRate: 0.1 }`).
  */
-export function protocolConfig(protocol: Protocol, optimizer: OptimizerName, optimizerOptions: Record<string, unknown> = {}): ExperimentConfig {
+export function protocolConfig(
+  protocol: Protocol,
+  optimizer: OptimizerName,
+  optimizerOptions: Record<string, unknown> = {},
+): ExperimentConfig {
   return presetConfig(protocol.preset, optimizer, { ...protocol.overrides, optimizerOptions });
 }

@@ -61,7 +61,9 @@ export function sourceHash(root: string = REPO_ROOT): string {
 
 function git(args: string[]): string | undefined {
   try {
-    return execFileSync("git", args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return execFileSync("git", args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
@@ -81,7 +83,14 @@ export interface Provenance {
   created: string;
   /** Each process that trained part of the run: when, and how many epochs. */
   /** `host` and `slurm`: where each session ran (a requeued run may continue on another node). */
-  sessions: { started: string; ended?: string; epochs: number; wallMs?: number; host?: string; slurm?: Provenance["slurm"] }[];
+  sessions: {
+    started: string;
+    ended?: string;
+    epochs: number;
+    wallMs?: number;
+    host?: string;
+    slurm?: Provenance["slurm"];
+  }[];
   /** Total training wall time over all sessions, in milliseconds. */
   wallMs: number;
   /** Re-executions under other sources that reproduced the run (`npm run reproduce -- --verify`). */
@@ -100,7 +109,12 @@ function packageVersion(name: string): string | undefined {
 function slurmContext(): Provenance["slurm"] {
   const env = process.env;
   return env.SLURM_JOB_ID
-    ? { jobId: env.SLURM_JOB_ID, arrayJobId: env.SLURM_ARRAY_JOB_ID, arrayTaskId: env.SLURM_ARRAY_TASK_ID, node: env.SLURMD_NODENAME }
+    ? {
+        jobId: env.SLURM_JOB_ID,
+        arrayJobId: env.SLURM_ARRAY_JOB_ID,
+        arrayTaskId: env.SLURM_ARRAY_TASK_ID,
+        node: env.SLURMD_NODENAME,
+      }
     : undefined;
 }
 
@@ -121,7 +135,13 @@ export function newProvenance(runId: string): Provenance {
     revision: git(["rev-parse", "HEAD"]),
     dirty: dirty === undefined ? undefined : dirty !== "",
     sourceHash: sourceHash(),
-    backend: info && { name: info.name, candidate: info.candidate, threads: info.threads, simd: info.simd, versions: info.versions },
+    backend: info && {
+      name: info.name,
+      candidate: info.candidate,
+      threads: info.threads,
+      simd: info.simd,
+      versions: info.versions,
+    },
     packages: {
       node: process.version,
       "@tensorflow/tfjs": packageVersion("@tensorflow/tfjs"),
@@ -151,7 +171,12 @@ export function resumeProvenance(previous: Provenance | undefined, runId: string
 export function recordEpoch(p: Provenance, sessionWallMs: number): Provenance {
   const sessions = p.sessions.slice();
   const last = sessions[sessions.length - 1];
-  sessions[sessions.length - 1] = { ...last, ended: new Date().toISOString(), epochs: last.epochs + 1, wallMs: sessionWallMs };
+  sessions[sessions.length - 1] = {
+    ...last,
+    ended: new Date().toISOString(),
+    epochs: last.epochs + 1,
+    wallMs: sessionWallMs,
+  };
   return { ...p, sessions, wallMs: sessions.reduce((sum, s) => sum + (s.wallMs ?? 0), 0) };
 }
 
@@ -160,7 +185,9 @@ export function recordEpoch(p: Provenance, sessionWallMs: number): Provenance {
  * determining sources are the run's own; "verified" when they differ but a re-execution under
  * today's sources reproduced all of its epochs; "stale" otherwise (or without provenance).
  */
-export function freshness(p: Pick<Provenance, "sourceHash" | "verified" | "sessions"> | undefined): "current" | "verified" | "stale" {
+export function freshness(
+  p: Pick<Provenance, "sourceHash" | "verified" | "sessions"> | undefined,
+): "current" | "verified" | "stale" {
   if (!p) return "stale";
   const now = sourceHash();
   if (p.sourceHash === now) return "current";

@@ -68,12 +68,20 @@ function gridFor(optimizers: OptimizerName[], family: "image" | "ptb"): Partial<
 /** Fashion-MNIST: 4,000 training images (+1,000 held out), batch 64 → 63 steps per epoch. */
 const FMNIST_FINAL = { trainLimit: 4000, validLimit: 1000, testLimit: 10000, epochs: 36, schedule: paperSchedule(36) };
 /** CIFAR-10: 5,000 training images (+1,000 held out), batch 32 → 157 steps per epoch, augmentation. */
-const CIFAR_FINAL = { trainLimit: 5000, validLimit: 1000, testLimit: 10000, batchSize: 32, epochs: 13, schedule: paperSchedule(13) };
+const CIFAR_FINAL = {
+  trainLimit: 5000,
+  validLimit: 1000,
+  testLimit: 10000,
+  batchSize: 32,
+  epochs: 13,
+  schedule: paperSchedule(13),
+};
 
 export const REFERENCE_EXPERIMENTS: readonly ReferenceExperiment[] = Object.freeze([
   {
     name: "fmnist-cnn",
-    question: "RQ1 and RQ3: generalization gap and ranking of the seven optimizers (Fashion-MNIST CNN, trained to near-zero training loss)",
+    question:
+      "RQ1 and RQ3: generalization gap and ranking of the seven optimizers (Fashion-MNIST CNN, trained to near-zero training loss)",
     preset: "fmnist-cnn",
     final: FMNIST_FINAL,
     tuning: { epochs: 18, testLimit: 1000, grid: gridFor(ALL_SEVEN, "image") },
@@ -91,7 +99,8 @@ export const REFERENCE_EXPERIMENTS: readonly ReferenceExperiment[] = Object.free
   },
   {
     name: "ptb-lstm",
-    question: "RQ1 and RQ3 on Penn Treebank with a small 2-layer LSTM: SGD-M, Adam, AMSGrad, Padam (validation perplexity selects)",
+    question:
+      "RQ1 and RQ3 on Penn Treebank with a small 2-layer LSTM: SGD-M, Adam, AMSGrad, Padam (validation perplexity selects)",
     preset: "ptb-lstm-small",
     // 100k training tokens, batch 10 × BPTT 35 → 285 steps per epoch.
     final: { trainLimit: 100000, testLimit: 0, batchSize: 10, epochs: 8, schedule: paperSchedule(8) },
@@ -104,7 +113,10 @@ export const REFERENCE_EXPERIMENTS: readonly ReferenceExperiment[] = Object.free
     question: "RQ4: Padam's p in {1/4, 1/8, 1/16, 2/5, 1/5} at the fixed lr 0.1 (Fashion-MNIST CNN)",
     preset: "fmnist-cnn",
     final: FMNIST_FINAL,
-    arms: [0.25, 0.125, 0.0625, 0.4, 0.2].map((partial) => ({ optimizer: "padam" as const, options: { learningRate: 0.1, partial } })),
+    arms: [0.25, 0.125, 0.0625, 0.4, 0.2].map((partial) => ({
+      optimizer: "padam" as const,
+      options: { learningRate: 0.1, partial },
+    })),
     metric: "acc",
   },
   {
@@ -112,7 +124,10 @@ export const REFERENCE_EXPERIMENTS: readonly ReferenceExperiment[] = Object.free
     question: "RQ4: Padam's p in {1/4, 1/8, 1/16} at the fixed lr 0.1 (CIFAR-10 ResNet-20)",
     preset: "cifar10-resnet20",
     final: CIFAR_FINAL,
-    arms: [0.25, 0.125, 0.0625].map((partial) => ({ optimizer: "padam" as const, options: { learningRate: 0.1, partial } })),
+    arms: [0.25, 0.125, 0.0625].map((partial) => ({
+      optimizer: "padam" as const,
+      options: { learningRate: 0.1, partial },
+    })),
     metric: "acc",
   },
 ]);
@@ -131,11 +146,19 @@ export const REFERENCE_NAMES = [...REFERENCE_EXPERIMENTS.map((e) => e.name), "pa
  * The order `npm run reproduce -- all` works in: the cheap Fashion-MNIST answers first, the
  * paper networks' cost measurement early (it sizes the rest), then PTB and the larger CIFAR-10 share.
  */
-export const REPRODUCE_ORDER = ["fmnist-cnn", "p-sweep-fmnist", "paper-networks", "ptb-lstm", "cifar10-resnet20", "p-sweep-cifar10"];
+export const REPRODUCE_ORDER = [
+  "fmnist-cnn",
+  "p-sweep-fmnist",
+  "paper-networks",
+  "ptb-lstm",
+  "cifar10-resnet20",
+  "p-sweep-cifar10",
+];
 
 export function referenceExperiment(name: string): ReferenceExperiment {
   const found = REFERENCE_EXPERIMENTS.find((e) => e.name === name);
-  if (!found) throw new Error(`unknown reference experiment ${JSON.stringify(name)}; known: ${REFERENCE_NAMES.join(", ")}`);
+  if (!found)
+    throw new Error(`unknown reference experiment ${JSON.stringify(name)}; known: ${REFERENCE_NAMES.join(", ")}`);
   return found;
 }
 
@@ -161,11 +184,16 @@ export function tuningConfigs(exp: ReferenceExperiment): ExperimentConfig[] {
  * The final runs: each arm at its chosen lr (`chosenLr[optimizer]`; arms with a fixed lr keep
  * theirs) with every seed of {@link FINAL_SEEDS}. An arm whose lr is not chosen yet is left out.
  */
-export function finalConfigs(exp: ReferenceExperiment, chosenLr: Partial<Record<OptimizerName, number>> = {}): ExperimentConfig[] {
+export function finalConfigs(
+  exp: ReferenceExperiment,
+  chosenLr: Partial<Record<OptimizerName, number>> = {},
+): ExperimentConfig[] {
   return exp.arms.flatMap(({ optimizer, options }) => {
     const lr = (options?.learningRate as number | undefined) ?? chosenLr[optimizer];
     if (lr === undefined) return [];
-    return FINAL_SEEDS.map((seed) => presetConfig(exp.preset, optimizer, { ...exp.final, seed, optimizerOptions: { ...options, learningRate: lr } }));
+    return FINAL_SEEDS.map((seed) =>
+      presetConfig(exp.preset, optimizer, { ...exp.final, seed, optimizerOptions: { ...options, learningRate: lr } }),
+    );
   });
 }
 
@@ -173,6 +201,12 @@ export function finalConfigs(exp: ReferenceExperiment, chosenLr: Partial<Record<
 export function paperNetworkConfigs(): ExperimentConfig[] {
   const { presets, steps, optimizer } = PAPER_NETWORK_BUDGET;
   return presets.map((preset) =>
-    presetConfig(preset, optimizer, { epochs: 1, trainLimit: 128 * steps, testLimit: 1000, schedule: undefined, trainMetrics: "epoch-average" }),
+    presetConfig(preset, optimizer, {
+      epochs: 1,
+      trainLimit: 128 * steps,
+      testLimit: 1000,
+      schedule: undefined,
+      trainMetrics: "epoch-average",
+    }),
   );
 }

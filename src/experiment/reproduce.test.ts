@@ -9,7 +9,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { presetConfig } from "./presets";
-import { finalConfigs, MIN_STEPS, paperSchedule, REFERENCE_EXPERIMENTS, referenceExperiment, tuningConfigs } from "./reference";
+import {
+  finalConfigs,
+  MIN_STEPS,
+  paperSchedule,
+  REFERENCE_EXPERIMENTS,
+  referenceExperiment,
+  tuningConfigs,
+} from "./reference";
 import { chooseLearningRates, verifyRun } from "./reproduce";
 import { runExperiment } from "./runner";
 import { recordCheck, type MetricLine, type StoredRun } from "./store";
@@ -18,7 +25,15 @@ describe("reference protocol", () => {
   test("every final run takes at least 2,000 steps, decays at 50 % and 75 %, with 3 seeds", () => {
     assert.deepEqual(paperSchedule(36), { milestones: [18, 27], gamma: 0.1 });
     for (const exp of REFERENCE_EXPERIMENTS.filter((e) => e.metric === "acc")) {
-      const c = finalConfigs(exp, { sgd: 0.1, adam: 1e-3, amsgrad: 1e-3, adamw: 1e-3, yogi: 1e-3, adabound: 1e-3, padam: 0.1 });
+      const c = finalConfigs(exp, {
+        sgd: 0.1,
+        adam: 1e-3,
+        amsgrad: 1e-3,
+        adamw: 1e-3,
+        yogi: 1e-3,
+        adabound: 1e-3,
+        padam: 0.1,
+      });
       assert.equal(c.length, exp.arms.length * 3, exp.name);
       for (const config of c) {
         const steps = Math.ceil(config.trainLimit! / config.batchSize) * config.epochs;
@@ -36,19 +51,34 @@ describe("reference protocol", () => {
     const exp = referenceExperiment("cifar10-resnet20");
     const t = tuningConfigs(exp);
     assert.equal(t.length, 4 * 3);
-    assert.deepEqual(t.filter((c) => c.optimizer === "adam").map((c) => c.optimizerOptions.learningRate), [3e-4, 1e-3, 3e-3]);
+    assert.deepEqual(
+      t.filter((c) => c.optimizer === "adam").map((c) => c.optimizerOptions.learningRate),
+      [3e-4, 1e-3, 3e-3],
+    );
     assert.ok(t.every((c) => c.seed === 0 && c.epochs === 7 && c.schedule!.milestones.join() === "4,5"));
   });
 });
 
 describe("learning-rate choice", () => {
   const exp = referenceExperiment("cifar10-resnet20");
-  const stored = (config: ReturnType<typeof tuningConfigs>[number], status: "finished" | "diverged", validAcc: number[]): StoredRun => ({
+  const stored = (
+    config: ReturnType<typeof tuningConfigs>[number],
+    status: "finished" | "diverged",
+    validAcc: number[],
+  ): StoredRun => ({
     id: "x",
     dir: "x",
     config,
     status: { status, epoch: validAcc.length - 1, updated: "" },
-    metrics: validAcc.map((acc, epoch) => ({ epoch, step: epoch, split: "valid" as const, loss: 1, acc, lr: 0.1, wallMs: 0 })),
+    metrics: validAcc.map((acc, epoch) => ({
+      epoch,
+      step: epoch,
+      split: "valid" as const,
+      loss: 1,
+      acc,
+      lr: 0.1,
+      wallMs: 0,
+    })),
   });
 
   test("the best final validation accuracy wins; diverged runs rank last; an optimizer with a missing run waits", () => {
@@ -56,9 +86,14 @@ describe("learning-rate choice", () => {
     const of = (o: string) => t.filter((c) => c.optimizer === o);
     const runs = [
       // SGD: the last epoch counts, not the best one
-      stored(of("sgd")[0], "finished", [0.9, 0.5]), stored(of("sgd")[1], "finished", [0.4, 0.6]), stored(of("sgd")[2], "diverged", []),
-      stored(of("adam")[0], "finished", [0.7]), stored(of("adam")[1], "finished", [0.71]), stored(of("adam")[2], "finished", [0.69]),
-      stored(of("padam")[0], "finished", [0.8]), stored(of("padam")[1], "finished", [0.8]), // p 0.3 still missing
+      stored(of("sgd")[0], "finished", [0.9, 0.5]),
+      stored(of("sgd")[1], "finished", [0.4, 0.6]),
+      stored(of("sgd")[2], "diverged", []),
+      stored(of("adam")[0], "finished", [0.7]),
+      stored(of("adam")[1], "finished", [0.71]),
+      stored(of("adam")[2], "finished", [0.69]),
+      stored(of("padam")[0], "finished", [0.8]),
+      stored(of("padam")[1], "finished", [0.8]), // p 0.3 still missing
     ];
     const { chosen, rows } = chooseLearningRates(exp, runs);
     assert.deepEqual(chosen, { sgd: 0.1, adam: 1e-3 });
@@ -79,7 +114,10 @@ describe("--verify", () => {
     assert.deepEqual(ok.mismatches, []);
 
     const file = join(run.dir, "metrics.jsonl");
-    const rows = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as MetricLine);
+    const rows = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as MetricLine);
     // Change the test loss of epoch 1 in the last decimal kept, and give the record a matching check:
     // only re-execution can find this.
     const edited = { ...rows[1], loss: rows[1].loss + 1e-6 };
@@ -88,7 +126,10 @@ describe("--verify", () => {
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
     const bad = await verifyRun(run.runId, { root, epochs: 1 });
     assert.equal(bad.ok, false);
-    assert.deepEqual(bad.mismatches.map((m) => `${m.epoch}/${m.split}/${m.key}`), ["0/test/loss"]);
+    assert.deepEqual(
+      bad.mismatches.map((m) => `${m.epoch}/${m.split}/${m.key}`),
+      ["0/test/loss"],
+    );
 
     // Changed without a matching check, the record is refused before anything runs.
     rows[1] = { ...rows[1], loss: 7 };

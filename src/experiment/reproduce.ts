@@ -16,7 +16,13 @@ import { backendInfo, initBackend } from "../backend/init";
 import type { OptimizerName } from "../optim/registry";
 import { canonicalJson, type ExperimentConfig } from "./config";
 import { sourceHash, type Provenance } from "./provenance";
-import { finalConfigs, paperNetworkConfigs, referenceExperiment, tuningConfigs, type ReferenceExperiment } from "./reference";
+import {
+  finalConfigs,
+  paperNetworkConfigs,
+  referenceExperiment,
+  tuningConfigs,
+  type ReferenceExperiment,
+} from "./reference";
 import { acquireRunLock, RunLockedError } from "./run_lock";
 import { runExperiment, type RunResult } from "./runner";
 import { RunDir, scanRuns, type MetricLine, type StoredRun } from "./store";
@@ -57,10 +63,14 @@ function finalScore(run: StoredRun, metric: "acc" | "ppl"): number | undefined {
  * perplexity); a diverged run ranks last. An optimizer is chosen only when every grid point of
  * it has finished or diverged (and not all diverged).
  */
-export function chooseLearningRates(exp: ReferenceExperiment, runs: StoredRun[]): { chosen: Partial<Record<OptimizerName, number>>; rows: TuningRow[] } {
+export function chooseLearningRates(
+  exp: ReferenceExperiment,
+  runs: StoredRun[],
+): { chosen: Partial<Record<OptimizerName, number>>; rows: TuningRow[] } {
   const rows: TuningRow[] = tuningConfigs(exp).map((config) => {
     const run = findRun(runs, config);
-    const status = run?.status?.status === "finished" ? "finished" : run?.status?.status === "diverged" ? "diverged" : "missing";
+    const status =
+      run?.status?.status === "finished" ? "finished" : run?.status?.status === "diverged" ? "diverged" : "missing";
     return {
       optimizer: config.optimizer,
       learningRate: config.optimizerOptions.learningRate as number,
@@ -74,7 +84,9 @@ export function chooseLearningRates(exp: ReferenceExperiment, runs: StoredRun[])
   for (const optimizer of new Set(rows.map((r) => r.optimizer))) {
     const own = rows.filter((r) => r.optimizer === optimizer);
     if (own.some((r) => r.status === "missing")) continue;
-    const best = own.filter((r) => r.score !== undefined).reduce<TuningRow | undefined>((b, r) => (!b || better(r.score!, b.score!) ? r : b), undefined);
+    const best = own
+      .filter((r) => r.score !== undefined)
+      .reduce<TuningRow | undefined>((b, r) => (!b || better(r.score!, b.score!) ? r : b), undefined);
     if (best) {
       best.chosen = true;
       chosen[optimizer] = best.learningRate;
@@ -110,14 +122,24 @@ export interface ReproduceSummary {
 export async function reproduceExperiment(name: string, options: ReproduceOptions = {}): Promise<ReproduceSummary> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const runsDir = experimentRunsDir(name, options.root);
-  const summary: ReproduceSummary = { experiment: name, ran: 0, skipped: 0, locked: [], diverged: [], waiting: [], planned: [] };
+  const summary: ReproduceSummary = {
+    experiment: name,
+    ran: 0,
+    skipped: 0,
+    locked: [],
+    diverged: [],
+    waiting: [],
+    planned: [],
+  };
   const stage = options.stage ?? "all";
 
   const runAll = async (configs: ExperimentConfig[], what: string) => {
     summary.planned.push(...configs);
     if (options.dryRun) return;
     for (const [i, config] of configs.entries()) {
-      log(`${name} ${what} [${i + 1}/${configs.length}] ${config.optimizer} lr ${config.optimizerOptions.learningRate}${config.optimizerOptions.partial !== undefined && config.optimizer === "padam" ? ` p ${config.optimizerOptions.partial}` : ""} seed ${config.seed}`);
+      log(
+        `${name} ${what} [${i + 1}/${configs.length}] ${config.optimizer} lr ${config.optimizerOptions.learningRate}${config.optimizerOptions.partial !== undefined && config.optimizer === "padam" ? ` p ${config.optimizerOptions.partial}` : ""} seed ${config.seed}`,
+      );
       let result: RunResult;
       try {
         result = await runExperiment(config, { runsDir, resume: true });
@@ -140,9 +162,12 @@ export async function reproduceExperiment(name: string, options: ReproduceOption
   const exp = referenceExperiment(name);
   if (stage !== "final") await runAll(tuningConfigs(exp), "tuning");
   if (stage !== "tuning") {
-    const chosen: Partial<Record<OptimizerName, number>> = exp.tuning ? chooseLearningRates(exp, scanRuns(runsDir).runs).chosen : {};
+    const chosen: Partial<Record<OptimizerName, number>> = exp.tuning
+      ? chooseLearningRates(exp, scanRuns(runsDir).runs).chosen
+      : {};
     summary.waiting = exp.tuning ? exp.arms.map((a) => a.optimizer).filter((o) => chosen[o] === undefined) : [];
-    if (summary.waiting.length > 0) log(`${name}: final runs of ${summary.waiting.join(", ")} wait for their tuning runs to finish`);
+    if (summary.waiting.length > 0)
+      log(`${name}: final runs of ${summary.waiting.join(", ")} wait for their tuning runs to finish`);
     await runAll(finalConfigs(exp, chosen), "final");
   }
   return summary;
@@ -176,9 +201,15 @@ export interface VerifyResult {
 /** The committed run directory of `runId` under any experiment of `root`. */
 export function findCommittedRun(runId: string, root?: string): string {
   const base = resultsDir(root);
-  const hits = existsSync(base) ? readdirSync(base).map((e) => join(base, e, runId)).filter((d) => existsSync(d)) : [];
-  if (hits.length === 0) throw new Error(`run ${runId} is not in ${base}/<experiment>/; list the runs with: ls ${base}/*/`);
-  if (hits.length > 1) throw new Error(`run ${runId} is in several experiments (${hits.join(", ")}); remove the duplicate`);
+  const hits = existsSync(base)
+    ? readdirSync(base)
+        .map((e) => join(base, e, runId))
+        .filter((d) => existsSync(d))
+    : [];
+  if (hits.length === 0)
+    throw new Error(`run ${runId} is not in ${base}/<experiment>/; list the runs with: ls ${base}/*/`);
+  if (hits.length > 1)
+    throw new Error(`run ${runId} is in several experiments (${hits.join(", ")}); remove the duplicate`);
   return hits[0];
 }
 
@@ -191,7 +222,10 @@ function compareRecords(committed: MetricLine[], now: MetricLine[], exact: boole
     for (const key of COMPARED) {
       const a = c[key];
       const b = n?.[key];
-      const same = typeof a === "number" && typeof b === "number" && !exact ? Math.abs(a - b) <= CROSS_BACKEND_TOLERANCE * Math.max(1, Math.abs(a)) : a === b;
+      const same =
+        typeof a === "number" && typeof b === "number" && !exact
+          ? Math.abs(a - b) <= CROSS_BACKEND_TOLERANCE * Math.max(1, Math.abs(a))
+          : a === b;
       if (!same) out.push({ epoch: c.epoch, split: c.split, key, committed: a, now: b });
     }
   });
@@ -203,7 +237,10 @@ function compareRecords(committed: MetricLine[], now: MetricLine[], exact: boole
  * with its metrics; see the module comment. The committed run is not changed, except that a
  * successful verification under other sources is added to its provenance.
  */
-export async function verifyRun(runId: string, options: { epochs?: number; root?: string; log?: (line: string) => void } = {}): Promise<VerifyResult> {
+export async function verifyRun(
+  runId: string,
+  options: { epochs?: number; root?: string; log?: (line: string) => void } = {},
+): Promise<VerifyResult> {
   const dir = findCommittedRun(runId, options.root);
   const run = new RunDir(dir);
   const record = run.record();
@@ -213,7 +250,9 @@ export async function verifyRun(runId: string, options: { epochs?: number; root?
   const done = (status?.epoch ?? -1) + 1;
   const epochs = options.epochs ?? done;
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > done) {
-    throw new Error(`--epochs ${options.epochs} is invalid; allowed: an integer in [1, ${done}] (the run has ${done} finished epoch(s))`);
+    throw new Error(
+      `--epochs ${options.epochs} is invalid; allowed: an integer in [1, ${done}] (the run has ${done} finished epoch(s))`,
+    );
   }
   const provenance = run.provenance();
   await initBackend({ quiet: true });
@@ -221,12 +260,23 @@ export async function verifyRun(runId: string, options: { epochs?: number; root?
   const sameBackend = provenance?.backend?.name === info.name && provenance?.backend?.threads === info.threads;
   const scratch = mkdtempSync(join(tmpdir(), "padam-verify-"));
   try {
-    options.log?.(`verifying ${runId}: re-executing ${epochs} of ${done} epoch(s) on ${info.name} (${info.threads} thread(s))`);
-    const again = await runExperiment(record.config, { runsDir: scratch, stopAfterEpochs: epochs, progress: options.log ? "auto" : "none" });
+    options.log?.(
+      `verifying ${runId}: re-executing ${epochs} of ${done} epoch(s) on ${info.name} (${info.threads} thread(s))`,
+    );
+    const again = await runExperiment(record.config, {
+      runsDir: scratch,
+      stopAfterEpochs: epochs,
+      progress: options.log ? "auto" : "none",
+    });
     const want = committed.filter((m) => m.epoch < epochs);
-    const mismatches = compareRecords(want, again.metrics.filter((m) => m.epoch < epochs), sameBackend);
+    const mismatches = compareRecords(
+      want,
+      again.metrics.filter((m) => m.epoch < epochs),
+      sameBackend,
+    );
     const ok = mismatches.length === 0;
-    if (ok && provenance && provenance.sourceHash !== sourceHash()) recordVerification(run, provenance, epochs, info.name, sameBackend);
+    if (ok && provenance && provenance.sourceHash !== sourceHash())
+      recordVerification(run, provenance, epochs, info.name, sameBackend);
     return { runId, dir, epochs, sameBackend, mismatches, ok };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -8,7 +8,18 @@
  * {@link STALE_AFTER_MS}. Taking over renames the stale file first, so of two processes that
  * find the same stale lock only one wins the rename and the other sees the new owner's lock.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -89,14 +100,18 @@ export function acquireRunLock(runDir: string, onNote: (message: string) => void
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const owner = readOwner(path);
       if (owner && owner.host === me.host && owner.pid === me.pid) {
-        throw new Error(`${path}: this process already holds the lock of this run (runExperiment called twice for one run at the same time)`);
+        throw new Error(
+          `${path}: this process already holds the lock of this run (runExperiment called twice for one run at the same time)`,
+        );
       }
       if (!isStale(path, owner, Date.now())) throw new RunLockedError(path, owner);
       const aside = `${path}.stale-${process.pid}-${Date.now()}`;
       try {
         renameSync(path, aside);
         rmSync(aside, { force: true });
-        onNote(`recovered the stale lock of ${owner ? `process ${owner.pid} on ${owner.host}` : "an unknown process"} (${path})`);
+        onNote(
+          `recovered the stale lock of ${owner ? `process ${owner.pid} on ${owner.host}` : "an unknown process"} (${path})`,
+        );
       } catch {
         // another process recovered it first; try again against its lock
       }

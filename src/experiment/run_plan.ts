@@ -37,7 +37,10 @@ export function planRun(runDir: RunDir, config: ExperimentConfig, options: PlanO
     return { kind: "fresh", note: "replacing the existing run (--force)" };
   }
   const record = runDir.record();
-  if (!record) throw new RunDirError(`${runDir.configPath} is missing, so ${runDir.dir} cannot be trusted as this config's run; ${FORCE_HINT}`);
+  if (!record)
+    throw new RunDirError(
+      `${runDir.configPath} is missing, so ${runDir.dir} cannot be trusted as this config's run; ${FORCE_HINT}`,
+    );
   const differences = configDifferences(record.config, config);
   if (differences.length > 0) {
     throw new RunDirError(
@@ -47,14 +50,21 @@ export function planRun(runDir: RunDir, config: ExperimentConfig, options: PlanO
     );
   }
   const status = runDir.status();
-  if (!status) throw new RunDirError(`${runDir.statusPath} is missing, so how far ${runDir.dir} got is unknown; ${FORCE_HINT}`);
+  if (!status)
+    throw new RunDirError(`${runDir.statusPath} is missing, so how far ${runDir.dir} got is unknown; ${FORCE_HINT}`);
   const { lines, damaged } = runDir.readMetrics();
   const splits = evalSplitsFor(config);
   const perEpoch = 1 + splits.length;
 
   if (status.status !== "running") {
     if (damaged.length > 0) throw new RunDirError(`${describeDamage(damaged)}\n(run ${status.status}); ${FORCE_HINT}`);
-    assertEpochs(runDir, lines, status.epoch, perEpoch, `status.json says ${status.status} after epoch ${status.epoch + 1}`);
+    assertEpochs(
+      runDir,
+      lines,
+      status.epoch,
+      perEpoch,
+      `status.json says ${status.status} after epoch ${status.epoch + 1}`,
+    );
     return { kind: "reuse", status, metrics: lines };
   }
   if (!options.resume) {
@@ -66,26 +76,41 @@ export function planRun(runDir: RunDir, config: ExperimentConfig, options: PlanO
   return planResume(runDir, status, lines, damaged, perEpoch);
 }
 
-function planResume(runDir: RunDir, status: StatusFile, lines: MetricLine[], damaged: ReturnType<RunDir["readMetrics"]>["damaged"], perEpoch: number): RunPlan {
+function planResume(
+  runDir: RunDir,
+  status: StatusFile,
+  lines: MetricLine[],
+  damaged: ReturnType<RunDir["readMetrics"]>["damaged"],
+  perEpoch: number,
+): RunPlan {
   const saved = status.epoch < 0 ? -1 : checkpointEpoch(runDir.checkpointPath);
   // The checkpoint is written after an epoch's metrics and before its status: it may be one ahead.
   if (saved !== status.epoch && saved !== status.epoch + 1) {
-    throw new RunDirError(`${runDir.checkpointPath} holds epoch ${saved + 1} but ${runDir.statusPath} says ${status.epoch + 1} epochs are done; ${FORCE_HINT}`);
+    throw new RunDirError(
+      `${runDir.checkpointPath} holds epoch ${saved + 1} but ${runDir.statusPath} says ${status.epoch + 1} epochs are done; ${FORCE_HINT}`,
+    );
   }
   // Only a torn last line beyond the checkpoint is a kill's trace; damage anywhere else loses records.
   const lost = damaged.filter((d) => !(d.torn && d.line > (saved + 1) * perEpoch));
-  if (lost.length > 0) throw new RunDirError(`${describeDamage(lost)}\nthese records cannot be recovered from the checkpoint; ${FORCE_HINT}`);
+  if (lost.length > 0)
+    throw new RunDirError(
+      `${describeDamage(lost)}\nthese records cannot be recovered from the checkpoint; ${FORCE_HINT}`,
+    );
   const kept = lines.filter((m) => m.epoch <= saved);
   assertEpochs(runDir, kept, saved, perEpoch, `the checkpoint holds epoch ${saved + 1}`);
   const beyond = lines.filter((m) => m.epoch > saved);
   if (beyond.some((m) => m.epoch > saved + 1)) {
-    throw new RunDirError(`${runDir.metricsPath} has records of epoch ${Math.max(...beyond.map((m) => m.epoch)) + 1}, beyond the checkpoint's epoch ${saved + 1} + 1; ${FORCE_HINT}`);
+    throw new RunDirError(
+      `${runDir.metricsPath} has records of epoch ${Math.max(...beyond.map((m) => m.epoch)) + 1}, beyond the checkpoint's epoch ${saved + 1} + 1; ${FORCE_HINT}`,
+    );
   }
   const dropped = beyond.length + damaged.length;
   const note =
     `resuming after epoch ${saved + 1}` +
     (saved > status.epoch ? " (the checkpoint was one epoch ahead of status.json)" : "") +
-    (dropped > 0 ? `; dropped ${dropped} record(s) of epoch ${saved + 2} written before the interruption (that epoch is trained again, with the same numbers)` : "");
+    (dropped > 0
+      ? `; dropped ${dropped} record(s) of epoch ${saved + 2} written before the interruption (that epoch is trained again, with the same numbers)`
+      : "");
   return { kind: "resume", epoch: saved, metrics: kept, note, rewriteMetrics: dropped > 0 };
 }
 
@@ -94,14 +119,20 @@ function assertEpochs(runDir: RunDir, lines: MetricLine[], last: number, perEpoc
   for (let epoch = 0; epoch <= last; epoch++) {
     const n = lines.filter((m) => m.epoch === epoch).length;
     if (n !== perEpoch) {
-      throw new RunDirError(`${runDir.metricsPath} has ${n} record(s) for epoch ${epoch + 1} (expected ${perEpoch}) although ${claim}; ${FORCE_HINT}`);
+      throw new RunDirError(
+        `${runDir.metricsPath} has ${n} record(s) for epoch ${epoch + 1} (expected ${perEpoch}) although ${claim}; ${FORCE_HINT}`,
+      );
     }
   }
   const later = lines.find((m) => m.epoch > last);
-  if (later) throw new RunDirError(`${runDir.metricsPath} has records of epoch ${later.epoch + 1} although ${claim}; ${FORCE_HINT}`);
+  if (later)
+    throw new RunDirError(
+      `${runDir.metricsPath} has records of epoch ${later.epoch + 1} although ${claim}; ${FORCE_HINT}`,
+    );
 }
 
 function describeValues(config: ExperimentConfig, paths: string[]): string {
-  const at = (path: string) => path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], config);
+  const at = (path: string) =>
+    path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], config);
   return paths.map((p) => `${p} = ${JSON.stringify(at(p)) ?? "absent"}`).join(", ");
 }

@@ -21,7 +21,10 @@ function withoutTime(lines: MetricLine[]): Omit<MetricLine, "wallMs" | "check">[
 }
 
 function readMetrics(dir: string): MetricLine[] {
-  return readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as MetricLine);
+  return readFileSync(join(dir, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as MetricLine);
 }
 
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `padam-${name}-`));
@@ -49,7 +52,10 @@ describe("runExperiment", () => {
     const runsDir = tmp("skip");
     const first = await runExperiment(config, { runsDir, progress: "none", stopAfterEpochs: 1 });
     assert.equal(first.status, "running");
-    await assert.rejects(runExperiment(config, { runsDir, progress: "none" }), /is unfinished \(1 of 2 epochs done\); resume it with --resume/);
+    await assert.rejects(
+      runExperiment(config, { runsDir, progress: "none" }),
+      /is unfinished \(1 of 2 epochs done\); resume it with --resume/,
+    );
     const resumed = await runExperiment(config, { runsDir, progress: "none", resume: true });
     assert.equal(resumed.status, "finished");
     const again = await runExperiment(config, { runsDir, progress: "none" });
@@ -59,7 +65,12 @@ describe("runExperiment", () => {
 
   test("a non-finite loss marks the run diverged instead of throwing", async () => {
     const runsDir = tmp("diverge");
-    const bad = presetConfig("fmnist-cnn-smoke", "sgd", { epochs: 2, trainLimit: 128, testLimit: 100, optimizerOptions: { learningRate: 1e12 } });
+    const bad = presetConfig("fmnist-cnn-smoke", "sgd", {
+      epochs: 2,
+      trainLimit: 128,
+      testLimit: 100,
+      optimizerOptions: { learningRate: 1e12 },
+    });
     const r = await runExperiment(bad, { runsDir, progress: "none" });
     assert.equal(r.status, "diverged");
     assert.match(r.reason ?? "", /non-finite training loss \((NaN|Infinity)\) at epoch \d+, batch \d+/);
@@ -71,7 +82,10 @@ describe("runExperiment", () => {
   });
 
   test("gradientStats records the bound's quantities for the run", async () => {
-    const r = await runExperiment({ ...config, epochs: 1, gradientStats: true }, { runsDir: tmp("stats"), progress: "none" });
+    const r = await runExperiment(
+      { ...config, epochs: 1, gradientStats: true },
+      { runsDir: tmp("stats"), progress: "none" },
+    );
     const stats = JSON.parse(readFileSync(join(r.dir, "gradient-stats.json"), "utf8"));
     assert.equal(stats.T, r.metrics[0].step, "one record per optimizer step");
     assert.equal(stats.d, 225034, "every trainable parameter of fmnist-cnn");
@@ -89,11 +103,17 @@ describe("kill -9 and --resume (child processes)", () => {
   test("a run killed mid-way and resumed produces exactly the metrics of an uninterrupted run", async () => {
     const args = ["--preset", "fmnist-cnn-smoke", "--optimizer", "padam", "--epochs", "4", "--train-limit", "192"];
     const straight = tmp("straight");
-    const r = spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args, "--runs-dir", straight], { cwd: REPO, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args, "--runs-dir", straight], {
+      cwd: REPO,
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, r.stderr);
 
     const killed = tmp("killed");
-    const child = spawn(process.execPath, ["--import", "tsx", TRAIN, ...args, "--runs-dir", killed], { cwd: REPO, stdio: "ignore" });
+    const child = spawn(process.execPath, ["--import", "tsx", TRAIN, ...args, "--runs-dir", killed], {
+      cwd: REPO,
+      stdio: "ignore",
+    });
     const id = readdirSync(straight)[0];
     const statusPath = join(killed, id, "status.json");
     // Kill as soon as the first epoch is checkpointed, i.e. in the middle of the second.
@@ -114,10 +134,16 @@ describe("kill -9 and --resume (child processes)", () => {
     const partial = readMetrics(join(killed, id));
     assert.ok(partial.length < 8, `killed before the end (${partial.length} lines)`);
 
-    const refused = spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args, "--runs-dir", killed], { cwd: REPO, encoding: "utf8" });
+    const refused = spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args, "--runs-dir", killed], {
+      cwd: REPO,
+      encoding: "utf8",
+    });
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /unfinished/);
-    const resumed = spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args, "--runs-dir", killed, "--resume"], { cwd: REPO, encoding: "utf8" });
+    const resumed = spawnSync(process.execPath, ["--import", "tsx", TRAIN, ...args, "--runs-dir", killed, "--resume"], {
+      cwd: REPO,
+      encoding: "utf8",
+    });
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stderr, /resuming/);
     assert.deepEqual(withoutTime(readMetrics(join(killed, id))), withoutTime(readMetrics(join(straight, id))));

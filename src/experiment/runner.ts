@@ -18,7 +18,14 @@ import * as tf from "@tensorflow/tfjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { initBackend } from "../backend/index";
-import { buildModel, getDropoutState, LSTM_PRESETS, setDropoutState, softmaxCrossEntropyFromLogits, type ModelName } from "../models/index";
+import {
+  buildModel,
+  getDropoutState,
+  LSTM_PRESETS,
+  setDropoutState,
+  softmaxCrossEntropyFromLogits,
+  type ModelName,
+} from "../models/index";
 import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
 import { stepDecayLr } from "../optim/schedule";
@@ -49,7 +56,12 @@ export interface RunOptions {
    * Called after every epoch's metrics are written, with the live model and optimizer (for
    * analyses such as per-layer effective step sizes; do not dispose them).
    */
-  onEpochEnd?: (ctx: { epoch: number; model: tf.LayersModel; optimizer: RuleOptimizer; config: ExperimentConfig }) => void | Promise<void>;
+  onEpochEnd?: (ctx: {
+    epoch: number;
+    model: tf.LayersModel;
+    optimizer: RuleOptimizer;
+    config: ExperimentConfig;
+  }) => void | Promise<void>;
   /** Stop after this many epochs of this call (tests use it to simulate an interruption). */
   stopAfterEpochs?: number;
   /**
@@ -115,7 +127,9 @@ function evaluate(model: tf.LayersModel, data: TaskData, batches: Iterable<Batch
   const [l, c, c5] = [lossSum.dataSync()[0], correct.dataSync()[0], correct5.dataSync()[0]];
   tf.dispose([lossSum, correct, correct5]);
   const loss = l / count;
-  return data.kind === "language" ? { loss, ppl: Math.exp(loss) } : { loss, acc: c / count, ...(top5 ? { top5Acc: c5 / count } : {}) };
+  return data.kind === "language"
+    ? { loss, ppl: Math.exp(loss) }
+    : { loss, acc: c / count, ...(top5 ? { top5Acc: c5 / count } : {}) };
 }
 
 /** Trains `config` to completion (or divergence); see the module comment. */
@@ -129,7 +143,14 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   try {
     const plan = planRun(runDir, config, options);
     if (plan.kind === "reuse") {
-      return { runId: id, dir: runDir.dir, status: plan.status.status, skipped: true, metrics: plan.metrics, reason: plan.status.reason };
+      return {
+        runId: id,
+        dir: runDir.dir,
+        status: plan.status.status,
+        skipped: true,
+        metrics: plan.metrics,
+        reason: plan.status.reason,
+      };
     }
     return await train(config, runDir, plan, options);
   } finally {
@@ -149,7 +170,14 @@ function buildRun(config: ExperimentConfig, data: TaskData) {
 type Built = ReturnType<typeof buildRun>;
 
 /** Writes a fresh run's records, or restores a resumed one; returns where training continues. */
-async function startOrResume(config: ExperimentConfig, runDir: RunDir, plan: Exclude<RunPlan, { kind: "reuse" }>, data: TaskData, run: Built, progress: ProgressReporter) {
+async function startOrResume(
+  config: ExperimentConfig,
+  runDir: RunDir,
+  plan: Exclude<RunPlan, { kind: "reuse" }>,
+  data: TaskData,
+  run: Built,
+  progress: ProgressReporter,
+) {
   const id = runId(config);
   if (plan.kind === "resume") {
     if (plan.epoch >= 0) {
@@ -161,7 +189,13 @@ async function startOrResume(config: ExperimentConfig, runDir: RunDir, plan: Exc
     return { startEpoch: plan.epoch + 1, metrics: plan.metrics, provenance: resumeProvenance(runDir.provenance(), id) };
   }
   if (plan.note) progress.note(plan.note);
-  runDir.create({ runId: id, config, modelConfig: run.modelConfig, data: data.describe, created: new Date().toISOString() });
+  runDir.create({
+    runId: id,
+    config,
+    modelConfig: run.modelConfig,
+    data: data.describe,
+    created: new Date().toISOString(),
+  });
   runDir.writeMetrics([]);
   runDir.setStatus("running", -1);
   return { startEpoch: 0, metrics: [] as MetricLine[], provenance: newProvenance(id) };
@@ -171,7 +205,14 @@ async function startOrResume(config: ExperimentConfig, runDir: RunDir, plan: Exc
 type EpochSums = { lossSum: number; seen: number; correct: number } | { diverged: string } | { aborted: true };
 
 /** One epoch of training: a step per batch (gradient, optional clipping, statistics, update). */
-function trainEpoch(config: ExperimentConfig, data: TaskData, run: Built, epoch: number, progress: ProgressReporter, signal?: AbortSignal): EpochSums {
+function trainEpoch(
+  config: ExperimentConfig,
+  data: TaskData,
+  run: Built,
+  epoch: number,
+  progress: ProgressReporter,
+  signal?: AbortSignal,
+): EpochSums {
   const { model, optimizer, stats } = run;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let lossSum = 0;
@@ -188,7 +229,9 @@ function trainEpoch(config: ExperimentConfig, data: TaskData, run: Built, epoch:
       const logits = model.apply(x, { training: true }) as tf.Tensor;
       if (data.kind === "image") {
         // Accuracy of the batch under the weights the step starts from, as the loss.
-        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(logits, -1), "int32"), tf.cast(y, "int32")), "float32")));
+        hits = tf.keep(
+          tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(logits, -1), "int32"), tf.cast(y, "int32")), "float32")),
+        );
       }
       return softmaxCrossEntropyFromLogits(y, logits);
     }, variables);
@@ -221,7 +264,15 @@ function trainEpoch(config: ExperimentConfig, data: TaskData, run: Built, epoch:
 }
 
 /** The epoch's metrics records: training (as the config measures it), then every evaluation split. */
-function epochRecords(config: ExperimentConfig, data: TaskData, run: Built, epoch: number, sums: { lossSum: number; seen: number; correct: number }, lr: number, started: number): MetricLine[] {
+function epochRecords(
+  config: ExperimentConfig,
+  data: TaskData,
+  run: Built,
+  epoch: number,
+  sums: { lossSum: number; seen: number; correct: number },
+  lr: number,
+  started: number,
+): MetricLine[] {
   const { model, optimizer } = run;
   const step = optimizer.iterations;
   const mean = sums.lossSum / sums.seen;
@@ -233,18 +284,39 @@ function epochRecords(config: ExperimentConfig, data: TaskData, run: Built, epoc
         : { loss: mean, acc: sums.correct / sums.seen };
   const lines = [clean({ epoch, step, split: "train", ...train, lr, wallMs: Date.now() - started })];
   for (const split of data.evalSplits) {
-    lines.push(clean({ epoch, step, split, ...evaluate(model, data, data.evalBatches(split, config.testBatchSize), false), lr, wallMs: Date.now() - started }));
+    lines.push(
+      clean({
+        epoch,
+        step,
+        split,
+        ...evaluate(model, data, data.evalBatches(split, config.testBatchSize), false),
+        lr,
+        wallMs: Date.now() - started,
+      }),
+    );
   }
   return lines;
 }
 
-async function train(config: ExperimentConfig, runDir: RunDir, plan: Exclude<RunPlan, { kind: "reuse" }>, options: RunOptions): Promise<RunResult> {
+async function train(
+  config: ExperimentConfig,
+  runDir: RunDir,
+  plan: Exclude<RunPlan, { kind: "reuse" }>,
+  options: RunOptions,
+): Promise<RunResult> {
   const id = runId(config);
   const data = await loadTaskData(config);
   const run = buildRun(config, data);
   const { model, optimizer, stats } = run;
   const progress: ProgressReporter = createProgress(options.progress ?? "auto", id, config.epochs);
-  const result = (status: RunStatus, reason?: string): RunResult => ({ runId: id, dir: runDir.dir, status, skipped: false, metrics, ...(reason ? { reason } : {}) });
+  const result = (status: RunStatus, reason?: string): RunResult => ({
+    runId: id,
+    dir: runDir.dir,
+    status,
+    skipped: false,
+    metrics,
+    ...(reason ? { reason } : {}),
+  });
   let metrics: MetricLine[] = [];
   try {
     const start = await startOrResume(config, runDir, plan, data, run, progress);
@@ -281,7 +353,8 @@ async function train(config: ExperimentConfig, runDir: RunDir, plan: Exclude<Run
       runDir.setStatus(epoch === config.epochs - 1 ? "finished" : "running", epoch);
       progress.endEpoch(lines);
       epochsThisCall++;
-      const stop = (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) || options.signal?.aborted;
+      const stop =
+        (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) || options.signal?.aborted;
       if (stop && epoch < config.epochs - 1) {
         progress.end("stopped (will resume)");
         return result("running");
@@ -306,13 +379,23 @@ export function modelConfigFor(config: ExperimentConfig, data: TaskData): Record
   const given = { ...(config.modelConfig ?? {}) };
   if (data.kind === "language") {
     const { preset, ...rest } = given as { preset?: string };
-    return { ...(preset ? lstmPreset(preset) : {}), ...rest, vocabSize: data.numClasses, seqLen: config.bptt ?? 35, batchSize: undefined, seed: config.seed };
+    return {
+      ...(preset ? lstmPreset(preset) : {}),
+      ...rest,
+      vocabSize: data.numClasses,
+      seqLen: config.bptt ?? 35,
+      batchSize: undefined,
+      seed: config.seed,
+    };
   }
   return { numClasses: data.numClasses, ...given, seed: config.seed };
 }
 
 function lstmPreset(name: string): Record<string, unknown> {
   const preset = (LSTM_PRESETS as Record<string, Record<string, unknown>>)[name];
-  if (!preset) throw new Error(`config.modelConfig.preset = ${JSON.stringify(name)} is unknown; known: ${Object.keys(LSTM_PRESETS).join(", ")}`);
+  if (!preset)
+    throw new Error(
+      `config.modelConfig.preset = ${JSON.stringify(name)} is unknown; known: ${Object.keys(LSTM_PRESETS).join(", ")}`,
+    );
   return preset;
 }

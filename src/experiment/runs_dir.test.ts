@@ -29,24 +29,43 @@ describe("assertRunsDir", () => {
     const root = mkdtempSync(join(tmpdir(), "padam-runsdir-"));
     const file = join(root, "runs");
     writeFileSync(file, "");
-    assert.throws(() => assertRunsDir(file), (e: Error) => e instanceof RunsDirError && e.message === `runs directory ${file} is not a directory`);
-    assert.throws(() => assertRunsDir(join(file, "sub")), { message: `runs directory ${join(file, "sub")} cannot be created: ${file} is not a directory` });
+    assert.throws(
+      () => assertRunsDir(file),
+      (e: Error) => e instanceof RunsDirError && e.message === `runs directory ${file} is not a directory`,
+    );
+    assert.throws(() => assertRunsDir(join(file, "sub")), {
+      message: `runs directory ${join(file, "sub")} cannot be created: ${file} is not a directory`,
+    });
   });
 
-  test("a device is refused as not a directory", { skip: existsSync("/dev/null") ? false : "no /dev/null on this platform" }, () => {
-    assert.throws(() => assertRunsDir("/dev/null"), { message: "runs directory /dev/null is not a directory" });
-  });
+  test(
+    "a device is refused as not a directory",
+    { skip: existsSync("/dev/null") ? false : "no /dev/null on this platform" },
+    () => {
+      assert.throws(() => assertRunsDir("/dev/null"), { message: "runs directory /dev/null is not a directory" });
+    },
+  );
 
-  test("a directory without write permission is refused", { skip: IS_ROOT ? "root ignores permission bits (the /proc case covers an unwritable directory for root)" : false }, () => {
-    const dir = mkdtempSync(join(tmpdir(), "padam-runsdir-"));
-    chmodSync(dir, 0o555);
-    try {
-      assert.throws(() => assertRunsDir(dir), { message: new RegExp(`^runs directory ${dir} is not writable: creating an entry in it failed with EACCES`) });
-      assert.throws(() => assertRunsDir(join(dir, "new")), { message: new RegExp(`^runs directory ${join(dir, "new")} cannot be created: mkdir ${join(dir, "new")} failed with EACCES`) });
-    } finally {
-      chmodSync(dir, 0o755);
-    }
-  });
+  test(
+    "a directory without write permission is refused",
+    { skip: IS_ROOT ? "root ignores permission bits (the /proc case covers an unwritable directory for root)" : false },
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "padam-runsdir-"));
+      chmodSync(dir, 0o555);
+      try {
+        assert.throws(() => assertRunsDir(dir), {
+          message: new RegExp(`^runs directory ${dir} is not writable: creating an entry in it failed with EACCES`),
+        });
+        assert.throws(() => assertRunsDir(join(dir, "new")), {
+          message: new RegExp(
+            `^runs directory ${join(dir, "new")} cannot be created: mkdir ${join(dir, "new")} failed with EACCES`,
+          ),
+        });
+      } finally {
+        chmodSync(dir, 0o755);
+      }
+    },
+  );
 
   // In a child process with a time limit: Node's recursive mkdir never returns for /proc/x.
   test("/proc/x and /proc are refused within seconds", { skip: HAS_PROC ? false : "no /proc on this platform" }, () => {

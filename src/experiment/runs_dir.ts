@@ -11,7 +11,9 @@ export class RunsDirError extends Error {}
 
 function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code} (${err.message.replace(/^\w+: /, "").replace(/, \w+ '.*'$/, "")})` : String(err.message ?? e);
+  return err.code
+    ? `${err.code} (${err.message.replace(/^\w+: /, "").replace(/, \w+ '.*'$/, "")})`
+    : String(err.message ?? e);
 }
 
 /**

@@ -48,7 +48,10 @@ export interface SlurmOptions {
 /** Seconds of a SLURM time limit: "M", "M:S", "H:M:S", "D-H", "D-H:M" or "D-H:M:S"; throws naming the value otherwise. */
 export function slurmTimeSeconds(time: string): number {
   const m = /^(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)$/.exec(time.trim());
-  if (!m) throw new PlanError(`--time ${time} is invalid; allowed: a SLURM time limit (minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S)`);
+  if (!m)
+    throw new PlanError(
+      `--time ${time} is invalid; allowed: a SLURM time limit (minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S)`,
+    );
   const n = (s: string | undefined) => (s === undefined ? 0 : Number(s));
   if (m[1] !== undefined) return n(m[1]) * 86400 + n(m[2]) * 3600 + n(m[3]) * 60 + n(m[4]);
   // Without days: one field is minutes; two are minutes:seconds; three hours:minutes:seconds.
@@ -78,12 +81,22 @@ function sh(value: string): string {
 export function checkSlurmOptions(o: SlurmOptions): void {
   const limit = slurmTimeSeconds(o.time);
   if (limit <= 0) throw new PlanError(`--time ${o.time} is invalid; allowed: a time limit above zero`);
-  if (!(Number.isInteger(o.signalSeconds) && o.signalSeconds >= 1 && o.signalSeconds < limit && o.signalSeconds <= 65535)) {
-    throw new PlanError(`--signal-seconds ${o.signalSeconds} is invalid; allowed: an integer 1 ... ${Math.min(limit - 1, 65535)} (below the time limit ${o.time})`);
+  if (!(
+    Number.isInteger(o.signalSeconds) &&
+    o.signalSeconds >= 1 &&
+    o.signalSeconds < limit &&
+    o.signalSeconds <= 65535
+  )) {
+    throw new PlanError(
+      `--signal-seconds ${o.signalSeconds} is invalid; allowed: an integer 1 ... ${Math.min(limit - 1, 65535)} (below the time limit ${o.time})`,
+    );
   }
-  if (o.partition !== undefined && !/^[A-Za-z0-9_.,-]+$/.test(o.partition)) throw new PlanError(`--partition ${o.partition} is invalid; allowed: letters, digits, _ . , -`);
-  if (o.mem !== undefined && !/^\d+[KMGT]?$/.test(o.mem)) throw new PlanError(`--mem ${o.mem} is invalid; allowed: an integer with an optional unit K, M, G or T (e.g. 16G)`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(o.jobName)) throw new PlanError(`--job-name ${o.jobName} is invalid; allowed: letters, digits, _ . -`);
+  if (o.partition !== undefined && !/^[A-Za-z0-9_.,-]+$/.test(o.partition))
+    throw new PlanError(`--partition ${o.partition} is invalid; allowed: letters, digits, _ . , -`);
+  if (o.mem !== undefined && !/^\d+[KMGT]?$/.test(o.mem))
+    throw new PlanError(`--mem ${o.mem} is invalid; allowed: an integer with an optional unit K, M, G or T (e.g. 16G)`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(o.jobName))
+    throw new PlanError(`--job-name ${o.jobName} is invalid; allowed: letters, digits, _ . -`);
 }
 
 /** The batch script of `plan` (stored at `planPath`) as a job array; see the module comment. */
@@ -105,7 +118,16 @@ export function sbatchScript(planPath: string, plan: SweepPlan, o: SlurmOptions)
     `--requeue`,
     `--signal=B:USR1@${o.signalSeconds}`,
   ];
-  const worker = ["node", "--import", "tsx", "scripts/sweep.ts", "--plan", sh(resolve(planPath)), "--index", `"$SLURM_ARRAY_TASK_ID"`];
+  const worker = [
+    "node",
+    "--import",
+    "tsx",
+    "scripts/sweep.ts",
+    "--plan",
+    sh(resolve(planPath)),
+    "--index",
+    `"$SLURM_ARRAY_TASK_ID"`,
+  ];
   if (o.runsDir) worker.push("--runs-dir", sh(resolve(o.runsDir)));
   return [
     "#!/bin/bash",
@@ -132,7 +154,9 @@ export function sbatchScript(planPath: string, plan: SweepPlan, o: SlurmOptions)
 export function writeScript(path: string, text: string): "written" | "unchanged" {
   if (existsSync(path)) {
     if (readFileSync(path, "utf8") === text) return "unchanged";
-    throw new PlanError(`${path} already exists with other content; it is kept. Give another --script file, or delete it`);
+    throw new PlanError(
+      `${path} already exists with other content; it is kept. Give another --script file, or delete it`,
+    );
   }
   writeFileAtomic(path, text);
   return "written";
@@ -150,7 +174,10 @@ export const submissionsPath = (planPath: string) => `${resolve(planPath)}.jobs.
 
 /** Whether an `sbatch` program is on the PATH (it may still lack a configuration). */
 export function hasSbatch(): boolean {
-  return (spawnSync("sbatch", ["--version"], { stdio: "ignore" }).error as NodeJS.ErrnoException | undefined)?.code !== "ENOENT";
+  return (
+    (spawnSync("sbatch", ["--version"], { stdio: "ignore" }).error as NodeJS.ErrnoException | undefined)?.code !==
+    "ENOENT"
+  );
 }
 
 /** Submits `script` (optionally only the array `indices`), records it beside the plan and returns the submission. */
@@ -165,7 +192,9 @@ export function submit(planPath: string, script: string, indices?: number[]): Su
   }
   // --parsable prints "<jobid>" or "<jobid>;<cluster>".
   const jobId = out.trim().split(";")[0];
-  const array = indices ? arrayRanges(indices) : (/^#SBATCH --array=(\S+)$/m.exec(readFileSync(script, "utf8"))?.[1] ?? "");
+  const array = indices
+    ? arrayRanges(indices)
+    : (/^#SBATCH --array=(\S+)$/m.exec(readFileSync(script, "utf8"))?.[1] ?? "");
   const record: Submission = { jobId, script: resolve(script), array, submitted: new Date().toISOString() };
   appendFileSync(submissionsPath(planPath), JSON.stringify(record) + "\n");
   return record;
@@ -175,7 +204,10 @@ export function submit(planPath: string, script: string, indices?: number[]): Su
 export function submissions(planPath: string): Submission[] {
   const path = submissionsPath(planPath);
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Submission);
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Submission);
 }
 
 /**
@@ -185,7 +217,10 @@ export function submissions(planPath: string): Submission[] {
 export function queueStates(jobIds: string[]): Map<number, string> | undefined {
   let out: string;
   try {
-    out = execFileSync("squeue", ["-h", "-r", "-u", userInfo().username, "-o", "%F|%K|%T"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    out = execFileSync("squeue", ["-h", "-r", "-u", userInfo().username, "-o", "%F|%K|%T"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
   } catch {
     return undefined;
   }

@@ -7,7 +7,17 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { presetConfig } from "./presets";
@@ -24,7 +34,9 @@ const quiet = { progress: "none" as const };
 const numbers = (lines: MetricLine[]) => lines.map(({ wallMs: _w, check: _c, ...rest }) => rest);
 
 function lines(dir: string): string[] {
-  return readFileSync(join(dir, "metrics.jsonl"), "utf8").split("\n").filter((l) => l !== "");
+  return readFileSync(join(dir, "metrics.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
 }
 
 describe("run store", () => {
@@ -72,7 +84,10 @@ describe("run store", () => {
     rows[1] = rows[1].slice(0, 20); // line 2 cut short, as by a disk error
     writeFileSync(join(dir, "metrics.jsonl"), rows.join("\n"));
     const damaged = readFileSync(join(dir, "metrics.jsonl"), "utf8");
-    await assert.rejects(runExperiment(config, { runsDir, ...quiet, resume: true }), /metrics\.jsonl:2: not valid JSON[\s\S]*cannot be recovered/);
+    await assert.rejects(
+      runExperiment(config, { runsDir, ...quiet, resume: true }),
+      /metrics\.jsonl:2: not valid JSON[\s\S]*cannot be recovered/,
+    );
     assert.equal(readFileSync(join(dir, "metrics.jsonl"), "utf8"), damaged, "metrics untouched");
     assert.equal(new RunDir(dir).status()?.status, "running", "not marked finished");
   });
@@ -81,7 +96,10 @@ describe("run store", () => {
     const { runsDir, dir } = copyOf(halfway, "torn");
     // A kill while epoch 3's records were being appended: one whole record, one torn.
     const third = lines(finished.dir).slice(4);
-    writeFileSync(join(dir, "metrics.jsonl"), readFileSync(join(dir, "metrics.jsonl"), "utf8") + third[0] + "\n" + third[1].slice(0, 30));
+    writeFileSync(
+      join(dir, "metrics.jsonl"),
+      readFileSync(join(dir, "metrics.jsonl"), "utf8") + third[0] + "\n" + third[1].slice(0, 30),
+    );
     const notes: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((chunk: string) => (notes.push(String(chunk)), true)) as typeof process.stderr.write;
@@ -102,7 +120,10 @@ describe("run store", () => {
       rmSync(join(dir, file));
       const metrics = readFileSync(join(dir, "metrics.jsonl"), "utf8");
       for (const resume of [false, true]) {
-        await assert.rejects(runExperiment(config, { runsDir, ...quiet, resume }), new RegExp(`${file.replace(".", "\\.")} is missing[\\s\\S]*--force`));
+        await assert.rejects(
+          runExperiment(config, { runsDir, ...quiet, resume }),
+          new RegExp(`${file.replace(".", "\\.")} is missing[\\s\\S]*--force`),
+        );
       }
       assert.equal(readFileSync(join(dir, "metrics.jsonl"), "utf8"), metrics, `${file}: results kept`);
       assert.match(scanRuns(runsDir).problems[0], new RegExp(`${file.replace(".", "\\.")} is missing`));
@@ -144,7 +165,13 @@ describe("run store", () => {
     assert.equal(none.status, "running");
     assert.equal(none.metrics.length, 0);
     const later = new AbortController();
-    const one = await runExperiment(config, { runsDir, ...quiet, resume: true, signal: later.signal, onEpochEnd: () => later.abort() });
+    const one = await runExperiment(config, {
+      runsDir,
+      ...quiet,
+      resume: true,
+      signal: later.signal,
+      onEpochEnd: () => later.abort(),
+    });
     assert.equal(one.status, "running");
     assert.equal(one.metrics.length, 2, "stopped after the epoch that saw the signal");
     assert.equal(existsSync(join(one.dir, ".lock")), false, "the lock is released");
@@ -165,7 +192,10 @@ describe("run lock", () => {
     assert.throws(() => acquireRunLock(dir), /already holds the lock/);
     first.release();
     assert.equal(existsSync(dir), false, "an empty run directory goes with its lock");
-    const leaveLock = (owner: object) => (mkdirSync(dir, { recursive: true }), writeFileSync(join(dir, ".lock"), JSON.stringify(owner)));
+    const leaveLock = (owner: object) => (
+      mkdirSync(dir, { recursive: true }),
+      writeFileSync(join(dir, ".lock"), JSON.stringify(owner))
+    );
     // A lock left by a process of this host that no longer exists.
     leaveLock({ host: hostname(), pid: 2 ** 22 + 12345, started: "then" }); // above Linux's largest pid
     const notes: string[] = [];
@@ -174,7 +204,10 @@ describe("run lock", () => {
     second.release();
     // Another host's lock: alive while its heartbeat is fresh, abandoned after STALE_AFTER_MS.
     leaveLock({ host: "node-17", pid: 1, started: "then" });
-    assert.throws(() => acquireRunLock(dir), (e: Error) => e instanceof RunLockedError && /process 1 on node-17/.test(e.message));
+    assert.throws(
+      () => acquireRunLock(dir),
+      (e: Error) => e instanceof RunLockedError && /process 1 on node-17/.test(e.message),
+    );
     const old = new Date(Date.now() - STALE_AFTER_MS - 60_000);
     utimesSync(join(dir, ".lock"), old, old);
     acquireRunLock(dir).release();
@@ -182,7 +215,21 @@ describe("run lock", () => {
 
   test("two identical train commands into one runs directory: one trains, the other refuses; each epoch is written once", async () => {
     const runsDir = tmp("concurrent");
-    const args = ["--import", "tsx", TRAIN, "--preset", "fmnist-cnn-smoke", "--optimizer", "adam", "--epochs", "2", "--train-limit", "256", "--runs-dir", runsDir];
+    const args = [
+      "--import",
+      "tsx",
+      TRAIN,
+      "--preset",
+      "fmnist-cnn-smoke",
+      "--optimizer",
+      "adam",
+      "--epochs",
+      "2",
+      "--train-limit",
+      "256",
+      "--runs-dir",
+      runsDir,
+    ];
     const start = () =>
       new Promise<{ code: number | null; stderr: string }>((done) => {
         const child = spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
@@ -199,7 +246,10 @@ describe("run lock", () => {
     assert.match(refused.stderr, /is being written by process \d+ on /);
     const [id] = readdirSync(runsDir);
     const rows = lines(join(runsDir, id)).map((l) => JSON.parse(l) as MetricLine);
-    assert.deepEqual(rows.map((r) => `${r.epoch}/${r.split}`), ["0/train", "0/test", "1/train", "1/test"]);
+    assert.deepEqual(
+      rows.map((r) => `${r.epoch}/${r.split}`),
+      ["0/train", "0/test", "1/train", "1/test"],
+    );
     assert.equal(existsSync(join(runsDir, id, ".lock")), false, "the lock is released");
   });
 });

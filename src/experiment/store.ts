@@ -5,7 +5,17 @@
  * Every file is written to a temporary name and renamed, so a killed run never leaves a torn file.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync, readdirSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+  readdirSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { canonicalJson, type ExperimentConfig } from "./config";
 import { REPO_ROOT } from "../util/paths";
@@ -43,7 +53,6 @@ export interface StatusFile {
   reason?: string;
 }
 
-
 /** Runs directory: explicit value, else `$PADAM_RUNS`, else `<repo>/data/runs`. */
 export function resolveRunsDir(dir?: string): string {
   return resolve(dir ?? process.env.PADAM_RUNS ?? join(REPO_ROOT, "data", "runs"));
@@ -56,9 +65,13 @@ export function resolveRunsDir(dir?: string): string {
  * `backend` defaults to the backend `initBackend` activated (an error before it has run).
  */
 export function runId(config: ExperimentConfig, backend: string | undefined = backendInfo()?.name): string {
-  if (!backend) throw new Error("runId: the backend is not known yet; call initBackend() first or pass the backend name");
+  if (!backend)
+    throw new Error("runId: the backend is not known yet; call initBackend() first or pass the backend name");
   const hash = createHash("sha256").update(canonicalJson({ config, backend })).digest("hex").slice(0, 8);
-  const partial = config.optimizer === "padam" && typeof config.optimizerOptions.partial === "number" ? `-p${config.optimizerOptions.partial}` : "";
+  const partial =
+    config.optimizer === "padam" && typeof config.optimizerOptions.partial === "number"
+      ? `-p${config.optimizerOptions.partial}`
+      : "";
   const head = (config.preset ?? `${config.model}-${config.dataset}`).replace(/[^A-Za-z0-9.-]+/g, "-");
   return `${head}-${config.optimizer}${partial}-${hash}-${backend}-s${config.seed}`;
 }
@@ -94,13 +107,27 @@ export function recordCheck(line: MetricLine): string {
 
 export class RunDir {
   constructor(readonly dir: string) {}
-  get configPath() { return join(this.dir, "config.json"); }
-  get metricsPath() { return join(this.dir, "metrics.jsonl"); }
-  get statusPath() { return join(this.dir, "status.json"); }
-  get provenancePath() { return join(this.dir, "provenance.json"); }
-  get checkpointDir() { return join(this.dir, "checkpoint"); }
-  get checkpointPath() { return join(this.dir, "checkpoint", "state.bin"); }
-  get gradientStatsPath() { return join(this.dir, "gradient-stats.json"); }
+  get configPath() {
+    return join(this.dir, "config.json");
+  }
+  get metricsPath() {
+    return join(this.dir, "metrics.jsonl");
+  }
+  get statusPath() {
+    return join(this.dir, "status.json");
+  }
+  get provenancePath() {
+    return join(this.dir, "provenance.json");
+  }
+  get checkpointDir() {
+    return join(this.dir, "checkpoint");
+  }
+  get checkpointPath() {
+    return join(this.dir, "checkpoint", "state.bin");
+  }
+  get gradientStatsPath() {
+    return join(this.dir, "gradient-stats.json");
+  }
 
   /** True when the directory holds any record of a run (a lock alone is not a run). */
   exists(): boolean {
@@ -175,12 +202,18 @@ export class RunDir {
 
   /** Appends records, each with its check. A record is written whole or, if killed, torn at the end only. */
   appendMetrics(lines: MetricLine[]): void {
-    appendFileSync(this.metricsPath, lines.map((l) => JSON.stringify({ ...l, check: recordCheck(l) })).join("\n") + "\n");
+    appendFileSync(
+      this.metricsPath,
+      lines.map((l) => JSON.stringify({ ...l, check: recordCheck(l) })).join("\n") + "\n",
+    );
   }
 
   /** Replaces metrics.jsonl by `lines` (used on resume to drop records beyond the checkpoint). */
   writeMetrics(lines: MetricLine[]): void {
-    writeFileAtomic(this.metricsPath, lines.map((l) => JSON.stringify({ ...l, check: recordCheck(l) }) + "\n").join(""));
+    writeFileAtomic(
+      this.metricsPath,
+      lines.map((l) => JSON.stringify({ ...l, check: recordCheck(l) }) + "\n").join(""),
+    );
   }
 
   /** Removes every record of the run (config, metrics, status, provenance, checkpoint), keeping the lock. */
@@ -211,10 +244,13 @@ function recordProblem(row: string): string | undefined {
   }
   const r = value as Record<string, unknown>;
   if (typeof r !== "object" || r === null || Array.isArray(r)) return "not a JSON object";
-  for (const key of ["epoch", "step"]) if (!Number.isInteger(r[key]) || (r[key] as number) < 0) return `${key} is not an integer >= 0`;
+  for (const key of ["epoch", "step"])
+    if (!Number.isInteger(r[key]) || (r[key] as number) < 0) return `${key} is not an integer >= 0`;
   if (!SPLITS.includes(r.split as string)) return `split ${JSON.stringify(r.split)} is not one of ${SPLITS.join(", ")}`;
-  for (const key of ["loss", "lr", "wallMs"]) if (typeof r[key] !== "number") return `${key} is missing or not a number`;
-  if (r.check !== undefined && r.check !== recordCheck(r as unknown as MetricLine)) return "its check does not match its values (edited or damaged)";
+  for (const key of ["loss", "lr", "wallMs"])
+    if (typeof r[key] !== "number") return `${key} is missing or not a number`;
+  if (r.check !== undefined && r.check !== recordCheck(r as unknown as MetricLine))
+    return "its check does not match its values (edited or damaged)";
   return undefined;
 }
 
@@ -271,7 +307,8 @@ export function listRuns(runsDir?: string): StoredRun[] {
  * matter, an absent key equals `undefined`), e.g. `["epochs", "optimizerOptions.learningRate"]`.
  */
 export function configDifferences(a: unknown, b: unknown, prefix = ""): string[] {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
   if (isObject(a) && isObject(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     return keys.flatMap((k) => configDifferences(a[k], b[k], prefix ? `${prefix}.${k}` : k));

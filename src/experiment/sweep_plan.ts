@@ -47,9 +47,19 @@ export interface SweepPlan {
 export class PlanError extends Error {}
 
 /** The plan of `configs` (in order) on `backend`. */
-export function makePlan(configs: ExperimentConfig[], opts: { backend: BackendRequest; threads: number; runsDir: string }): SweepPlan {
+export function makePlan(
+  configs: ExperimentConfig[],
+  opts: { backend: BackendRequest; threads: number; runsDir: string },
+): SweepPlan {
   const entries = configs.map((config, index) => ({ index, runId: runId(config, opts.backend), config }));
-  return { format: PLAN_FORMAT, backend: opts.backend, threads: opts.threads, runsDir: resolve(opts.runsDir), created: new Date().toISOString(), entries };
+  return {
+    format: PLAN_FORMAT,
+    backend: opts.backend,
+    threads: opts.threads,
+    runsDir: resolve(opts.runsDir),
+    created: new Date().toISOString(),
+    entries,
+  };
 }
 
 /** What makes two plans the same plan: everything but the time of writing. */
@@ -72,7 +82,9 @@ export function writePlan(path: string, plan: SweepPlan): "written" | "unchanged
       old = undefined;
     }
     if (old && planIdentity(old) === planIdentity(plan)) return "unchanged";
-    throw new PlanError(`${path} already exists and holds another plan; it is kept. Give another --plan file, or delete it if it is no longer needed`);
+    throw new PlanError(
+      `${path} already exists and holds another plan; it is kept. Give another --plan file, or delete it if it is no longer needed`,
+    );
   }
   writeFileAtomic(path, JSON.stringify(plan, null, 2) + "\n");
   return "written";
@@ -86,10 +98,13 @@ export function readPlan(path: string): SweepPlan {
   } catch (e) {
     throw new PlanError(`${path}: cannot read the plan (${(e as Error).message.split("\n")[0]})`);
   }
-  const bad = (what: string) => new PlanError(`${path}: ${what}; write the plan again with npm run sweep -- <grid options> --plan <file>`);
+  const bad = (what: string) =>
+    new PlanError(`${path}: ${what}; write the plan again with npm run sweep -- <grid options> --plan <file>`);
   if (plan?.format !== PLAN_FORMAT) throw bad(`format is ${JSON.stringify(plan?.format)}, expected "${PLAN_FORMAT}"`);
-  if (!BACKEND_REQUESTS.includes(plan.backend)) throw bad(`backend ${JSON.stringify(plan.backend)} is not one of ${BACKEND_REQUESTS.join(", ")}`);
-  if (!(Number.isInteger(plan.threads) && plan.threads >= 1 && plan.threads <= 8)) throw bad(`threads ${JSON.stringify(plan.threads)} is not an integer 1 ... 8`);
+  if (!BACKEND_REQUESTS.includes(plan.backend))
+    throw bad(`backend ${JSON.stringify(plan.backend)} is not one of ${BACKEND_REQUESTS.join(", ")}`);
+  if (!(Number.isInteger(plan.threads) && plan.threads >= 1 && plan.threads <= 8))
+    throw bad(`threads ${JSON.stringify(plan.threads)} is not an integer 1 ... 8`);
   if (typeof plan.runsDir !== "string" || plan.runsDir === "") throw bad("runsDir is missing");
   if (!Array.isArray(plan.entries) || plan.entries.length === 0) throw bad("it has no entries");
   plan.entries.forEach((e, i) => {
@@ -111,12 +126,22 @@ export function selectEntries(plan: SweepPlan, pick: { index: number } | { shard
   const n = plan.entries.length;
   if ("index" in pick) {
     if (!(Number.isInteger(pick.index) && pick.index >= 0 && pick.index < n)) {
-      throw new PlanError(`--index ${pick.index} is invalid; allowed: an integer 0 ... ${n - 1} (the plan has ${n} entries)`);
+      throw new PlanError(
+        `--index ${pick.index} is invalid; allowed: an integer 0 ... ${n - 1} (the plan has ${n} entries)`,
+      );
     }
     return [plan.entries[pick.index]];
   }
-  if (!(Number.isInteger(pick.of) && pick.of >= 1 && Number.isInteger(pick.shard) && pick.shard >= 0 && pick.shard < pick.of)) {
-    throw new PlanError(`--shard ${pick.shard}/${pick.of} is invalid; allowed: i/n with integers n >= 1 and 0 <= i < n`);
+  if (!(
+    Number.isInteger(pick.of) &&
+    pick.of >= 1 &&
+    Number.isInteger(pick.shard) &&
+    pick.shard >= 0 &&
+    pick.shard < pick.of
+  )) {
+    throw new PlanError(
+      `--shard ${pick.shard}/${pick.of} is invalid; allowed: i/n with integers n >= 1 and 0 <= i < n`,
+    );
   }
   return plan.entries.filter((e) => e.index % pick.of === pick.shard);
 }
@@ -169,13 +194,27 @@ export function entryStatus(entry: PlanEntry, runsDir: string, now = Date.now())
   }
   if (existsSync(lockPath)) {
     const owner = readOwner(lockPath);
-    return { ...status, state: isStale(lockPath, owner, now) ? "stale-locked" : "running", detail: describeOwner(owner) };
+    return {
+      ...status,
+      state: isStale(lockPath, owner, now) ? "stale-locked" : "running",
+      detail: describeOwner(owner),
+    };
   }
   if (!rd.exists()) return status;
   try {
     const plan = planRun(rd, entry.config, { resume: true });
-    if (plan.kind === "reuse") return { ...status, state: plan.status.status === "finished" ? "finished" : "diverged", detail: plan.status.reason };
-    if (plan.kind === "resume") return { ...status, state: "failed", detail: `interrupted after epoch ${plan.epoch + 1} of ${of}; resumes from its checkpoint when run again` };
+    if (plan.kind === "reuse")
+      return {
+        ...status,
+        state: plan.status.status === "finished" ? "finished" : "diverged",
+        detail: plan.status.reason,
+      };
+    if (plan.kind === "resume")
+      return {
+        ...status,
+        state: "failed",
+        detail: `interrupted after epoch ${plan.epoch + 1} of ${of}; resumes from its checkpoint when run again`,
+      };
     return status;
   } catch (e) {
     if (!(e instanceof RunDirError)) throw e;

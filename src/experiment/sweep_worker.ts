@@ -39,11 +39,18 @@ function pinBackend(plan: SweepPlan): void {
  * left to it (`EXIT.locked` at the end); a backend other than the plan's is refused before
  * anything is trained (`EXIT.error`).
  */
-export async function runEntries(plan: SweepPlan, entries: PlanEntry[], runsDir: string, io: WorkerIo): Promise<ExitCode> {
+export async function runEntries(
+  plan: SweepPlan,
+  entries: PlanEntry[],
+  runsDir: string,
+  io: WorkerIo,
+): Promise<ExitCode> {
   pinBackend(plan);
   const info = await initBackend({ quiet: true });
   if (info.name !== plan.backend) {
-    io.err(`error: the plan's runs use the ${plan.backend} backend, but this machine gave ${info.name}${info.fallbackReason ? ` (${info.fallbackReason})` : ""}; nothing was trained\n`);
+    io.err(
+      `error: the plan's runs use the ${plan.backend} backend, but this machine gave ${info.name}${info.fallbackReason ? ` (${info.fallbackReason})` : ""}; nothing was trained\n`,
+    );
     return EXIT.error;
   }
   let code: ExitCode = EXIT.ok;
@@ -63,7 +70,9 @@ async function runEntry(entry: PlanEntry, runsDir: string, io: WorkerIo): Promis
     result = await runExperiment(entry.config, { runsDir, resume: true });
   } catch (e) {
     if (e instanceof RunLockedError) {
-      io.err(`${label}: left to the worker that holds it: ${e.owner ? `process ${e.owner.pid} on ${e.owner.host}` : "lock unreadable"} (${e.lockPath})\n`);
+      io.err(
+        `${label}: left to the worker that holds it: ${e.owner ? `process ${e.owner.pid} on ${e.owner.host}` : "lock unreadable"} (${e.lockPath})\n`,
+      );
       return EXIT.locked;
     }
     io.err(`${label}: error: ${(e as Error).message}\n`);
@@ -95,7 +104,13 @@ const STOP_SIGNALS = ["SIGUSR1", "SIGTERM", "SIGINT"] as const;
  * it (see the module comment). Resolves to the child's exit code, or `EXIT.stopped` after a
  * stop signal.
  */
-export function superviseEntries(argv: string[], plan: SweepPlan, entries: PlanEntry[], runsDir: string, io: WorkerIo): Promise<number> {
+export function superviseEntries(
+  argv: string[],
+  plan: SweepPlan,
+  entries: PlanEntry[],
+  runsDir: string,
+  io: WorkerIo,
+): Promise<number> {
   pinBackend(plan);
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv], {
     stdio: "inherit",
@@ -105,7 +120,9 @@ export function superviseEntries(argv: string[], plan: SweepPlan, entries: PlanE
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = signal;
-    io.err(`${signal}: stopping the worker (pid ${child.pid}); the run resumes from its last checkpoint when this entry runs again\n`);
+    io.err(
+      `${signal}: stopping the worker (pid ${child.pid}); the run resumes from its last checkpoint when this entry runs again\n`,
+    );
     child.kill("SIGKILL");
   };
   for (const s of STOP_SIGNALS) process.on(s, stop);

@@ -89,7 +89,12 @@ export class Init {
     this.seeds = new SeedStream(seed);
   }
   torchDefault(): Initializer {
-    return tf.initializers.varianceScaling({ scale: 1 / 3, mode: "fanIn", distribution: "uniform", seed: this.seeds.next() });
+    return tf.initializers.varianceScaling({
+      scale: 1 / 3,
+      mode: "fanIn",
+      distribution: "uniform",
+      seed: this.seeds.next(),
+    });
   }
   torchBias(fanIn: number): Initializer {
     const b = 1 / Math.sqrt(fanIn);
@@ -151,7 +156,15 @@ export function conv2d(x: tf.SymbolicTensor, inChannels: number, spec: ConvSpec,
     if (stride === 1 && spec.kernel % 2 === 1 && pad === (spec.kernel - 1) / 2) {
       padding = "same";
     } else {
-      input = tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${spec.name}_pad` }).apply(x) as tf.SymbolicTensor;
+      input = tf.layers
+        .zeroPadding2d({
+          padding: [
+            [pad, pad],
+            [pad, pad],
+          ],
+          name: `${spec.name}_pad`,
+        })
+        .apply(x) as tf.SymbolicTensor;
     }
   }
   return tf.layers
@@ -183,7 +196,13 @@ export function relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
 }
 
 /** A Linear layer with PyTorch's default initialisation (weights and bias U(±1/sqrt(fan_in))). */
-export function torchLinear(x: tf.SymbolicTensor, inFeatures: number, units: number, name: string, init: Init): tf.SymbolicTensor {
+export function torchLinear(
+  x: tf.SymbolicTensor,
+  inFeatures: number,
+  units: number,
+  name: string,
+  init: Init,
+): tf.SymbolicTensor {
   return tf.layers
     .dense({ units, kernelInitializer: init.torchDefault(), biasInitializer: init.torchBias(inFeatures), name })
     .apply(x) as tf.SymbolicTensor;
@@ -220,10 +239,20 @@ export class ShortcutA extends tf.layers.Layer {
       const wo = Math.ceil(w / s);
       // x[:, ::s, ::s, :] through reshape + slice: tfjs has no gradient for stridedSlice.
       // Zero rows/columns appended up to a multiple of s are never selected.
-      const padded = tf.pad(x, [[0, 0], [0, ho * s - h], [0, wo * s - w], [0, 0]]);
+      const padded = tf.pad(x, [
+        [0, 0],
+        [0, ho * s - h],
+        [0, wo * s - w],
+        [0, 0],
+      ]);
       const grouped = tf.reshape(padded, [n * ho, s, wo, s, c]);
       const sub = tf.reshape(tf.slice(grouped, [0, 0, 0, 0, 0], [-1, 1, -1, 1, -1]), [n, ho, wo, c]);
-      return tf.pad(sub, [[0, 0], [0, 0], [0, 0], [this.padBefore, this.padAfter]]);
+      return tf.pad(sub, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [this.padBefore, this.padAfter],
+      ]);
     });
   }
   override getConfig(): tf.serialization.ConfigDict {
@@ -292,7 +321,7 @@ export function setDropoutState(model: tf.LayersModel, state: Record<string, num
  * counts non-trainable weights (BatchNorm moving mean and variance: 2 per channel).
  */
 export function countParams(model: tf.LayersModel, opts: { trainableOnly?: boolean } = {}): number {
-  const weights = opts.trainableOnly ?? true ? model.trainableWeights : model.weights;
+  const weights = (opts.trainableOnly ?? true) ? model.trainableWeights : model.weights;
   let total = 0;
   for (const w of weights) total += w.shape.reduce((a: number, b) => a * (b as number), 1);
   return total;

@@ -40,9 +40,19 @@ describe("modelCost", () => {
 
 describe("trainingTimeEstimate", () => {
   test("FLOPs = epochs·(3·train + eval)·2·MACs, time = FLOPs / throughput", () => {
-    const e = trainingTimeEstimate({ macsPerImage: 1e9, trainImages: 100, evalImages: 10, epochs: 2, effectiveTflops: 1 });
+    const e = trainingTimeEstimate({
+      macsPerImage: 1e9,
+      trainImages: 100,
+      evalImages: 10,
+      epochs: 2,
+      effectiveTflops: 1,
+    });
     assert.equal(e.flops, 2 * 310 * 2e9);
     assert.ok(Math.abs(e.seconds - 1.24) < 1e-12);
-    assert.throws(() => trainingTimeEstimate({ macsPerImage: 1e9, trainImages: 100, evalImages: 10, epochs: 2, effectiveTflops: 0 }), /effectiveTflops = 0/);
+    assert.throws(
+      () =>
+        trainingTimeEstimate({ macsPerImage: 1e9, trainImages: 100, evalImages: 10, epochs: 2, effectiveTflops: 0 }),
+      /effectiveTflops = 0/,
+    );
   });
 });

@@ -78,7 +78,8 @@ export interface TrainingTimeAssumption {
  */
 export function trainingTimeEstimate(a: TrainingTimeAssumption): { flops: number; seconds: number; hours: number } {
   for (const [k, v] of Object.entries(a)) {
-    if (!(typeof v === "number" && Number.isFinite(v) && v > 0)) throw new Error(`trainingTimeEstimate: ${k} = ${v} is invalid; allowed: a number > 0`);
+    if (!(typeof v === "number" && Number.isFinite(v) && v > 0))
+      throw new Error(`trainingTimeEstimate: ${k} = ${v} is invalid; allowed: a number > 0`);
   }
   const flops = a.epochs * (3 * a.trainImages + a.evalImages) * 2 * a.macsPerImage;
   const seconds = flops / (a.effectiveTflops * 1e12);

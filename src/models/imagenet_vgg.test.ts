@@ -14,7 +14,8 @@ const convParams = CFG.reduce((acc, c, i) => acc + conv3(i === 0 ? 3 : CFG[i - 1
 /** BatchNorm2d γ, β per channel. */
 const bnParams = CFG.reduce((acc, c) => acc + 2 * c, 0);
 /** torchvision classifier for a s x s final map: Linear(512·s·s, 4096), Linear(4096, 4096), Linear(4096, classes). */
-const classifier = (s: number, classes: number) => linear(512 * s * s, 4096) + linear(4096, 4096) + linear(4096, classes);
+const classifier = (s: number, classes: number) =>
+  linear(512 * s * s, 4096) + linear(4096, 4096) + linear(4096, classes);
 
 before(async () => {
   await initBackend({ backend: "wasm", quiet: true });
@@ -43,7 +44,9 @@ test("imagenet-vgg16 forward + backward on a batch of 2 at 32x32 input (reduced 
   const model = buildModel("imagenet-vgg16", { inputSize: 32, numClasses: 20, dropout: 0.5 });
   const x = tf.randomNormal([2, 32, 32, 3], 0, 1, "float32", 1);
   const y = tf.tensor1d([4, 19], "int32");
-  const { value, grads } = tf.variableGrads(() => softmaxCrossEntropyFromLogits(y, model.apply(x, { training: true }) as tf.Tensor));
+  const { value, grads } = tf.variableGrads(() =>
+    softmaxCrossEntropyFromLogits(y, model.apply(x, { training: true }) as tf.Tensor),
+  );
   const loss = value.dataSync()[0];
   assert.ok(Number.isFinite(loss) && loss > 0, `loss ${loss}`);
   assert.equal(Object.keys(grads).length, model.trainableWeights.length);

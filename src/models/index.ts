@@ -14,7 +14,15 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { CifarVggConfig, cifarVgg16, ImagenetVggConfig, imagenetVgg16 } from "./vgg";
-import { CifarResNetConfig, cifarResNet18, ImagenetResNetConfig, imagenetResNet18, resnet20, WideResNetConfig, wideResNet } from "./resnet";
+import {
+  CifarResNetConfig,
+  cifarResNet18,
+  ImagenetResNetConfig,
+  imagenetResNet18,
+  resnet20,
+  WideResNetConfig,
+  wideResNet,
+} from "./resnet";
 import { FmnistCnnConfig, fmnistCnn } from "./small";
 import { LSTM_PRESETS, LstmLmConfig, lstmLm } from "./lstm_lm";
 

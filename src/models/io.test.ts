@@ -15,9 +15,26 @@ describe("saving to and loading from a folder", () => {
 
   test("a model saved with Padam's state continues the same trajectory after loading", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "padam-io-")), "model");
-    const X = tf.tensor2d([[0, 1], [1, 0], [1, 1], [0, 0], [0.5, 0.2], [0.3, 0.9]]);
+    const X = tf.tensor2d([
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+      [0.5, 0.2],
+      [0.3, 0.9],
+    ]);
     const y = tf.tensor2d([[1], [1], [0], [0], [0.7], [0.4]]);
-    const a = tf.sequential({ layers: [tf.layers.dense({ units: 4, activation: "tanh", inputShape: [2], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }), tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) })] });
+    const a = tf.sequential({
+      layers: [
+        tf.layers.dense({
+          units: 4,
+          activation: "tanh",
+          inputShape: [2],
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
+        tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      ],
+    });
     const opt = createOptimizer("padam", { learningRate: 0.05, partial: 0.125 });
     a.compile({ optimizer: opt, loss: "meanSquaredError" });
     const fit = { epochs: 4, batchSize: 3, shuffle: false, verbose: 0 as const };
@@ -46,7 +63,13 @@ describe("saving to and loading from a folder", () => {
     await assert.rejects(tf.loadLayersModel(fileLoadHandler(dir)), /no model\.json in /);
     writeFileSync(join(dir, "model.json"), "{ not json");
     await assert.rejects(tf.loadLayersModel(fileLoadHandler(dir)), /model\.json is not valid JSON/);
-    writeFileSync(join(dir, "model.json"), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ["./weights.bin"], weights: [] }] }));
-    await assert.rejects(tf.loadLayersModel(fileLoadHandler(dir)), /weight file .*weights\.bin named in .*model\.json is missing/);
+    writeFileSync(
+      join(dir, "model.json"),
+      JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ["./weights.bin"], weights: [] }] }),
+    );
+    await assert.rejects(
+      tf.loadLayersModel(fileLoadHandler(dir)),
+      /weight file .*weights\.bin named in .*model\.json is missing/,
+    );
   });
 });

@@ -28,11 +28,18 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
 export function fileSaveHandler(dir: string, opts: { overwrite?: boolean } = {}): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts) => {
     if (existsSync(join(dir, MODEL_JSON)) && !opts.overwrite) {
-      throw new Error(`fileSaveHandler: ${join(dir, MODEL_JSON)} exists; pass { overwrite: true } to replace it, or choose another folder`);
+      throw new Error(
+        `fileSaveHandler: ${join(dir, MODEL_JSON)} exists; pass { overwrite: true } to replace it, or choose another folder`,
+      );
     }
     if (artifacts.modelTopology == null) throw new Error("fileSaveHandler: the model has no topology to save");
     mkdirSync(dir, { recursive: true });
-    const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.concatenateArrayBuffers(Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]);
+    const weightData =
+      artifacts.weightData === undefined
+        ? new ArrayBuffer(0)
+        : tf.io.concatenateArrayBuffers(
+            Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData],
+          );
     // Weights first: model.json names them, so it is written (atomically) last.
     writeAtomic(join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
     const modelJson = {
@@ -66,12 +73,16 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
         specs.push(...group.weights);
         for (const p of group.paths) {
           const file = join(dir, p);
-          if (!existsSync(file)) throw new Error(`fileLoadHandler: weight file ${file} named in ${jsonPath} is missing`);
+          if (!existsSync(file))
+            throw new Error(`fileLoadHandler: weight file ${file} named in ${jsonPath} is missing`);
           buffers.push(readFileSync(file));
         }
       }
       const all = Buffer.concat(buffers);
-      return tf.io.getModelArtifactsForJSON(modelJson, async () => [specs, all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer]);
+      return tf.io.getModelArtifactsForJSON(modelJson, async () => [
+        specs,
+        all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer,
+      ]);
     },
   };
 }

@@ -21,7 +21,9 @@ export function softmaxCrossEntropyFromLogits(labels: tf.Tensor, logits: tf.Tens
       ? tf.reshape(tf.cast(labels, "float32"), [-1, numClasses])
       : tf.oneHot(tf.cast(tf.reshape(labels, [-1]), "int32"), numClasses).toFloat();
     if (oneHot.shape[0] !== z.shape[0]) {
-      throw new Error(`softmaxCrossEntropyFromLogits: labels shape [${labels.shape}] does not match logits shape [${logits.shape}]`);
+      throw new Error(
+        `softmaxCrossEntropyFromLogits: labels shape [${labels.shape}] does not match logits shape [${logits.shape}]`,
+      );
     }
     return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(z)), -1))) as tf.Scalar;
   });

@@ -54,9 +54,36 @@ export interface LstmLmConfig extends BaseModelConfig {
  *   without dropout.
  */
 export const LSTM_PRESETS = {
-  "ptb-lstm2": { vocabSize: 10000, embeddingSize: 400, hiddenSize: 1150, numLayers: 2, dropout: 0.4, tieWeights: true, seqLen: 70, batchSize: 20 },
-  "ptb-lstm3": { vocabSize: 10000, embeddingSize: 400, hiddenSize: 1150, numLayers: 3, dropout: 0.4, tieWeights: true, seqLen: 70, batchSize: 20 },
-  "ptb-lstm-small": { vocabSize: 10000, embeddingSize: 200, hiddenSize: 200, numLayers: 2, dropout: 0, tieWeights: false, seqLen: 35, batchSize: 20 },
+  "ptb-lstm2": {
+    vocabSize: 10000,
+    embeddingSize: 400,
+    hiddenSize: 1150,
+    numLayers: 2,
+    dropout: 0.4,
+    tieWeights: true,
+    seqLen: 70,
+    batchSize: 20,
+  },
+  "ptb-lstm3": {
+    vocabSize: 10000,
+    embeddingSize: 400,
+    hiddenSize: 1150,
+    numLayers: 3,
+    dropout: 0.4,
+    tieWeights: true,
+    seqLen: 70,
+    batchSize: 20,
+  },
+  "ptb-lstm-small": {
+    vocabSize: 10000,
+    embeddingSize: 200,
+    hiddenSize: 200,
+    numLayers: 2,
+    dropout: 0,
+    tieWeights: false,
+    seqLen: 35,
+    batchSize: 20,
+  },
 } satisfies Record<string, LstmLmConfig>;
 
 export type LstmPresetName = keyof typeof LSTM_PRESETS;
@@ -78,10 +105,16 @@ export class TiedEmbedding extends tf.layers.Layer {
     super({ name: args.name });
     this.vocabSize = args.vocabSize;
     this.embeddingSize = args.embeddingSize;
-    this.embeddingsInitializer = args.embeddingsInitializer ?? tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1 });
+    this.embeddingsInitializer =
+      args.embeddingsInitializer ?? tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1 });
   }
   override build(): void {
-    this.embeddings = this.addWeight("embeddings", [this.vocabSize, this.embeddingSize], "float32", this.embeddingsInitializer);
+    this.embeddings = this.addWeight(
+      "embeddings",
+      [this.vocabSize, this.embeddingSize],
+      "float32",
+      this.embeddingsInitializer,
+    );
     this.bias = this.addWeight("bias", [this.vocabSize], "float32", tf.initializers.zeros());
     this.built = true;
   }
@@ -105,7 +138,17 @@ export class TiedEmbedding extends tf.layers.Layer {
 }
 tf.serialization.registerClass(TiedEmbedding);
 
-const LSTM_KEYS = ["vocabSize", "embeddingSize", "hiddenSize", "numLayers", "dropout", "tieWeights", "seqLen", "batchSize", "seed"] as const;
+const LSTM_KEYS = [
+  "vocabSize",
+  "embeddingSize",
+  "hiddenSize",
+  "numLayers",
+  "dropout",
+  "tieWeights",
+  "seqLen",
+  "batchSize",
+  "seed",
+] as const;
 
 /** Validates a complete LSTM config; throws naming the field, value and allowed range. */
 export function validateLstmLmConfig(config: LstmLmConfig): void {
@@ -147,10 +190,21 @@ export function lstmLm(config: LstmLmConfig): tf.LayersModel {
       ? tf.input({ batchShape: [config.batchSize, config.seqLen], dtype: "int32", name: "tokens" })
       : tf.input({ shape: [config.seqLen], dtype: "int32", name: "tokens" });
   const embed = tied
-    ? new TiedEmbedding({ vocabSize: config.vocabSize, embeddingSize: config.embeddingSize, embeddingsInitializer: init.uniform(0.1), name: "embedding" })
-    : tf.layers.embedding({ inputDim: config.vocabSize, outputDim: config.embeddingSize, embeddingsInitializer: init.uniform(0.1), name: "embedding" });
+    ? new TiedEmbedding({
+        vocabSize: config.vocabSize,
+        embeddingSize: config.embeddingSize,
+        embeddingsInitializer: init.uniform(0.1),
+        name: "embedding",
+      })
+    : tf.layers.embedding({
+        inputDim: config.vocabSize,
+        outputDim: config.embeddingSize,
+        embeddingsInitializer: init.uniform(0.1),
+        name: "embedding",
+      });
   let x = embed.apply(input) as tf.SymbolicTensor;
-  const dropout = (i: number) => new SeededDropout({ rate: config.dropout, seed: init.seeds.next(), name: `dropout${i}` });
+  const dropout = (i: number) =>
+    new SeededDropout({ rate: config.dropout, seed: init.seeds.next(), name: `dropout${i}` });
   x = dropout(0).apply(x) as tf.SymbolicTensor;
   lstmLayerSizes(config).forEach((units, i) => {
     const limit = 1 / Math.sqrt(units);
@@ -173,7 +227,12 @@ export function lstmLm(config: LstmLmConfig): tf.LayersModel {
   const logits = tied
     ? (embed.apply(x) as tf.SymbolicTensor)
     : (tf.layers
-        .dense({ units: config.vocabSize, kernelInitializer: init.uniform(0.1), biasInitializer: "zeros", name: "decoder" })
+        .dense({
+          units: config.vocabSize,
+          kernelInitializer: init.uniform(0.1),
+          biasInitializer: "zeros",
+          name: "decoder",
+        })
         .apply(x) as tf.SymbolicTensor);
   return tf.model({ inputs: input, outputs: logits, name: "lstm_lm" });
 }

@@ -40,7 +40,12 @@ function vgg16Reference(numClasses: number): { params: number; bnChannels: numbe
 }
 
 /** BasicBlock(cin → cout, stride): two conv3x3 + BN, plus 1x1 conv + BN projection on shape change. */
-function basicBlock(cin: number, cout: number, stride: number, projection: boolean): { params: number; bnChannels: number } {
+function basicBlock(
+  cin: number,
+  cout: number,
+  stride: number,
+  projection: boolean,
+): { params: number; bnChannels: number } {
   let params = conv(3, cin, cout) + bn(cout) + conv(3, cout, cout) + bn(cout);
   let bnChannels = 2 * cout;
   if ((stride !== 1 || cin !== cout) && projection) {
@@ -51,7 +56,15 @@ function basicBlock(cin: number, cout: number, stride: number, projection: boole
 }
 
 /** A ResNet: stem conv (k x k, cin 3 → w0) + BN, stages of BasicBlocks, Linear(last → classes). */
-function resnetReference(stemK: number, w0: number, widths: number[], strides: number[], blocks: number, projection: boolean, numClasses: number) {
+function resnetReference(
+  stemK: number,
+  w0: number,
+  widths: number[],
+  strides: number[],
+  blocks: number,
+  projection: boolean,
+  numClasses: number,
+) {
   let params = conv(stemK, 3, w0) + bn(w0);
   let bnChannels = w0;
   let cin = w0;
@@ -78,7 +91,10 @@ const REFERENCE: Record<Exclude<ModelName, "lstm-lm" | "imagenet-vgg16">, { para
   // torchvision resnet18: stem 7x7 64; same stages as above; fc 512 → 1000.
   "imagenet-resnet18": resnetReference(7, 64, [64, 128, 256, 512], [1, 2, 2, 2], 2, true, 1000),
   // benchmark fmnist-cnn: conv3x3 1→32 (bias), conv3x3 32→64 (bias), Linear(1600,128), Linear(128,10); no BN.
-  "fmnist-cnn": { params: conv(3, 1, 32, true) + conv(3, 32, 64, true) + linear(1600, 128) + linear(128, 10), bnChannels: 0 },
+  "fmnist-cnn": {
+    params: conv(3, 1, 32, true) + conv(3, 32, 64, true) + linear(1600, 128) + linear(128, 10),
+    bnChannels: 0,
+  },
 };
 
 before(async () => {
@@ -114,8 +130,14 @@ describe("parameter counts equal the PyTorch reference networks", () => {
 });
 
 /** One forward and backward pass on a batch of 2; returns the loss and the gradient map. */
-function forwardBackward(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { loss: number; grads: tf.NamedTensorMap } {
-  const { value, grads } = tf.variableGrads(() => softmaxCrossEntropyFromLogits(y, model.apply(x, { training: true }) as tf.Tensor));
+function forwardBackward(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+): { loss: number; grads: tf.NamedTensorMap } {
+  const { value, grads } = tf.variableGrads(() =>
+    softmaxCrossEntropyFromLogits(y, model.apply(x, { training: true }) as tf.Tensor),
+  );
   const loss = value.dataSync()[0];
   value.dispose();
   return { loss, grads };
@@ -144,7 +166,13 @@ describe("forward + backward on a batch of 2", () => {
     { name: "wrn16-4", size: 32, channels: 3, note: "" },
     // Reduced input size (same layers and parameters thanks to the global pool; a 224x224
     // backward pass would dominate the file's run time). imagenet-vgg16: imagenet_vgg.test.ts.
-    { name: "imagenet-resnet18", config: { inputSize: 64, numClasses: 20 }, size: 64, channels: 3, note: " (64x64 input)" },
+    {
+      name: "imagenet-resnet18",
+      config: { inputSize: 64, numClasses: 20 },
+      size: 64,
+      channels: 3,
+      note: " (64x64 input)",
+    },
   ];
   for (const c of image) {
     test(`${c.name}${c.note}: logits [2, classes], finite loss, a gradient for every weight`, () => {
@@ -174,8 +202,15 @@ describe("forward + backward on a batch of 2", () => {
 describe("seeded initialisation", () => {
   for (const name of ["resnet20", "fmnist-cnn", "lstm-lm"] as ModelName[]) {
     test(`${name}: same seed → same weights; another seed → different weights`, () => {
-      const cfg = (seed: number) => (name === "lstm-lm" ? { vocabSize: 30, embeddingSize: 4, hiddenSize: 5, seqLen: 3, batchSize: undefined, seed } : { seed });
-      const [a, b, c] = [buildModel(name, cfg(3) as never), buildModel(name, cfg(3) as never), buildModel(name, cfg(4) as never)];
+      const cfg = (seed: number) =>
+        name === "lstm-lm"
+          ? { vocabSize: 30, embeddingSize: 4, hiddenSize: 5, seqLen: 3, batchSize: undefined, seed }
+          : { seed };
+      const [a, b, c] = [
+        buildModel(name, cfg(3) as never),
+        buildModel(name, cfg(3) as never),
+        buildModel(name, cfg(4) as never),
+      ];
       const wa = a.getWeights().map((w) => Array.from(w.dataSync()));
       const wb = b.getWeights().map((w) => Array.from(w.dataSync()));
       const wc = c.getWeights().map((w) => Array.from(w.dataSync()));
@@ -220,7 +255,15 @@ describe("LSTM language model", () => {
 
   test("tied weights: the last layer has E units and the decoder shares the embedding", () => {
     assert.deepEqual(lstmLayerSizes(LSTM_PRESETS["ptb-lstm3"]), [1150, 1150, 400]);
-    const cfg = { vocabSize: 20, embeddingSize: 6, hiddenSize: 9, numLayers: 2, dropout: 0, tieWeights: true, seqLen: 4 };
+    const cfg = {
+      vocabSize: 20,
+      embeddingSize: 6,
+      hiddenSize: 9,
+      numLayers: 2,
+      dropout: 0,
+      tieWeights: true,
+      seqLen: 4,
+    };
     const model = buildModel("lstm-lm", cfg);
     const names = model.trainableWeights.map((w) => w.originalName);
     assert.equal(names.filter((n) => n.includes("embeddings")).length, 1);
@@ -231,10 +274,33 @@ describe("LSTM language model", () => {
   for (const numLayers of [2, 3]) {
     for (const tieWeights of [false, true]) {
       test(`forward + backward, ${numLayers} layers, tied=${tieWeights}, dropout 0.3`, () => {
-        const cfg = { vocabSize: 50, embeddingSize: 8, hiddenSize: 12, numLayers, dropout: 0.3, tieWeights, seqLen: 5, seed: 1 };
+        const cfg = {
+          vocabSize: 50,
+          embeddingSize: 8,
+          hiddenSize: 12,
+          numLayers,
+          dropout: 0.3,
+          tieWeights,
+          seqLen: 5,
+          seed: 1,
+        };
         const model = buildModel("lstm-lm", cfg);
-        const x = tf.tensor2d([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]], [2, 5], "int32");
-        const y = tf.tensor2d([[2, 3, 4, 5, 6], [7, 8, 9, 10, 11]], [2, 5], "int32");
+        const x = tf.tensor2d(
+          [
+            [1, 2, 3, 4, 5],
+            [6, 7, 8, 9, 10],
+          ],
+          [2, 5],
+          "int32",
+        );
+        const y = tf.tensor2d(
+          [
+            [2, 3, 4, 5, 6],
+            [7, 8, 9, 10, 11],
+          ],
+          [2, 5],
+          "int32",
+        );
         const out = model.predict(x) as tf.Tensor;
         assert.deepEqual(out.shape, [2, 5, 50]);
         const { loss, grads } = forwardBackward(model, x, y);
@@ -250,7 +316,14 @@ describe("LSTM language model", () => {
   test("batchSize makes the LSTMs stateful: state carries over until resetStates()", () => {
     const cfg = { vocabSize: 30, embeddingSize: 4, hiddenSize: 6, numLayers: 2, dropout: 0, seqLen: 3, batchSize: 2 };
     const model = buildModel("lstm-lm", cfg);
-    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], "int32");
+    const x = tf.tensor2d(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [2, 3],
+      "int32",
+    );
     const first = Array.from((model.predict(x) as tf.Tensor).dataSync());
     const second = Array.from((model.predict(x) as tf.Tensor).dataSync());
     assert.notDeepEqual(first, second);
@@ -262,7 +335,10 @@ describe("LSTM language model", () => {
 
 describe("custom layers", () => {
   test("ShortcutA = x[:, ::2, ::2, :] with channels zero-padded (even and odd sizes)", () => {
-    for (const [h, w] of [[4, 4], [5, 3]]) {
+    for (const [h, w] of [
+      [4, 4],
+      [5, 3],
+    ]) {
       const c = 2;
       const values = Array.from({ length: h * w * c }, (_, i) => i + 1);
       const x = tf.tensor4d(values, [1, h, w, c]);
@@ -272,7 +348,8 @@ describe("custom layers", () => {
       const wo = Math.ceil(w / 2);
       assert.deepEqual(y.shape, [1, ho, wo, c + 2]);
       const expected: number[] = [];
-      for (let i = 0; i < h; i += 2) for (let j = 0; j < w; j += 2) expected.push(0, values[(i * w + j) * c], values[(i * w + j) * c + 1], 0);
+      for (let i = 0; i < h; i += 2)
+        for (let j = 0; j < w; j += 2) expected.push(0, values[(i * w + j) * c], values[(i * w + j) * c + 1], 0);
       assert.deepEqual(Array.from(y.dataSync()), expected);
       assert.deepEqual(layer.computeOutputShape([null, h, w, c]), [null, ho, wo, c + 2]);
     }
@@ -310,18 +387,29 @@ describe("custom layers", () => {
 
   for (const [name, config] of [
     ["resnet20", {}],
-    ["lstm-lm", { vocabSize: 20, embeddingSize: 4, hiddenSize: 5, numLayers: 2, dropout: 0.2, tieWeights: true, seqLen: 3 }],
+    [
+      "lstm-lm",
+      { vocabSize: 20, embeddingSize: 4, hiddenSize: 5, numLayers: 2, dropout: 0.2, tieWeights: true, seqLen: 3 },
+    ],
   ] as [ModelName, object][]) {
     test(`${name}: save + load through the topology gives the same predictions (custom layers registered)`, async () => {
       const model = buildModel(name, config as never);
       let artifacts: tf.io.ModelArtifacts | undefined;
-      await model.save(tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-      }));
+      await model.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+        }),
+      );
       const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
-      const x = name === "lstm-lm" ? tf.tensor2d([[1, 2, 3]], [1, 3], "int32") : tf.randomNormal([1, 32, 32, 3], 0, 1, "float32", 3);
-      assert.deepEqual(Array.from((loaded.predict(x) as tf.Tensor).dataSync()), Array.from((model.predict(x) as tf.Tensor).dataSync()));
+      const x =
+        name === "lstm-lm"
+          ? tf.tensor2d([[1, 2, 3]], [1, 3], "int32")
+          : tf.randomNormal([1, 32, 32, 3], 0, 1, "float32", 3);
+      assert.deepEqual(
+        Array.from((loaded.predict(x) as tf.Tensor).dataSync()),
+        Array.from((model.predict(x) as tf.Tensor).dataSync()),
+      );
       assert.equal(countParams(loaded), countParams(model));
     });
   }
@@ -333,20 +421,37 @@ describe("loss and validation", () => {
     const uniform = softmaxCrossEntropyFromLogits(tf.tensor1d([2, 0], "int32"), tf.zeros([2, 4]));
     assert.ok(Math.abs(uniform.dataSync()[0] - Math.log(4)) < 1e-6);
     // logits [0, ln 3]: p = [1/4, 3/4]; label 1 → −ln(3/4); label 0 → ln 4; mean of the two.
-    const logits = tf.tensor2d([[0, Math.log(3)], [0, Math.log(3)]]);
+    const logits = tf.tensor2d([
+      [0, Math.log(3)],
+      [0, Math.log(3)],
+    ]);
     const expected = (-Math.log(0.75) + Math.log(4)) / 2;
-    assert.ok(Math.abs(softmaxCrossEntropyFromLogits(tf.tensor1d([1, 0], "int32"), logits).dataSync()[0] - expected) < 1e-6);
-    const oneHot = tf.tensor2d([[0, 1], [1, 0]]);
+    assert.ok(
+      Math.abs(softmaxCrossEntropyFromLogits(tf.tensor1d([1, 0], "int32"), logits).dataSync()[0] - expected) < 1e-6,
+    );
+    const oneHot = tf.tensor2d([
+      [0, 1],
+      [1, 0],
+    ]);
     assert.ok(Math.abs(softmaxCrossEntropyFromLogits(oneHot, logits).dataSync()[0] - expected) < 1e-6);
-    assert.throws(() => softmaxCrossEntropyFromLogits(tf.tensor1d([1, 0, 1], "int32"), logits), /does not match logits shape/);
+    assert.throws(
+      () => softmaxCrossEntropyFromLogits(tf.tensor1d([1, 0, 1], "int32"), logits),
+      /does not match logits shape/,
+    );
   });
 
   test("bad names and configs are refused before any weight is created", () => {
     assert.throws(() => buildModel("resnet50" as ModelName), /unknown model "resnet50"; known models: vgg16, resnet18/);
-    assert.throws(() => buildModel("resnet18", { numClasses: 0 }), /numClasses must be an integer in \[1, 100000\], got 0/);
+    assert.throws(
+      () => buildModel("resnet18", { numClasses: 0 }),
+      /numClasses must be an integer in \[1, 100000\], got 0/,
+    );
     assert.throws(() => buildModel("vgg16", { numClass: 10 } as never), /vgg16: unknown config key "numClass"/);
     assert.throws(() => buildModel("resnet20", { seed: -1 }), /seed must be an integer in \[0, 2147483647\], got -1/);
-    assert.throws(() => buildModel("imagenet-vgg16", { inputSize: 100 }), /inputSize must be a multiple of 32, got 100/);
+    assert.throws(
+      () => buildModel("imagenet-vgg16", { inputSize: 100 }),
+      /inputSize must be a multiple of 32, got 100/,
+    );
     assert.throws(() => buildModel("lstm-lm", { dropout: 1 }), /dropout must be a number in \[0, 1\), got 1/);
     assert.throws(() => buildModel("lstm-lm", { numLayers: 0 }), /numLayers must be an integer in \[1, 8\], got 0/);
     assert.equal(MODEL_NAMES.length, 8);

@@ -7,7 +7,18 @@
  * arXiv:1512.03385 (CVPR 2016).
  */
 import * as tf from "@tensorflow/tfjs";
-import { batchNorm, checkInt, checkKeys, conv2d, ConvInit, ImageModelConfig, Init, relu, ShortcutA, torchLinear } from "./common";
+import {
+  batchNorm,
+  checkInt,
+  checkKeys,
+  conv2d,
+  ConvInit,
+  ImageModelConfig,
+  Init,
+  relu,
+  ShortcutA,
+  torchLinear,
+} from "./common";
 
 type Shortcut = "projection" | "zero-pad";
 
@@ -38,7 +49,12 @@ function basicBlock(
       s = batchNorm(s, `${name}_short_bn`);
     } else {
       const extra = outC - inC;
-      s = new ShortcutA({ stride, padBefore: Math.floor(extra / 2), padAfter: extra - Math.floor(extra / 2), name: `${name}_short` }).apply(x) as tf.SymbolicTensor;
+      s = new ShortcutA({
+        stride,
+        padBefore: Math.floor(extra / 2),
+        padAfter: extra - Math.floor(extra / 2),
+        name: `${name}_short`,
+      }).apply(x) as tf.SymbolicTensor;
     }
   }
   const sum = tf.layers.add({ name: `${name}_add` }).apply([y, s]) as tf.SymbolicTensor;
@@ -144,8 +160,18 @@ export function imagenetResNet18(config: ImagenetResNetConfig = {}): tf.LayersMo
   let x = conv2d(input, 3, { filters: 64, kernel: 7, stride: 2, pad: 3, init: "he-fan-out", name: "stem_conv" }, init);
   x = relu(batchNorm(x, "stem_bn"), "stem_relu");
   // Zero padding equals PyTorch's −inf padding here: inputs are ReLU outputs (≥ 0).
-  x = tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: "stem_pool_pad" }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: "valid", name: "stem_pool" }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+      name: "stem_pool_pad",
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .maxPooling2d({ poolSize: 3, strides: 2, padding: "valid", name: "stem_pool" })
+    .apply(x) as tf.SymbolicTensor;
   const [y, c] = stages(x, 64, [64, 128, 256, 512], [1, 2, 2, 2], 2, "projection", "he-fan-out", init);
   const pooled = tf.layers.globalAveragePooling2d({ name: "avgpool" }).apply(y) as tf.SymbolicTensor;
   const logits = torchLinear(pooled, c, numClasses, "fc", init);
@@ -185,7 +211,16 @@ export function wideResNet(config: WideResNetConfig = {}): tf.LayersModel {
   const input = tf.input({ shape: [32, 32, 3], name: "image" });
   let x = conv2d(input, 3, { filters: 16 * widen, kernel: 3, pad: 1, init: "he-fan-out", name: "stem_conv" }, init);
   x = relu(batchNorm(x, "stem_bn"), "stem_relu");
-  const [y, c] = stages(x, 16 * widen, [16 * widen, 32 * widen, 64 * widen], [1, 2, 2], n, "projection", "he-fan-out", init);
+  const [y, c] = stages(
+    x,
+    16 * widen,
+    [16 * widen, 32 * widen, 64 * widen],
+    [1, 2, 2],
+    n,
+    "projection",
+    "he-fan-out",
+    init,
+  );
   const pooled = tf.layers.globalAveragePooling2d({ name: "avgpool" }).apply(y) as tf.SymbolicTensor;
   const logits = torchLinear(pooled, c, numClasses, "fc", init);
   return tf.model({ inputs: input, outputs: logits, name: `wrn${depth}_${widen}` });

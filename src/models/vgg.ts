@@ -6,10 +6,40 @@
  * `vgg16_bn` / `vgg16`. Outputs are logits.
  */
 import * as tf from "@tensorflow/tfjs";
-import { batchNorm, checkInt, checkKeys, conv2d, ConvInit, ImageModelConfig, Init, relu, SeededDropout, torchLinear } from "./common";
+import {
+  batchNorm,
+  checkInt,
+  checkKeys,
+  conv2d,
+  ConvInit,
+  ImageModelConfig,
+  Init,
+  relu,
+  SeededDropout,
+  torchLinear,
+} from "./common";
 
 /** VGG-16 feature configuration: output channels of each 3x3 conv, "M" = 2x2 max-pool. */
-export const VGG16_FEATURES: ReadonlyArray<number | "M"> = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"];
+export const VGG16_FEATURES: ReadonlyArray<number | "M"> = [
+  64,
+  64,
+  "M",
+  128,
+  128,
+  "M",
+  256,
+  256,
+  256,
+  "M",
+  512,
+  512,
+  512,
+  "M",
+  512,
+  512,
+  512,
+  "M",
+];
 
 function features(x: tf.SymbolicTensor, batchNormOn: boolean, convInit: ConvInit, init: Init): tf.SymbolicTensor {
   let inC = 3;

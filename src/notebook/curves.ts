@@ -90,7 +90,8 @@ export function curvesFigure(runs: CurveRun[], opts: CurvesOptions = {}): Figure
   const metrics = opts.metrics ?? metricsPresent(runs);
   if (metrics.length === 0) throw new Error("curvesFigure: metrics is empty; give at least one of loss, acc, ppl");
   for (const m of metrics) {
-    if (!(m in METRIC_TITLES)) throw new Error(`curvesFigure: metric ${JSON.stringify(m)} is not allowed; allowed: loss, acc, ppl`);
+    if (!(m in METRIC_TITLES))
+      throw new Error(`curvesFigure: metric ${JSON.stringify(m)} is not allowed; allowed: loss, acc, ppl`);
   }
   const xMode = opts.x ?? "auto";
   const maxPoints = opts.maxPoints ?? 2000;
@@ -102,14 +103,20 @@ export function curvesFigure(runs: CurveRun[], opts: CurvesOptions = {}): Figure
   const data: Trace[] = [];
   metrics.forEach((metric, pi) => {
     const suffix = pi === 0 ? "" : String(pi + 1);
-    const xaxis: Record<string, unknown> = { domain: [pi * (width + gap), pi * (width + gap) + width], title: { text: xTitle }, anchor: `y${suffix}` };
+    const xaxis: Record<string, unknown> = {
+      domain: [pi * (width + gap), pi * (width + gap) + width],
+      title: { text: xTitle },
+      anchor: `y${suffix}`,
+    };
     const yaxis: Record<string, unknown> = { title: { text: METRIC_TITLES[metric] }, anchor: `x${suffix}` };
     if (metric === "loss" && opts.logLoss) yaxis.type = "log";
     layout[`xaxis${suffix}`] = xaxis;
     layout[`yaxis${suffix}`] = yaxis;
     runs.forEach((run, ri) => {
       const xs = xValues(run.records, xMode);
-      const splits = Array.from(new Set(run.records.map((r) => r.split))).filter((s) => !opts.splits || opts.splits.includes(s));
+      const splits = Array.from(new Set(run.records.map((r) => r.split))).filter(
+        (s) => !opts.splits || opts.splits.includes(s),
+      );
       for (const split of splits) {
         const points: [number, number | null][] = [];
         run.records.forEach((rec, i) => {
@@ -196,12 +203,19 @@ export interface LiveProgress extends ProgressHook {
 
 function checkRecord(record: MetricRecord): void {
   const bad = (field: string, allowed: string): never => {
-    throw new Error(`live curves: record.${field} is ${JSON.stringify((record as unknown as Record<string, unknown>)[field])}; allowed: ${allowed} (record ${JSON.stringify(record)})`);
+    throw new Error(
+      `live curves: record.${field} is ${JSON.stringify((record as unknown as Record<string, unknown>)[field])}; allowed: ${allowed} (record ${JSON.stringify(record)})`,
+    );
   };
-  if (record === null || typeof record !== "object") throw new Error(`live curves: record is ${JSON.stringify(record)}; allowed: an object {epoch, step?, split, loss, acc?, ppl?, lr}`);
+  if (record === null || typeof record !== "object")
+    throw new Error(
+      `live curves: record is ${JSON.stringify(record)}; allowed: an object {epoch, step?, split, loss, acc?, ppl?, lr}`,
+    );
   if (typeof record.epoch !== "number" || Number.isNaN(record.epoch)) bad("epoch", "a number");
-  if (record.step !== undefined && (typeof record.step !== "number" || Number.isNaN(record.step))) bad("step", "a number or undefined");
-  if (typeof record.split !== "string" || record.split === "") bad("split", "a non-empty string such as \"train\" or \"test\"");
+  if (record.step !== undefined && (typeof record.step !== "number" || Number.isNaN(record.step)))
+    bad("step", "a number or undefined");
+  if (typeof record.split !== "string" || record.split === "")
+    bad("split", 'a non-empty string such as "train" or "test"');
   if (typeof record.loss !== "number") bad("loss", "a number (NaN/Infinity are drawn as gaps)");
   if (typeof record.lr !== "number") bad("lr", "a number");
   if (record.acc !== undefined && typeof record.acc !== "number") bad("acc", "a number or undefined");

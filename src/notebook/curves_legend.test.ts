@@ -4,10 +4,13 @@ import assert from "node:assert/strict";
 import { curvesFigure } from "./curves";
 import { DEFAULT_HEIGHT } from "./plotly";
 
-const runs = (n: number) => Array.from({ length: n }, (_, k) => ({
-  name: `run ${k}`,
-  records: [0, 1].flatMap((epoch) => ["train", "valid", "test"].map((split) => ({ epoch, step: 10 * epoch, split, loss: 1, ppl: 100, lr: 0.1 }))),
-}));
+const runs = (n: number) =>
+  Array.from({ length: n }, (_, k) => ({
+    name: `run ${k}`,
+    records: [0, 1].flatMap((epoch) =>
+      ["train", "valid", "test"].map((split) => ({ epoch, step: 10 * epoch, split, loss: 1, ppl: 100, lr: 0.1 })),
+    ),
+  }));
 
 test("up to ten legend entries stay beside the panels; more go below in rows, the figure taller by them", () => {
   const short = curvesFigure(runs(3), { metrics: ["ppl"] }); // 3 runs × 3 splits = 9 entries

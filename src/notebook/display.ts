@@ -94,7 +94,9 @@ export function newDisplayId(): string {
  */
 export function displayBundle(data: MimeBundle, target: DisplayTarget = {}): boolean {
   if (target.update && !target.displayId) {
-    throw new Error("displayBundle: target.update is true but target.displayId is missing; an update needs the id of an earlier display");
+    throw new Error(
+      "displayBundle: target.update is true but target.displayId is missing; an update needs the id of an earlier display",
+    );
   }
   if (sink) {
     sink(data, target);
@@ -124,7 +126,9 @@ function fallbackDisplay(data: MimeBundle, target: DisplayTarget): boolean {
   }
   if (!warnedFallback) {
     warnedFallback = true;
-    console.warn("displayBundle: tslab internals not found (tslab must be 1.0.22); showing only the text/html part of each bundle");
+    console.warn(
+      "displayBundle: tslab internals not found (tslab must be 1.0.22); showing only the text/html part of each bundle",
+    );
   }
   let display: { html(s: string): void; text(s: string): void } = tslab.display;
   if (target.displayId) {
@@ -173,5 +177,10 @@ export function displayHtml(html: string, target: DisplayTarget = {}): void {
 }
 
 function stripTags(html: string): string {
-  return html.replace(/<script[\s\S]*?<\/script>/gi, "").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 500);
+  return html
+    .replace(/<script[\s\S]*?<\/script>/gi, "")
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 500);
 }

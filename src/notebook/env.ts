@@ -40,7 +40,9 @@ let currentNotebook: string | null = null;
 /** Sets the notebook name used for figure export paths (`figures/<name>/`). */
 export function setNotebookName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-    throw new Error(`notebook name ${JSON.stringify(name)} is not allowed; use letters, digits, '.', '_' and '-' (e.g. "00-quickstart")`);
+    throw new Error(
+      `notebook name ${JSON.stringify(name)} is not allowed; use letters, digits, '.', '_' and '-' (e.g. "00-quickstart")`,
+    );
   }
   currentNotebook = name;
 }

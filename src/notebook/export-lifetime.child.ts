@@ -8,7 +8,9 @@ import { exportFigure, figureExporterProfile } from "./export";
 async function main(): Promise<void> {
   const [how, root] = process.argv.slice(2);
   if (!["return", "exit", "wait"].includes(how) || !root) {
-    throw new Error(`usage: export-lifetime.child.ts return|exit|wait ROOT (got ${JSON.stringify(process.argv.slice(2))})`);
+    throw new Error(
+      `usage: export-lifetime.child.ts return|exit|wait ROOT (got ${JSON.stringify(process.argv.slice(2))})`,
+    );
   }
   const fig = { data: [{ type: "scatter", x: [0, 1], y: [0, 1] }], layout: {} };
   const r = await exportFigure(fig, { notebook: "t", name: "f", width: 200, height: 150, formats: ["svg"], root });

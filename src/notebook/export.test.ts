@@ -76,37 +76,44 @@ function runChild(how: "return" | "exit" | "wait", root: string, signal?: NodeJS
   });
 }
 
-describe("the figure-export browser", { skip: chromium ? false : "no Chromium on this machine (apt-get install chromium)" }, () => {
-  const cases: { how: "return" | "exit" | "wait"; signal?: NodeJS.Signals; title: string }[] = [
-    { how: "return", title: "ends when the script has nothing left to do" },
-    { how: "exit", title: "ends when the script calls process.exit with the browser open" },
-    { how: "wait", signal: "SIGTERM", title: "ends on SIGTERM, and the process still dies of SIGTERM" },
-    { how: "wait", signal: "SIGKILL", title: "ends when its process is killed outright (SIGKILL)" },
-  ];
-  for (const c of cases) {
-    test(c.title, async () => {
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), "padam-export-test-"));
-      try {
-        const r = await runChild(c.how, root, c.signal);
-        assert.ok(path.basename(r.profile).startsWith(PROFILE_PREFIX), r.profile);
-        assert.ok(r.browsersWhileRunning > 0, "the browser was running while the child was");
-        if (c.signal) assert.equal(r.signal, c.signal);
-        else assert.equal(r.code, 0);
-        const gone = await waitUntil(() => browsersUsing(r.profile).length === 0, 10_000);
-        assert.ok(gone, `Chromium still alive with ${r.profile}: pids ${browsersUsing(r.profile).join(", ")}`);
-        // A killed process cannot remove its profile; the next export does (its pid is dead).
-        if (c.signal === "SIGKILL") removeStaleProfiles(path.dirname(r.profile));
-        assert.equal(fs.existsSync(r.profile), false, `${r.profile} is removed`);
-      } finally {
-        fs.rmSync(root, { recursive: true, force: true });
-      }
-    });
-  }
-});
+describe(
+  "the figure-export browser",
+  { skip: chromium ? false : "no Chromium on this machine (apt-get install chromium)" },
+  () => {
+    const cases: { how: "return" | "exit" | "wait"; signal?: NodeJS.Signals; title: string }[] = [
+      { how: "return", title: "ends when the script has nothing left to do" },
+      { how: "exit", title: "ends when the script calls process.exit with the browser open" },
+      { how: "wait", signal: "SIGTERM", title: "ends on SIGTERM, and the process still dies of SIGTERM" },
+      { how: "wait", signal: "SIGKILL", title: "ends when its process is killed outright (SIGKILL)" },
+    ];
+    for (const c of cases) {
+      test(c.title, async () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "padam-export-test-"));
+        try {
+          const r = await runChild(c.how, root, c.signal);
+          assert.ok(path.basename(r.profile).startsWith(PROFILE_PREFIX), r.profile);
+          assert.ok(r.browsersWhileRunning > 0, "the browser was running while the child was");
+          if (c.signal) assert.equal(r.signal, c.signal);
+          else assert.equal(r.code, 0);
+          const gone = await waitUntil(() => browsersUsing(r.profile).length === 0, 10_000);
+          assert.ok(gone, `Chromium still alive with ${r.profile}: pids ${browsersUsing(r.profile).join(", ")}`);
+          // A killed process cannot remove its profile; the next export does (its pid is dead).
+          if (c.signal === "SIGKILL") removeStaleProfiles(path.dirname(r.profile));
+          assert.equal(fs.existsSync(r.profile), false, `${r.profile} is removed`);
+        } finally {
+          fs.rmSync(root, { recursive: true, force: true });
+        }
+      });
+    }
+  },
+);
 
 test("the printed figure path is never absolute", () => {
   assert.equal(shownPath(path.join(repoRoot(), "figures"), "00-quickstart", "curves"), "figures/00-quickstart/curves");
-  assert.equal(shownPath(path.join(repoRoot(), ".cache", "nb-smoke", "figures"), "03", "f"), ".cache/nb-smoke/figures/03/f");
+  assert.equal(
+    shownPath(path.join(repoRoot(), ".cache", "nb-smoke", "figures"), "03", "f"),
+    ".cache/nb-smoke/figures/03/f",
+  );
   assert.equal(shownPath("/tmp/padam-nb-test-x/figures", "03", "f"), "figures/03/f");
   assert.equal(shownPath("/tmp/elsewhere/out/", "03", "f"), "out/03/f");
 });

@@ -258,13 +258,19 @@ export function decodeDataUrl(url: string): Buffer {
  * Writes `<root>/<notebook>/<name>.svg` and `.png` for a figure `{data, layout}`. Exports are
  * serialized (one page renders one figure at a time).
  */
-export function exportFigure(fig: { data: unknown[]; layout: Record<string, unknown> }, opts: ExportOptions): Promise<ExportResult> {
+export function exportFigure(
+  fig: { data: unknown[]; layout: Record<string, unknown> },
+  opts: ExportOptions,
+): Promise<ExportResult> {
   const job = queue.then(() => exportNow(fig, opts));
   queue = job.catch(() => undefined);
   return job;
 }
 
-async function exportNow(fig: { data: unknown[]; layout: Record<string, unknown> }, opts: ExportOptions): Promise<ExportResult> {
+async function exportNow(
+  fig: { data: unknown[]; layout: Record<string, unknown> },
+  opts: ExportOptions,
+): Promise<ExportResult> {
   const formats = opts.formats ?? ["svg", "png"];
   // A figure computed more than IDLE_CLOSE_MS after the last one must not race the idle close.
   if (idleTimer) {
@@ -274,7 +280,8 @@ async function exportNow(fig: { data: unknown[]; layout: Record<string, unknown>
   if (process.env.PADAM_EXPORT_FIGURES === "0") return { files: [], skipped: "PADAM_EXPORT_FIGURES=0" };
   const chromium = findChromium();
   if (!chromium) {
-    const reason = "figure export skipped: no Chromium found (set CHROMIUM_PATH, or install Debian's chromium package); figures are shown but not written to figures/";
+    const reason =
+      "figure export skipped: no Chromium found (set CHROMIUM_PATH, or install Debian's chromium package); figures are shown but not written to figures/";
     if (!skipReported) {
       skipReported = true;
       console.log(reason);
@@ -300,7 +307,13 @@ async function exportNow(fig: { data: unknown[]; layout: Record<string, unknown>
           const P = (globalThis as unknown as { Plotly: { toImage(f: unknown, o: unknown): Promise<string> } }).Plotly;
           return P.toImage(a.fig, { format: a.format, width: a.width, height: a.height, scale: a.scale });
         },
-        { fig: { data: fig.data, layout: { ...fig.layout, height: opts.height, width: opts.width } }, format, width: opts.width, height: opts.height, scale: format === "png" ? opts.scale ?? 2 : 1 },
+        {
+          fig: { data: fig.data, layout: { ...fig.layout, height: opts.height, width: opts.width } },
+          format,
+          width: opts.width,
+          height: opts.height,
+          scale: format === "png" ? (opts.scale ?? 2) : 1,
+        },
       );
       const file = path.join(dir, `${opts.name}.${format}`);
       if (fs.existsSync(file)) replaced++;
@@ -310,7 +323,9 @@ async function exportNow(fig: { data: unknown[]; layout: Record<string, unknown>
   } finally {
     scheduleIdleClose();
   }
-  console.log(`figure ${opts.name}: wrote ${shownPath(opts.root ?? figuresRoot(), opts.notebook, opts.name)}.{${formats.join(",")}}${replaced > 0 ? " (replacing the previous export)" : ""}`);
+  console.log(
+    `figure ${opts.name}: wrote ${shownPath(opts.root ?? figuresRoot(), opts.notebook, opts.name)}.{${formats.join(",")}}${replaced > 0 ? " (replacing the previous export)" : ""}`,
+  );
   return { files };
 }
 

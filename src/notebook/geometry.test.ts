@@ -33,25 +33,40 @@ describe("optimizer geometry", () => {
     const fig = geometryFigure({ surface: quad, steps: 50, partials: [0.125, 0.5], lrScales: [0.5, 1, 2] });
     const sliders = fig.layout.sliders as { steps: { method: string; args: [{ x: number[][] }, number[]] }[] }[];
     assert.equal(sliders.length, 2);
-    assert.deepEqual(sliders.map((s) => s.steps.length), [2, 3]);
+    assert.deepEqual(
+      sliders.map((s) => s.steps.length),
+      [2, 3],
+    );
     const [p, lr] = sliders;
     assert.deepEqual(p.steps[0].args[1], [2]);
     assert.deepEqual(lr.steps[0].args[1], [3, 4, 5, 6]);
     assert.ok(p.steps.every((s) => s.method === "restyle" && s.args[0].x[0].length === 51));
-    assert.throws(() => geometryFigure({ surface: quad, partials: [0.75] }), /partial 0\.75 not allowed; allowed: 0 < p <= 1\/2/);
+    assert.throws(
+      () => geometryFigure({ surface: quad, partials: [0.75] }),
+      /partial 0\.75 not allowed; allowed: 0 < p <= 1\/2/,
+    );
   });
 
-  it("renders with both sliders in headless Chromium, offline", { skip: findChromium() ? false : "no Chromium installed (Debian package chromium)" }, async () => {
-    const fig = geometryFigure({ surface: rosenbrock(), steps: 100 });
-    const html = `<!DOCTYPE html><html><head><meta charset="utf-8"><script>${fs.readFileSync(plotlyBundlePath(), "utf8")}</script></head><body>${figureHtml(fig, "geo")}</body></html>`;
-    await withOfflinePage(() => false, async ({ page, refused }) => {
-      await page.setContent(html, { waitUntil: "load" });
-      await page.waitForFunction(`!!document.querySelector("#geo .main-svg")`, { timeout: 30_000 });
-      const r = (await page.evaluate(`({ sliders: document.querySelectorAll("#geo .slider-group").length, contours: document.querySelectorAll("#geo .contour").length, lines: document.querySelectorAll("#geo .scatterlayer .trace").length })`)) as { sliders: number; contours: number; lines: number };
-      assert.deepEqual(refused, []);
-      assert.equal(r.sliders, 2);
-      assert.ok(r.contours >= 2, `contours drawn: ${r.contours}`);
-      assert.ok(r.lines >= 5, `trajectories drawn: ${r.lines}`);
-    });
-  });
+  it(
+    "renders with both sliders in headless Chromium, offline",
+    { skip: findChromium() ? false : "no Chromium installed (Debian package chromium)" },
+    async () => {
+      const fig = geometryFigure({ surface: rosenbrock(), steps: 100 });
+      const html = `<!DOCTYPE html><html><head><meta charset="utf-8"><script>${fs.readFileSync(plotlyBundlePath(), "utf8")}</script></head><body>${figureHtml(fig, "geo")}</body></html>`;
+      await withOfflinePage(
+        () => false,
+        async ({ page, refused }) => {
+          await page.setContent(html, { waitUntil: "load" });
+          await page.waitForFunction(`!!document.querySelector("#geo .main-svg")`, { timeout: 30_000 });
+          const r = (await page.evaluate(
+            `({ sliders: document.querySelectorAll("#geo .slider-group").length, contours: document.querySelectorAll("#geo .contour").length, lines: document.querySelectorAll("#geo .scatterlayer .trace").length })`,
+          )) as { sliders: number; contours: number; lines: number };
+          assert.deepEqual(refused, []);
+          assert.equal(r.sliders, 2);
+          assert.ok(r.contours >= 2, `contours drawn: ${r.contours}`);
+          assert.ok(r.lines >= 5, `trajectories drawn: ${r.lines}`);
+        },
+      );
+    },
+  );
 });

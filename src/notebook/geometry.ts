@@ -86,7 +86,11 @@ export function defaultMethods(surface: Surface): Method[] {
 }
 
 /** The points x_0 … x_steps of one run (x_0 = the start). Diverging runs stop at the first non-finite point. */
-export function trajectory(surface: Surface, m: Pick<Method, "optimizer" | "options">, steps: number): { x: number[]; y: number[] } {
+export function trajectory(
+  surface: Surface,
+  m: Pick<Method, "optimizer" | "options">,
+  steps: number,
+): { x: number[]; y: number[] } {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`trajectory: steps = ${steps}; allowed: an integer >= 1`);
   const path = referenceTrajectory(m.optimizer, m.options, surface.start, steps, (p) => surface.grad(p[0], p[1]));
   const all = [surface.start, ...path];
@@ -105,14 +109,40 @@ function contour(s: Surface, xaxis: string, yaxis: string): Trace {
   const ys = grid(s.yRange[0], s.yRange[1], 80);
   const fmin = s.f(s.minimum[0], s.minimum[1]);
   const z = ys.map((y) => xs.map((x) => Math.log10(s.f(x, y) - fmin + 1e-3)));
-  return { type: "contour", x: xs, y: ys, z, xaxis, yaxis, showscale: false, colorscale: "Greys", reversescale: true, opacity: 0.55, ncontours: 25, contours: { coloring: "lines" }, hoverinfo: "skip", name: "log10 f" };
+  return {
+    type: "contour",
+    x: xs,
+    y: ys,
+    z,
+    xaxis,
+    yaxis,
+    showscale: false,
+    colorscale: "Greys",
+    reversescale: true,
+    opacity: 0.55,
+    ncontours: 25,
+    contours: { coloring: "lines" },
+    hoverinfo: "skip",
+    name: "log10 f",
+  };
 }
 
 function pathTrace(xy: { x: number[]; y: number[] }, name: string, color: string, xaxis: string, yaxis: string): Trace {
-  return { type: "scatter", mode: "lines+markers", x: xy.x, y: xy.y, name, xaxis, yaxis, line: { color, width: 2 }, marker: { size: 3, color } };
+  return {
+    type: "scatter",
+    mode: "lines+markers",
+    x: xy.x,
+    y: xy.y,
+    name,
+    xaxis,
+    yaxis,
+    line: { color, width: 2 },
+    marker: { size: 3, color },
+  };
 }
 
-const fracLabel = (p: number) => ({ 0.0625: "1/16", 0.125: "1/8", 0.25: "1/4", 0.375: "3/8", 0.5: "1/2" })[p] ?? String(p);
+const fracLabel = (p: number) =>
+  ({ 0.0625: "1/16", 0.125: "1/8", 0.25: "1/4", 0.375: "3/8", 0.5: "1/2" })[p] ?? String(p);
 
 /**
  * The figure: two panels over the same contours, a p slider for the left panel and an lr slider for
@@ -126,11 +156,18 @@ export function geometryFigure(opts: GeometryOptions): Figure {
   const scales = opts.lrScales ?? [0.25, 0.5, 1, 2, 4];
   const padam = methods.find((m) => m.optimizer === "padam");
   const padamLr = opts.padamLr ?? Number(padam?.options.learningRate ?? 0.05);
-  for (const p of partials) if (!(p > 0 && p <= 0.5)) throw new Error(`geometryFigure: partial ${p} not allowed; allowed: 0 < p <= 1/2`);
+  for (const p of partials)
+    if (!(p > 0 && p <= 0.5)) throw new Error(`geometryFigure: partial ${p} not allowed; allowed: 0 < p <= 1/2`);
   for (const k of scales) if (!(k > 0)) throw new Error(`geometryFigure: lr scale ${k} not allowed; allowed: > 0`);
 
-  const left = partials.map((p) => trajectory(s, { optimizer: "padam", options: { learningRate: padamLr, partial: p } }, steps));
-  const right = scales.map((k) => methods.map((m) => trajectory(s, { ...m, options: { ...m.options, learningRate: Number(m.options.learningRate) * k } }, steps)));
+  const left = partials.map((p) =>
+    trajectory(s, { optimizer: "padam", options: { learningRate: padamLr, partial: p } }, steps),
+  );
+  const right = scales.map((k) =>
+    methods.map((m) =>
+      trajectory(s, { ...m, options: { ...m.options, learningRate: Number(m.options.learningRate) * k } }, steps),
+    ),
+  );
   const p0 = Math.max(0, partials.indexOf(0.125));
   const k0 = Math.max(0, scales.indexOf(1));
 
@@ -139,14 +176,47 @@ export function geometryFigure(opts: GeometryOptions): Figure {
   data.push(pathTrace(left[p0], `Padam, lr ${padamLr}`, colorAt(3), "x", "y"));
   const rightIdx = methods.map((_, i) => data.length + i);
   methods.forEach((m, i) => data.push(pathTrace(right[k0][i], m.label, colorAt(i), "x2", "y2")));
-  data.push({ type: "scatter", mode: "markers", x: [s.minimum[0], s.minimum[0]], y: [s.minimum[1], s.minimum[1]], xaxis: "x", yaxis: "y", marker: { symbol: "star", size: 12, color: "black" }, name: "minimum", showlegend: false });
-  data.push({ type: "scatter", mode: "markers", x: [s.minimum[0]], y: [s.minimum[1]], xaxis: "x2", yaxis: "y2", marker: { symbol: "star", size: 12, color: "black" }, name: "minimum", showlegend: false });
+  data.push({
+    type: "scatter",
+    mode: "markers",
+    x: [s.minimum[0], s.minimum[0]],
+    y: [s.minimum[1], s.minimum[1]],
+    xaxis: "x",
+    yaxis: "y",
+    marker: { symbol: "star", size: 12, color: "black" },
+    name: "minimum",
+    showlegend: false,
+  });
+  data.push({
+    type: "scatter",
+    mode: "markers",
+    x: [s.minimum[0]],
+    y: [s.minimum[1]],
+    xaxis: "x2",
+    yaxis: "y2",
+    marker: { symbol: "star", size: 12, color: "black" },
+    name: "minimum",
+    showlegend: false,
+  });
 
   const slider = (title: string, x: number, active: number, stepsOf: { label: string; args: unknown[] }[]) => ({
-    active, x, len: 0.45, y: -0.08, yanchor: "top", currentvalue: { prefix: title, visible: true }, pad: { t: 30 },
+    active,
+    x,
+    len: 0.45,
+    y: -0.08,
+    yanchor: "top",
+    currentvalue: { prefix: title, visible: true },
+    pad: { t: 30 },
     steps: stepsOf.map((st) => ({ method: "restyle", label: st.label, args: st.args })),
   });
-  const axis = (range: [number, number], title: string, domain: [number, number], anchor: string) => ({ range, domain, anchor, title: { text: title, standoff: AXIS_TITLE_STANDOFF }, zeroline: false, automargin: true });
+  const axis = (range: [number, number], title: string, domain: [number, number], anchor: string) => ({
+    range,
+    domain,
+    anchor,
+    title: { text: title, standoff: AXIS_TITLE_STANDOFF },
+    zeroline: false,
+    automargin: true,
+  });
   return {
     data,
     layout: {
@@ -160,12 +230,43 @@ export function geometryFigure(opts: GeometryOptions): Figure {
       xaxis2: axis(s.xRange, "x", [0.53, 1], "y2"),
       yaxis2: axis(s.yRange, "", [0, 1], "x2"),
       annotations: [
-        { text: "Padam: slide p (1/2 is AMSGrad)", xref: "paper", yref: "paper", x: 0.0, y: 1.01, xanchor: "left", yanchor: "bottom", showarrow: false },
-        { text: "All four: slide the learning rates", xref: "paper", yref: "paper", x: 0.53, y: 1.01, xanchor: "left", yanchor: "bottom", showarrow: false },
+        {
+          text: "Padam: slide p (1/2 is AMSGrad)",
+          xref: "paper",
+          yref: "paper",
+          x: 0.0,
+          y: 1.01,
+          xanchor: "left",
+          yanchor: "bottom",
+          showarrow: false,
+        },
+        {
+          text: "All four: slide the learning rates",
+          xref: "paper",
+          yref: "paper",
+          x: 0.53,
+          y: 1.01,
+          xanchor: "left",
+          yanchor: "bottom",
+          showarrow: false,
+        },
       ],
       sliders: [
-        slider("p = ", 0, p0, partials.map((p, i) => ({ label: fracLabel(p), args: [{ x: [left[i].x], y: [left[i].y] }, [leftIdx]] }))),
-        slider("lr × ", 0.53, k0, scales.map((k, i) => ({ label: String(k), args: [{ x: right[i].map((t) => t.x), y: right[i].map((t) => t.y) }, rightIdx] }))),
+        slider(
+          "p = ",
+          0,
+          p0,
+          partials.map((p, i) => ({ label: fracLabel(p), args: [{ x: [left[i].x], y: [left[i].y] }, [leftIdx]] })),
+        ),
+        slider(
+          "lr × ",
+          0.53,
+          k0,
+          scales.map((k, i) => ({
+            label: String(k),
+            args: [{ x: right[i].map((t) => t.x), y: right[i].map((t) => t.y) }, rightIdx],
+          })),
+        ),
       ],
     },
   };

@@ -4,14 +4,38 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-  barFigure, byMode, canDisplay, closeFigureExporter, createLiveCurves, curvesFigure, decodeDataUrl, displayBundle,
-  escapeHtml, exportFigure, figureBundle, figureHtml, findChromium, heatmapFigure, histogramFigure, inKernel,
-  jsonForScript, lineFigure, MetricRecord, MimeBundle, DisplayTarget, notebookMode, setDisplaySink, showTable,
-  toHtmlTable, xValues,
+  barFigure,
+  byMode,
+  canDisplay,
+  closeFigureExporter,
+  createLiveCurves,
+  curvesFigure,
+  decodeDataUrl,
+  displayBundle,
+  escapeHtml,
+  exportFigure,
+  figureBundle,
+  figureHtml,
+  findChromium,
+  heatmapFigure,
+  histogramFigure,
+  inKernel,
+  jsonForScript,
+  lineFigure,
+  MetricRecord,
+  MimeBundle,
+  DisplayTarget,
+  notebookMode,
+  setDisplaySink,
+  showTable,
+  toHtmlTable,
+  xValues,
 } from "./index";
 
 /** Records display calls for the duration of `fn`. */
-async function captured<T>(fn: () => T | Promise<T>): Promise<{ value: T; calls: { data: MimeBundle; target: DisplayTarget }[] }> {
+async function captured<T>(
+  fn: () => T | Promise<T>,
+): Promise<{ value: T; calls: { data: MimeBundle; target: DisplayTarget }[] }> {
   const calls: { data: MimeBundle; target: DisplayTarget }[] = [];
   const previous = setDisplaySink((data, target) => calls.push({ data, target: { ...target } }));
   try {
@@ -33,7 +57,9 @@ describe("display outside a kernel", () => {
   });
 
   test("a sink receives bundles unchanged", async () => {
-    const { calls } = await captured(() => displayBundle({ "text/html": "<b>x</b>", "text/plain": "x" }, { displayId: "d1" }));
+    const { calls } = await captured(() =>
+      displayBundle({ "text/html": "<b>x</b>", "text/plain": "x" }, { displayId: "d1" }),
+    );
     assert.deepEqual(calls, [{ data: { "text/html": "<b>x</b>", "text/plain": "x" }, target: { displayId: "d1" } }]);
   });
 });
@@ -73,7 +99,10 @@ describe("figures", () => {
   });
 
   test("builders reject mismatched input, naming it", () => {
-    assert.throws(() => lineFigure([{ name: "s", x: [1, 2], y: [1] }]), /series 0 \("s"\) has 2 x values but 1 y values/);
+    assert.throws(
+      () => lineFigure([{ name: "s", x: [1, 2], y: [1] }]),
+      /series 0 \("s"\) has 2 x values but 1 y values/,
+    );
     assert.throws(() => heatmapFigure([1, 2], ["a"], [[1]]), /z must have 1 rows .* of 2 values/);
     assert.throws(() => barFigure([{ name: "g", x: ["a"], y: [1, 2] }]), /group 0 \("g"\) has 1 labels but 2 values/);
     assert.throws(() => histogramFigure([], { bins: 0 }), /bins is 0/);
@@ -81,7 +110,10 @@ describe("figures", () => {
 
   test("histogram bins all values over a shared range and reports dropped ones", () => {
     const fig = histogramFigure(
-      [{ name: "a", values: [1, 10, 100, 1000, 0, -1] }, { name: "b", values: [10, 10] }],
+      [
+        { name: "a", values: [1, 10, 100, 1000, 0, -1] },
+        { name: "b", values: [10, 10] },
+      ],
       { bins: 3, log10: true },
     );
     const [a, b] = fig.data as { name: string; x: number[]; y: number[] }[];
@@ -95,10 +127,21 @@ describe("figures", () => {
   });
 
   test("heatmap keeps the grid and can print values on cells", () => {
-    const fig = heatmapFigure([0.1, 0.01], ["1/4", "1/8"], [[0.9, 0.8], [0.7, NaN]], { textFormat: ".2f" });
+    const fig = heatmapFigure(
+      [0.1, 0.01],
+      ["1/4", "1/8"],
+      [
+        [0.9, 0.8],
+        [0.7, NaN],
+      ],
+      { textFormat: ".2f" },
+    );
     const t = fig.data[0] as { x: string[]; y: string[]; z: (number | null)[][]; texttemplate: string };
     assert.deepEqual(t.x, ["0.1", "0.01"]);
-    assert.deepEqual(t.z, [[0.9, 0.8], [0.7, null]]);
+    assert.deepEqual(t.z, [
+      [0.9, 0.8],
+      [0.7, null],
+    ]);
     assert.equal(t.texttemplate, "%{z:.2f}");
   });
 });
@@ -117,12 +160,28 @@ describe("training curves", () => {
   });
 
   test("one panel per metric, one trace per run and split, legend once", () => {
-    const fig = curvesFigure([{ name: "padam", records }, { name: "adam", records }]);
+    const fig = curvesFigure([
+      { name: "padam", records },
+      { name: "adam", records },
+    ]);
     const names = fig.data.map((t) => `${t.name}@${t.yaxis}`);
-    assert.deepEqual(names, ["padam · train@y", "padam · test@y", "adam · train@y", "adam · test@y", "padam · test@y2", "adam · test@y2"]);
-    assert.deepEqual(fig.data.map((t) => t.showlegend), [true, true, true, true, false, false]);
+    assert.deepEqual(names, [
+      "padam · train@y",
+      "padam · test@y",
+      "adam · train@y",
+      "adam · test@y",
+      "padam · test@y2",
+      "adam · test@y2",
+    ]);
+    assert.deepEqual(
+      fig.data.map((t) => t.showlegend),
+      [true, true, true, true, false, false],
+    );
     assert.equal((fig.layout.yaxis2 as { title: { text: string } }).title.text, "accuracy");
-    assert.throws(() => curvesFigure([{ name: "x", records }], { metrics: ["bleu" as "loss"] }), /metric "bleu" is not allowed/);
+    assert.throws(
+      () => curvesFigure([{ name: "x", records }], { metrics: ["bleu" as "loss"] }),
+      /metric "bleu" is not allowed/,
+    );
   });
 
   test("live curves outside a kernel only collect records", () => {
@@ -130,7 +189,13 @@ describe("training curves", () => {
     live.push(records[0], "padam");
     live.hook("adam")(records[1]);
     assert.equal(live.redraws, 0);
-    assert.deepEqual(live.runs().map((r) => [r.name, r.records.length]), [["padam", 1], ["adam", 1]]);
+    assert.deepEqual(
+      live.runs().map((r) => [r.name, r.records.length]),
+      [
+        ["padam", 1],
+        ["adam", 1],
+      ],
+    );
   });
 
   test("live curves redraw one display in place, throttling train records", async () => {
@@ -149,14 +214,23 @@ describe("training curves", () => {
     assert.equal(live.redraws, 3);
     const ids = new Set(figures.map((c) => c.target.displayId));
     assert.equal(ids.size, 1);
-    assert.deepEqual(figures.map((c) => Boolean(c.target.update)), [false, true, true]);
+    assert.deepEqual(
+      figures.map((c) => Boolean(c.target.update)),
+      [false, true, true],
+    );
     assert.match(String(figures[2].data["text/plain"]), /padam: epoch 1, test loss 1\.5, acc 0\.6, lr 0\.1/);
   });
 
   test("bad records are refused with the field, value and what is allowed", () => {
     const live = createLiveCurves();
-    assert.throws(() => live.push({ epoch: 1, split: "", loss: 1, lr: 0 }), /record\.split is ""; allowed: a non-empty string/);
-    assert.throws(() => live.push({ epoch: 1, split: "train", loss: "1" as unknown as number, lr: 0 }), /record\.loss is "1"; allowed: a number/);
+    assert.throws(
+      () => live.push({ epoch: 1, split: "", loss: 1, lr: 0 }),
+      /record\.split is ""; allowed: a non-empty string/,
+    );
+    assert.throws(
+      () => live.push({ epoch: 1, split: "train", loss: "1" as unknown as number, lr: 0 }),
+      /record\.loss is "1"; allowed: a number/,
+    );
     assert.throws(() => createLiveCurves({ minIntervalMs: -1 }), /minIntervalMs is -1/);
   });
 });
@@ -218,7 +292,13 @@ describe("figure export", () => {
     const saved = process.env.CHROMIUM_PATH;
     process.env.CHROMIUM_PATH = "/nonexistent/chromium";
     try {
-      const r = await exportFigure(lineFigure([{ name: "a", x: [0], y: [0] }]), { notebook: "t", name: "f", width: 100, height: 100, root: os.tmpdir() });
+      const r = await exportFigure(lineFigure([{ name: "a", x: [0], y: [0] }]), {
+        notebook: "t",
+        name: "f",
+        width: 100,
+        height: 100,
+        root: os.tmpdir(),
+      });
       assert.deepEqual(r.files, []);
       assert.match(r.skipped ?? "", /no Chromium found/);
     } finally {
@@ -228,21 +308,30 @@ describe("figure export", () => {
   });
 
   const chromium = findChromium();
-  test("writes SVG and PNG through headless Chromium", { skip: chromium ? false : "no Chromium on this machine (apt-get install chromium)" }, async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "padam-fig-"));
-    try {
-      const fig = barFigure([{ name: "test error", x: ["VGG-16", "ResNet-18"], y: [6.5, 5.1] }], { title: "export check" });
-      const r = await exportFigure(fig, { notebook: "nb", name: "bars", width: 400, height: 300, root });
-      assert.deepEqual(r.files.map((f) => path.relative(root, f)), [path.join("nb", "bars.svg"), path.join("nb", "bars.png")]);
-      const svg = fs.readFileSync(r.files[0], "utf8");
-      assert.match(svg, /^<svg/);
-      assert.match(svg, /ResNet-18/);
-      const png = fs.readFileSync(r.files[1]);
-      assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
-      assert.equal(png.readUInt32BE(16), 800); // width 400 at the default scale 2
-    } finally {
-      await closeFigureExporter();
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  });
+  test(
+    "writes SVG and PNG through headless Chromium",
+    { skip: chromium ? false : "no Chromium on this machine (apt-get install chromium)" },
+    async () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "padam-fig-"));
+      try {
+        const fig = barFigure([{ name: "test error", x: ["VGG-16", "ResNet-18"], y: [6.5, 5.1] }], {
+          title: "export check",
+        });
+        const r = await exportFigure(fig, { notebook: "nb", name: "bars", width: 400, height: 300, root });
+        assert.deepEqual(
+          r.files.map((f) => path.relative(root, f)),
+          [path.join("nb", "bars.svg"), path.join("nb", "bars.png")],
+        );
+        const svg = fs.readFileSync(r.files[0], "utf8");
+        assert.match(svg, /^<svg/);
+        assert.match(svg, /ResNet-18/);
+        const png = fs.readFileSync(r.files[1]);
+        assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+        assert.equal(png.readUInt32BE(16), 800); // width 400 at the default scale 2
+      } finally {
+        await closeFigureExporter();
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -14,8 +14,12 @@ import { findChromium } from "./export";
 
 /** The flags of a throw-away headless browser that stays off the network and the user's profile. */
 export const TEST_CHROMIUM_ARGS: readonly string[] = [
-  "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 export interface OfflinePage {
@@ -28,14 +32,20 @@ export interface OfflinePage {
  * Runs `fn` with a fresh page whose requests are refused unless `allow(url)` (URLs of data:
  * and blob: are inside the page already and always pass). Throws when no Chromium is installed.
  */
-export async function withOfflinePage<T>(allow: (url: string) => boolean, fn: (p: OfflinePage) => Promise<T>): Promise<T> {
+export async function withOfflinePage<T>(
+  allow: (url: string) => boolean,
+  fn: (p: OfflinePage) => Promise<T>,
+): Promise<T> {
   const chromium = findChromium();
   if (!chromium) throw new Error("no Chromium found (set CHROMIUM_PATH, or install Debian's chromium package)");
   const puppeteer = (await import("puppeteer-core")).default;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "padam-offline-page-"));
   try {
     const browser = await puppeteer.launch({
-      executablePath: chromium, headless: true, pipe: true, userDataDir: profile,
+      executablePath: chromium,
+      headless: true,
+      pipe: true,
+      userDataDir: profile,
       args: [...TEST_CHROMIUM_ARGS, `--user-data-dir=${profile}`],
     });
     try {

@@ -38,8 +38,16 @@ export const DEFAULT_EXPORT_WIDTH = 800;
  * of a notebook when callers pass the same index.
  */
 export const PALETTE = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
 ];
 
 export function colorAt(i: number): string {
@@ -76,7 +84,11 @@ export function initPlotly(opts: { force?: boolean } = {}): boolean {
 /** The HTML part of a figure's bundle: a div and a script that draws into it once Plotly exists. */
 export function figureHtml(fig: Figure, divId: string = newDisplayId()): string {
   const height = Number(fig.layout.height ?? DEFAULT_HEIGHT);
-  const payload = jsonForScript({ data: fig.data, layout: fig.layout, config: { responsive: true, displaylogo: false, ...fig.config } });
+  const payload = jsonForScript({
+    data: fig.data,
+    layout: fig.layout,
+    config: { responsive: true, displaylogo: false, ...fig.config },
+  });
   return (
     `<div id="${divId}" class="padam-plot" style="width:100%;height:${height}px;"></div>\n` +
     `<script type="text/javascript">(function () {\n` +
@@ -140,7 +152,9 @@ export interface ShowFigureOptions {
  */
 export async function showFigure(fig: Figure, opts: ShowFigureOptions = {}): Promise<void> {
   if (opts.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(opts.name)) {
-    throw new Error(`showFigure: name ${JSON.stringify(opts.name)} is not a valid file name; use letters, digits, '.', '_' and '-'`);
+    throw new Error(
+      `showFigure: name ${JSON.stringify(opts.name)} is not a valid file name; use letters, digits, '.', '_' and '-'`,
+    );
   }
   initPlotly();
   displayBundle(figureBundle(fig), opts.target ?? {});
@@ -157,7 +171,12 @@ export async function showFigure(fig: Figure, opts: ShowFigureOptions = {}): Pro
 export const AXIS_TITLE_STANDOFF = 12;
 
 /** Shared layout defaults. */
-export function baseLayout(opts: { title?: string; xTitle?: string; yTitle?: string; height?: number }): Record<string, unknown> {
+export function baseLayout(opts: {
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+  height?: number;
+}): Record<string, unknown> {
   return {
     title: { text: opts.title ?? "" },
     height: opts.height ?? DEFAULT_HEIGHT,
@@ -202,7 +221,9 @@ export interface LineFigureOptions {
 export function lineFigure(series: LineSeries[], opts: LineFigureOptions = {}): Figure {
   series.forEach((s, i) => {
     if (s.x.length !== s.y.length) {
-      throw new Error(`lineFigure: series ${i} (${JSON.stringify(s.name)}) has ${s.x.length} x values but ${s.y.length} y values; they must match`);
+      throw new Error(
+        `lineFigure: series ${i} (${JSON.stringify(s.name)}) has ${s.x.length} x values but ${s.y.length} y values; they must match`,
+      );
     }
   });
   const layout = baseLayout(opts);
@@ -256,7 +277,10 @@ export interface HistogramOptions {
  * Equal-width bins spanning every finite value of every group (a unit range when there is none,
  * a unit-wide range around a single value), so that several groups share one x axis.
  */
-export function sharedBins(groups: Iterable<ArrayLike<number>>, bins: number): { lo: number; hi: number; width: number; centers: number[] } {
+export function sharedBins(
+  groups: Iterable<ArrayLike<number>>,
+  bins: number,
+): { lo: number; hi: number; width: number; centers: number[] } {
   let lo = Infinity;
   let hi = -Infinity;
   for (const values of groups) {
@@ -267,8 +291,14 @@ export function sharedBins(groups: Iterable<ArrayLike<number>>, bins: number): {
       if (v > hi) hi = v;
     }
   }
-  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
-  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  if (!Number.isFinite(lo)) {
+    lo = 0;
+    hi = 1;
+  }
+  if (hi === lo) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
   const width = (hi - lo) / bins;
   return { lo, hi, width, centers: Array.from({ length: bins }, (_, i) => lo + (i + 0.5) * width) };
 }
@@ -296,14 +326,24 @@ export function histogramFigure(groups: HistogramGroup[], opts: HistogramOptions
     }
     return { group: g, values: out, dropped };
   });
-  const { lo, width, centers } = sharedBins(prepared.map((p) => p.values), bins);
+  const { lo, width, centers } = sharedBins(
+    prepared.map((p) => p.values),
+    bins,
+  );
   const data: Trace[] = prepared.map((p, gi) => {
     const counts = new Array<number>(bins).fill(0);
     for (const v of p.values) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
     const y = opts.normalize === "fraction" && p.values.length > 0 ? counts.map((c) => c / p.values.length) : counts;
-    const name = p.dropped > 0 ? `${p.group.name} (${p.dropped} ${opts.log10 ? "non-positive/" : ""}non-finite dropped)` : p.group.name;
+    const name =
+      p.dropped > 0
+        ? `${p.group.name} (${p.dropped} ${opts.log10 ? "non-positive/" : ""}non-finite dropped)`
+        : p.group.name;
     return {
-      type: "bar", name, x: centers, y, width,
+      type: "bar",
+      name,
+      x: centers,
+      y,
+      width,
       marker: { color: p.group.color ?? colorAt(gi) },
       opacity: groups.length > 1 ? 0.6 : 0.9,
     };
@@ -331,9 +371,16 @@ export interface HeatmapOptions {
 }
 
 /** Heatmap of a grid, e.g. final accuracy over learning rate × p; `z[row][col]` with rows along y. */
-export function heatmapFigure(x: (string | number)[], y: (string | number)[], z: number[][], opts: HeatmapOptions = {}): Figure {
+export function heatmapFigure(
+  x: (string | number)[],
+  y: (string | number)[],
+  z: number[][],
+  opts: HeatmapOptions = {},
+): Figure {
   if (z.length !== y.length || z.some((row) => row.length !== x.length)) {
-    throw new Error(`heatmapFigure: z must have ${y.length} rows (one per y) of ${x.length} values (one per x); got ${z.length} rows of lengths ${z.map((r) => r.length).join(",")}`);
+    throw new Error(
+      `heatmapFigure: z must have ${y.length} rows (one per y) of ${x.length} values (one per x); got ${z.length} rows of lengths ${z.map((r) => r.length).join(",")}`,
+    );
   }
   const trace: Trace = {
     type: "heatmap",
@@ -374,12 +421,17 @@ export interface BarOptions {
 export function barFigure(groups: BarGroup[], opts: BarOptions = {}): Figure {
   groups.forEach((g, i) => {
     if (g.x.length !== g.y.length) {
-      throw new Error(`barFigure: group ${i} (${JSON.stringify(g.name)}) has ${g.x.length} labels but ${g.y.length} values; they must match`);
+      throw new Error(
+        `barFigure: group ${i} (${JSON.stringify(g.name)}) has ${g.x.length} labels but ${g.y.length} values; they must match`,
+      );
     }
   });
   const data = groups.map((g, i) => {
     const trace: Trace = {
-      type: "bar", name: g.name, x: g.x, y: Array.from(g.y, finiteOrNull),
+      type: "bar",
+      name: g.name,
+      x: g.x,
+      y: Array.from(g.y, finiteOrNull),
       marker: { color: g.color ?? colorAt(i) },
     };
     if (g.error) trace.error_y = { type: "data", array: Array.from(g.error, finiteOrNull), visible: true };

@@ -16,7 +16,13 @@ import { RunDir, runId, type MetricLine } from "../experiment/store";
 import { setDisplaySink, type MimeBundle } from "./display";
 import { showReferenceResults } from "./reference_section";
 
-function writeRun(root: string, config: ExperimentConfig, acc: number, split: "valid" | "test", experiment = "cifar10-resnet20"): void {
+function writeRun(
+  root: string,
+  config: ExperimentConfig,
+  acc: number,
+  split: "valid" | "test",
+  experiment = "cifar10-resnet20",
+): void {
   const id = runId(config, "wasm");
   const dir = new RunDir(join(root, experiment, id));
   mkdirSync(dir.dir, { recursive: true });
@@ -43,7 +49,10 @@ async function rendered(root: string, experiment = "cifar10-resnet20"): Promise<
 
 test("without committed results the section is the one provenance line", async () => {
   const html = await rendered(mkdtempSync(join(tmpdir(), "padam-section-")));
-  assert.match(html, /No committed results for cifar10-resnet20 yet: create them with <code>npm run reproduce -- cifar10-resnet20<\/code>\./);
+  assert.match(
+    html,
+    /No committed results for cifar10-resnet20 yet: create them with <code>npm run reproduce -- cifar10-resnet20<\/code>\./,
+  );
   assert.doesNotMatch(html, /<table/);
 });
 
@@ -56,7 +65,10 @@ test("with committed results: provenance, tuning, results, figures, claims and s
     writeRun(root, c, grid.indexOf(c.optimizerOptions.learningRate as number) === 1 ? 0.8 : 0.7, "valid");
   }
   const tuningOnly = await rendered(root);
-  assert.match(tuningOnly, /No final run yet: 12 of the 12 tuning runs are done; the final runs of each optimizer start/);
+  assert.match(
+    tuningOnly,
+    /No final run yet: 12 of the 12 tuning runs are done; the final runs of each optimizer start/,
+  );
   const finals = finalConfigs(exp, { sgd: 0.1, adam: 1e-3, amsgrad: 1e-3, padam: 0.1 });
   const acc: Record<string, number> = { sgd: 0.9, adam: 0.85, amsgrad: 0.86, padam: 0.9 };
   for (const c of finals) writeRun(root, c, acc[c.optimizer] + 0.001 * c.seed, "test");
@@ -68,15 +80,21 @@ test("with committed results: provenance, tuning, results, figures, claims and s
   // Padam − Adam = 5 points, far beyond the noise: supported; Padam vs SGD-M: a tie within ±1.
   assert.match(html, /“Padam better than Adam at the end” is supported: /);
   assert.match(html, /“Padam ≈ SGD-M at the end” is (supported|inconclusive): /);
-  assert.match(html, /The paper \(CIFAR-10 ResNet-18\) orders them SGD-M 95, Padam \(p = 1\/8\) 94\.94, AMSGrad 93\.53, Adam 92\.89/);
+  assert.match(
+    html,
+    /The paper \(CIFAR-10 ResNet-18\) orders them SGD-M 95, Padam \(p = 1\/8\) 94\.94, AMSGrad 93\.53, Adam 92\.89/,
+  );
   assert.match(html, /s per step \(measured\)/);
   assert.doesNotMatch(html, /contradicted/, "no claim here goes against the paper");
 });
 
 test("a p sweep: results per p, the p = 1/8 claims and no optimizer claims", async () => {
   const root = mkdtempSync(join(tmpdir(), "padam-section-"));
-  const finals = finalConfigs(referenceExperiment("p-sweep-fmnist")).filter((c) => [0.25, 0.125].includes(c.optimizerOptions.partial as number));
-  for (const c of finals) writeRun(root, c, (c.optimizerOptions.partial === 0.125 ? 0.9 : 0.8) + 0.001 * c.seed, "test", "p-sweep-fmnist");
+  const finals = finalConfigs(referenceExperiment("p-sweep-fmnist")).filter((c) =>
+    [0.25, 0.125].includes(c.optimizerOptions.partial as number),
+  );
+  for (const c of finals)
+    writeRun(root, c, (c.optimizerOptions.partial === 0.125 ? 0.9 : 0.8) + 0.001 * c.seed, "test", "p-sweep-fmnist");
   const html = await rendered(root, "p-sweep-fmnist");
   assert.match(html, /“p = 1\/8 better than p = 1\/4 at the end” is supported: /);
   assert.match(html, /claims on these runs: 1 supported\./);

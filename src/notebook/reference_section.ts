@@ -7,7 +7,14 @@
  * one provenance line ("No committed results for … yet: create them with …") and returns.
  */
 import { loadReferenceResults, type ReferenceResults } from "../analysis/reference_results";
-import { distinctLines, experimentClaims, meanCurves, outcomeSentences, rankingStat, settingCosts } from "../analysis/reference_report";
+import {
+  distinctLines,
+  experimentClaims,
+  meanCurves,
+  outcomeSentences,
+  rankingStat,
+  settingCosts,
+} from "../analysis/reference_report";
 import { comparisonRows, experimentCaption, type Experiment } from "../analysis/results_table";
 import { markEpochs } from "../analysis/run_phases";
 import { spreadFigure } from "../analysis/seed_spread";
@@ -39,46 +46,90 @@ export function sentencesHtml(sentences: readonly string[]): string {
 function showTuning(r: ReferenceResults): void {
   if (r.tuning.length === 0) return;
   const ppl = r.experiment.metric === "ppl";
-  void showTable(r.tuning.map((t) => ({
-    optimizer: t.optimizer, lr: t.learningRate, status: t.status,
-    [ppl ? "validation perplexity" : "validation accuracy (%)"]: t.score === undefined ? "" : ppl ? t.score : 100 * t.score,
-    chosen: t.chosen ? "chosen" : "",
-  })), { caption: `${r.experiment.name}: learning-rate tuning on the validation split (seed 0, shorter runs); the chosen lr is the best validation score` });
+  void showTable(
+    r.tuning.map((t) => ({
+      optimizer: t.optimizer,
+      lr: t.learningRate,
+      status: t.status,
+      [ppl ? "validation perplexity" : "validation accuracy (%)"]:
+        t.score === undefined ? "" : ppl ? t.score : 100 * t.score,
+      chosen: t.chosen ? "chosen" : "",
+    })),
+    {
+      caption: `${r.experiment.name}: learning-rate tuning on the validation split (seed 0, shorter runs); the chosen lr is the best validation score`,
+    },
+  );
 }
 
 async function showExperiment(r: ReferenceResults, exp: Experiment, opts: ReferenceSectionOptions): Promise<void> {
   const name = r.experiment.name;
   const stat = rankingStat(exp);
-  void showTable(comparisonRows(exp, { digits: opts.digits ?? 2 }), { caption: `${name}: ${experimentCaption(exp)}; mean over seeds [95 % interval]` });
+  void showTable(comparisonRows(exp, { digits: opts.digits ?? 2 }), {
+    caption: `${name}: ${experimentCaption(exp)}; mean over seeds [95 % interval]`,
+  });
   if (opts.curves ?? true) {
     const ppl = stat === "finalTestPpl";
     const series = meanCurves(exp, ppl ? "valid" : "test", ppl ? "ppl" : "error");
     const milestones = exp.groups[0]?.runs[0]?.config.schedule?.milestones ?? [];
-    const fig = lineFigure(series, { title: `${name}: ${ppl ? "validation perplexity" : "test error"} per epoch, mean over seeds`, xTitle: "epoch", yTitle: ppl ? "validation perplexity" : "test error (%)", logY: ppl });
+    const fig = lineFigure(series, {
+      title: `${name}: ${ppl ? "validation perplexity" : "test error"} per epoch, mean over seeds`,
+      xTitle: "epoch",
+      yTitle: ppl ? "validation perplexity" : "test error (%)",
+      logY: ppl,
+    });
     await showFigure(distinctLines(markEpochs(fig, milestones)), { name: `${name}-curves`, export: opts.export });
   }
-  const spread = spreadFigure([exp], { stat, title: `${name}: mean over seeds, 95 % interval, every seed`, yTitle: stat === "finalTestPpl" ? "test perplexity" : "final test accuracy (%)" });
+  const spread = spreadFigure([exp], {
+    stat,
+    title: `${name}: mean over seeds, 95 % interval, every seed`,
+    yTitle: stat === "finalTestPpl" ? "test perplexity" : "final test accuracy (%)",
+  });
   // One experiment: its legend entry would repeat the long variant; the title names it.
   spread.data.forEach((t) => (t.showlegend = false));
   await showFigure(spread, { name: `${name}-spread`, export: opts.export });
   const claims = experimentClaims(exp);
-  if (claims.length) void showTable(claims.map((c) => ({ claim: c.claim, verdict: c.verdict, interval: c.interval, measured: c.measured, test: c.test, paper: c.paper, reason: c.reason })), { caption: `${name}: the paper's claims, each decided two-sided with the interval it is read from` });
+  if (claims.length)
+    void showTable(
+      claims.map((c) => ({
+        claim: c.claim,
+        verdict: c.verdict,
+        interval: c.interval,
+        measured: c.measured,
+        test: c.test,
+        paper: c.paper,
+        reason: c.reason,
+      })),
+      { caption: `${name}: the paper's claims, each decided two-sided with the interval it is read from` },
+    );
 }
 
 /**
  * Shows the committed results of reference experiment `name` (see the module comment) and
  * returns them, so the notebook can use the numbers further.
  */
-export async function showReferenceResults(name: string, opts: ReferenceSectionOptions = {}): Promise<ReferenceResults> {
+export async function showReferenceResults(
+  name: string,
+  opts: ReferenceSectionOptions = {},
+): Promise<ReferenceResults> {
   const r = loadReferenceResults(name, { root: opts.root });
-  displayHtml(`<p><b>${escapeHtml(name)}</b> (${escapeHtml(r.experiment.question)}). ${textHtml(r.provenanceLine)}</p>`);
+  displayHtml(
+    `<p><b>${escapeHtml(name)}</b> (${escapeHtml(r.experiment.question)}). ${textHtml(r.provenanceLine)}</p>`,
+  );
   if (r.experiments.length === 0 && r.tuning.every((t) => t.status === "missing")) return r;
   showTuning(r);
   for (const exp of r.experiments) await showExperiment(r, exp, opts);
   const costs = settingCosts(r);
   if (costs.length) {
-    void showTable(costs.map((c) => ({ setting: c.setting, runs: c.runs, "steps per run": c.steps, "s per step (measured)": c.secondsPerStep, "h per run": c.hoursPerRun })),
-      { caption: `${name}: wall time per optimizer step and per run, from the runs' provenance (evaluation included)` });
+    void showTable(
+      costs.map((c) => ({
+        setting: c.setting,
+        runs: c.runs,
+        "steps per run": c.steps,
+        "s per step (measured)": c.secondsPerStep,
+        "h per run": c.hoursPerRun,
+      })),
+      { caption: `${name}: wall time per optimizer step and per run, from the runs' provenance (evaluation included)` },
+    );
   }
   displayHtml(sentencesHtml(outcomeSentences(r)));
   return r;

@@ -30,11 +30,16 @@ test("markdownMath finds the formulas auto-render finds, and none inside code", 
 test("every formula in the notebooks parses with KaTeX", () => {
   let total = 0;
   for (const file of fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb"))) {
-    const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, file), "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
+    const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, file), "utf8")) as {
+      cells: { cell_type: string; source: string | string[] }[];
+    };
     for (const cell of nb.cells.filter((c) => c.cell_type === "markdown")) {
       for (const m of markdownMath([cell.source].flat().join(""))) {
         total++;
-        assert.doesNotThrow(() => katex.renderToString(m.tex, { displayMode: m.display, throwOnError: true }), `${file}: ${m.tex}`);
+        assert.doesNotThrow(
+          () => katex.renderToString(m.tex, { displayMode: m.display, throwOnError: true }),
+          `${file}: ${m.tex}`,
+        );
       }
     }
   }
@@ -45,10 +50,15 @@ test("the report head loads nothing from outside: fonts inlined, no URL but data
   const css = inlineKatexCss();
   const urls = css.match(/url\([^)]*\)/g) ?? [];
   assert.ok(urls.length >= 20, `${urls.length} font URLs (KaTeX has 20 font faces)`);
-  assert.ok(urls.every((u) => u.startsWith("url(data:font/woff2;base64,")), "every font is a woff2 data URI");
+  assert.ok(
+    urls.every((u) => u.startsWith("url(data:font/woff2;base64,")),
+    "every font is a woff2 data URI",
+  );
   const head = reportHeadHtml();
   // The markup around the inlined scripts and styles (their contents are JS and CSS).
-  const markup = head.replace(/(<script\b[^>]*>)[\s\S]*?<\/script>/g, "$1</script>").replace(/(<style\b[^>]*>)[\s\S]*?<\/style>/g, "$1</style>");
+  const markup = head
+    .replace(/(<script\b[^>]*>)[\s\S]*?<\/script>/g, "$1</script>")
+    .replace(/(<style\b[^>]*>)[\s\S]*?<\/style>/g, "$1</style>");
   assert.equal((markup.match(/<script\b/g) ?? []).length, 3, markup);
   assert.equal(/\b(src|href)\s*=/.test(markup), false, `no element that loads a file: ${markup}`);
   assert.equal(/file:\/\/|https?:\/\//.test(markup), false, markup);

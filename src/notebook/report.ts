@@ -86,7 +86,10 @@ export function markdownMath(markdown: string): { tex: string; display: boolean 
       const end = findEnd(text, d.right, i + d.left.length);
       if (end < 0) continue;
       const isEnv = d.left.startsWith("\\begin");
-      found.push({ tex: isEnv ? text.slice(i, end + d.right.length) : text.slice(i + d.left.length, end), display: d.display });
+      found.push({
+        tex: isEnv ? text.slice(i, end + d.right.length) : text.slice(i + d.left.length, end),
+        display: d.display,
+      });
       i = end + d.right.length;
       continue outer;
     }

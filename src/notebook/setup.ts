@@ -27,7 +27,10 @@ export function initNotebook(opts: { name: string; quiet?: boolean }): NotebookI
   const info: NotebookInfo = { name: opts.name, mode, figuresDir: path.join(figuresRoot(), opts.name) };
   if (!opts.quiet) {
     const line = `notebook ${info.name} · PADAM_MODE=${mode}`;
-    displayBundle({ "text/html": `<p style="font-family:monospace;color:#555;margin:0">${escapeHtml(line)}</p>`, "text/plain": line });
+    displayBundle({
+      "text/html": `<p style="font-family:monospace;color:#555;margin:0">${escapeHtml(line)}</p>`,
+      "text/plain": line,
+    });
   }
   return info;
 }

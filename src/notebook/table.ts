@@ -35,7 +35,13 @@ interface Grid {
 }
 
 function isFrameLike(x: unknown): x is FrameLike {
-  return x !== null && typeof x === "object" && Array.isArray((x as FrameLike).columns) && Array.isArray((x as FrameLike).values) && Array.isArray((x as FrameLike).index);
+  return (
+    x !== null &&
+    typeof x === "object" &&
+    Array.isArray((x as FrameLike).columns) &&
+    Array.isArray((x as FrameLike).values) &&
+    Array.isArray((x as FrameLike).index)
+  );
 }
 
 function toGrid(source: FrameLike | readonly Record<string, unknown>[], opts: TableOptions): Grid {
@@ -44,17 +50,27 @@ function toGrid(source: FrameLike | readonly Record<string, unknown>[], opts: Ta
     const rows = (source.values as unknown[]).map((row) => (Array.isArray(row) ? row : [row]));
     rows.forEach((row, i) => {
       if (row.length !== source.columns.length) {
-        throw new Error(`toHtmlTable: row ${i} has ${row.length} cells but the frame has ${source.columns.length} columns`);
+        throw new Error(
+          `toHtmlTable: row ${i} has ${row.length} cells but the frame has ${source.columns.length} columns`,
+        );
       }
     });
-    return { columns: source.columns.map(String), index: source.index.map(String), rows, showIndex: opts.index ?? true };
+    return {
+      columns: source.columns.map(String),
+      index: source.index.map(String),
+      rows,
+      showIndex: opts.index ?? true,
+    };
   }
   if (!Array.isArray(source)) {
-    throw new Error(`toHtmlTable: source is ${typeof source}; allowed: a danfojs DataFrame or an array of plain objects`);
+    throw new Error(
+      `toHtmlTable: source is ${typeof source}; allowed: a danfojs DataFrame or an array of plain objects`,
+    );
   }
   const columns: string[] = [];
   source.forEach((rec, i) => {
-    if (rec === null || typeof rec !== "object") throw new Error(`toHtmlTable: record ${i} is ${JSON.stringify(rec)}; allowed: a plain object`);
+    if (rec === null || typeof rec !== "object")
+      throw new Error(`toHtmlTable: record ${i} is ${JSON.stringify(rec)}; allowed: a plain object`);
     for (const key of Object.keys(rec)) if (!columns.includes(key)) columns.push(key);
   });
   return {
@@ -76,8 +92,7 @@ export function formatCell(v: unknown, precision = 4): string {
   return String(v);
 }
 
-const STYLE =
-  "border-collapse:collapse;font-family:system-ui,sans-serif;font-size:13px;margin:4px 0;";
+const STYLE = "border-collapse:collapse;font-family:system-ui,sans-serif;font-size:13px;margin:4px 0;";
 const CELL = "border:1px solid #ccc;padding:3px 8px;";
 
 /** An HTML `<table>` with every header and cell escaped. */
@@ -96,13 +111,17 @@ export function toHtmlTable(source: FrameLike | readonly Record<string, unknown>
       const align = typeof v === "number" ? "text-align:right;" : "text-align:left;";
       return `<td style="${CELL}${align}">${escapeHtml(formatCell(v, precision))}</td>`;
     });
-    if (grid.showIndex) cells.unshift(`<th style="${CELL}background:#f3f3f3;text-align:left;">${escapeHtml(grid.index[i])}</th>`);
+    if (grid.showIndex)
+      cells.unshift(`<th style="${CELL}background:#f3f3f3;text-align:left;">${escapeHtml(grid.index[i])}</th>`);
     return `<tr>${cells.join("")}</tr>`;
   });
-  const more = grid.rows.length > maxRows
-    ? `<tr><td style="${CELL}" colspan="${grid.columns.length + (grid.showIndex ? 1 : 0)}">… ${grid.rows.length - maxRows} more rows</td></tr>`
+  const more =
+    grid.rows.length > maxRows
+      ? `<tr><td style="${CELL}" colspan="${grid.columns.length + (grid.showIndex ? 1 : 0)}">… ${grid.rows.length - maxRows} more rows</td></tr>`
+      : "";
+  const caption = opts.caption
+    ? `<caption style="caption-side:top;text-align:left;font-weight:600;padding:2px 0;">${escapeHtml(opts.caption)}</caption>`
     : "";
-  const caption = opts.caption ? `<caption style="caption-side:top;text-align:left;font-weight:600;padding:2px 0;">${escapeHtml(opts.caption)}</caption>` : "";
   return `<table class="padam-table" style="${STYLE}">${caption}<thead><tr>${head}</tr></thead><tbody>${body.join("")}${more}</tbody></table>`;
 }
 
@@ -111,9 +130,15 @@ export function toTextTable(source: FrameLike | readonly Record<string, unknown>
   const grid = toGrid(source, opts);
   const precision = opts.precision ?? 4;
   const header = (grid.showIndex ? [""] : []).concat(grid.columns);
-  const lines = grid.rows.slice(0, opts.maxRows ?? 200).map((row, i) => (grid.showIndex ? [grid.index[i]] : []).concat(row.map((v) => formatCell(v, precision))));
+  const lines = grid.rows
+    .slice(0, opts.maxRows ?? 200)
+    .map((row, i) => (grid.showIndex ? [grid.index[i]] : []).concat(row.map((v) => formatCell(v, precision))));
   const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
-  const fmtLine = (cells: string[]) => cells.map((s, c) => s.padEnd(widths[c])).join("  ").trimEnd();
+  const fmtLine = (cells: string[]) =>
+    cells
+      .map((s, c) => s.padEnd(widths[c]))
+      .join("  ")
+      .trimEnd();
   return [opts.caption ?? "", fmtLine(header), ...lines.map(fmtLine)].filter((l) => l !== "").join("\n");
 }
 

@@ -24,7 +24,8 @@ function sourceFiles(dir: string): string[] {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...sourceFiles(full));
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && !entry.name.endsWith(".d.ts")) out.push(full);
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && !entry.name.endsWith(".d.ts"))
+      out.push(full);
   }
   return out;
 }
@@ -54,7 +55,10 @@ test("src has no relative import of a folder (tslab cannot load <folder>/index)"
   const offenders: string[] = [];
   for (const file of sourceFiles(SRC)) {
     // Strip comments so examples in doc comments do not count.
-    const code = fs.readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:])\/\/.*$/gm, "$1");
+    const code = fs
+      .readFileSync(file, "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/(^|[^:])\/\/.*$/gm, "$1");
     for (const spec of relativeSpecifiers(code)) {
       const target = path.resolve(path.dirname(file), spec);
       if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
@@ -98,16 +102,25 @@ test("the library compiles under tslab's compiler and options, imported as a not
   const fileExists = host.fileExists.bind(host);
   const readFile = host.readFile.bind(host);
   // The cell exists only in memory; nothing is written.
-  host.getSourceFile = (f: string, lang: unknown, ...rest: unknown[]) => (f === cell ? ts.createSourceFile(f, code, lang) : getSourceFile(f, lang, ...rest));
+  host.getSourceFile = (f: string, lang: unknown, ...rest: unknown[]) =>
+    f === cell ? ts.createSourceFile(f, code, lang) : getSourceFile(f, lang, ...rest);
   host.fileExists = (f: string) => f === cell || fileExists(f);
   host.readFile = (f: string) => (f === cell ? code : readFile(f));
   const program = ts.createProgram([cell], options, host);
-  const diagnostics = ts.getPreEmitDiagnostics(program) as { file?: { fileName: string; getLineAndCharacterOfPosition(p: number): { line: number } }; start?: number; messageText: unknown }[];
+  const diagnostics = ts.getPreEmitDiagnostics(program) as {
+    file?: { fileName: string; getLineAndCharacterOfPosition(p: number): { line: number } };
+    start?: number;
+    messageText: unknown;
+  }[];
   const messages = diagnostics.map((d) => {
-    const where = d.file ? `${path.relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : "(global)";
+    const where = d.file
+      ? `${path.relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+      : "(global)";
     return `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
   });
   assert.deepEqual(messages, [], `tslab would refuse to run notebook cells:\n${messages.join("\n")}`);
-  const loaded = (program.getSourceFiles() as { fileName: string }[]).filter((f) => f.fileName.includes(`${path.sep}src${path.sep}`));
+  const loaded = (program.getSourceFiles() as { fileName: string }[]).filter((f) =>
+    f.fileName.includes(`${path.sep}src${path.sep}`),
+  );
   assert.ok(loaded.length > 0, "the cell did not load any file of src");
 });

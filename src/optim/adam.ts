@@ -16,7 +16,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { adamScalars, adaptiveStep, biasCorrections, type AdaptiveCoefficients } from "./moments";
 import { flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
-import { RuleOptimizer, splitExecution, type ExecutionOptions, type StepContext, type UpdateRule } from "./rule_optimizer";
+import {
+  RuleOptimizer,
+  splitExecution,
+  type ExecutionOptions,
+  type StepContext,
+  type UpdateRule,
+} from "./rule_optimizer";
 
 export interface AdamOptions {
   learningRate: number;
@@ -50,7 +56,15 @@ export type AdamSlot = "m" | "v" | "vMax";
 /** Adam's step as `AdaptiveCoefficients` (torch's placement of ε, see `adamScalars`). */
 export function adamCoefficients(hp: AdamOptions, { t, lr }: StepContext): AdaptiveCoefficients {
   const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
-  return { l2: hp.weightDecay, shrink: 1, beta1: hp.beta1, beta2: hp.beta2, amsgrad: hp.amsgrad, exponent: 1, ...adamScalars(hp.epsilon, lr, bc1, bc2) };
+  return {
+    l2: hp.weightDecay,
+    shrink: 1,
+    beta1: hp.beta1,
+    beta2: hp.beta2,
+    amsgrad: hp.amsgrad,
+    exponent: 1,
+    ...adamScalars(hp.epsilon, lr, bc1, bc2),
+  };
 }
 
 export const adamRule: UpdateRule<AdamOptions, AdamSlot> = {

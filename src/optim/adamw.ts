@@ -12,7 +12,13 @@ import * as tf from "@tensorflow/tfjs";
 import { adaptiveStep, type AdaptiveCoefficients } from "./moments";
 import { ADAM_DEFAULTS, ADAM_SPECS, adamCoefficients, adamRule, type AdamOptions, type AdamSlot } from "./adam";
 import { resolveOptions } from "./options";
-import { RuleOptimizer, splitExecution, type ExecutionOptions, type StepContext, type UpdateRule } from "./rule_optimizer";
+import {
+  RuleOptimizer,
+  splitExecution,
+  type ExecutionOptions,
+  type StepContext,
+  type UpdateRule,
+} from "./rule_optimizer";
 
 export const ADAMW_DEFAULTS: Readonly<AdamOptions> = Object.freeze({ ...ADAM_DEFAULTS, weightDecay: 1e-2 });
 

@@ -17,7 +17,10 @@ import { expectClose } from "../testing/expect_close";
 import { uniform } from "../util/random";
 
 const ROWS: { name: string; options: Record<string, unknown> }[] = [
-  ...[0, 1 / 16, 1 / 8, 1 / 4, 0.3, 1 / 2].map((partial) => ({ name: "padam", options: { partial, weightDecay: 1e-3 } })),
+  ...[0, 1 / 16, 1 / 8, 1 / 4, 0.3, 1 / 2].map((partial) => ({
+    name: "padam",
+    options: { partial, weightDecay: 1e-3 },
+  })),
   { name: "padam", options: { partial: 0.125, amsgrad: false, biasCorrection: "consistent" } },
   { name: "adam", options: { weightDecay: 1e-2, learningRate: 0.01 } },
   { name: "amsgrad", options: { learningRate: 0.01 } },
@@ -29,7 +32,9 @@ const ROWS: { name: string; options: Record<string, unknown> }[] = [
 const N = 91;
 const r = uniform(9, -1, 1);
 const X0 = Array.from({ length: N }, () => r());
-const GRADS = Array.from({ length: 6 }, () => Array.from({ length: N }, (_, i) => (i % 11 === 0 ? 0 : r() * 10 ** ((i % 9) - 6))));
+const GRADS = Array.from({ length: 6 }, () =>
+  Array.from({ length: N }, (_, i) => (i % 11 === 0 ? 0 : r() * 10 ** ((i % 9) - 6))),
+);
 
 function replay(name: string, options: Record<string, unknown>, fused: FusedOption): Float32Array {
   const opt = createOptimizer(name, { ...options, fused });
@@ -43,7 +48,11 @@ function replay(name: string, options: Record<string, unknown>, fused: FusedOpti
   }
 }
 
-const PATHS: [string, FusedOption][] = [["op by op", false], ["fused JS", "js"], ["compiled", "compiled"]];
+const PATHS: [string, FusedOption][] = [
+  ["op by op", false],
+  ["fused JS", "js"],
+  ["compiled", "compiled"],
+];
 
 for (const backend of ["cpu", "wasm"] as const) {
   describe(`adaptive step paths on ${backend}`, () => {
@@ -100,7 +109,10 @@ for (const backend of ["cpu", "wasm"] as const) {
 
 describe("the fused option", () => {
   test("is validated at construction, naming the value and what is allowed", () => {
-    assert.throws(() => createOptimizer("adam", { fused: "yes" }), /option "fused" = "yes" is not allowed; allowed: true, false, "compiled", "js"/);
+    assert.throws(
+      () => createOptimizer("adam", { fused: "yes" }),
+      /option "fused" = "yes" is not allowed; allowed: true, false, "compiled", "js"/,
+    );
     assert.throws(() => createOptimizer("padam", { fused: 1 }), /option "fused" = 1 is not allowed/);
     assert.equal(createOptimizer("amsgrad", { fused: "compiled" }).fused, "compiled");
   });
@@ -115,7 +127,10 @@ describe("the fused option", () => {
     await initBackend({ backend: "wasm", quiet: true });
     const opt = createOptimizer("padam", { partial: 0.3, fused: "compiled" });
     const x = tf.variable(tf.ones([4]));
-    assert.throws(() => opt.applyGradients({ [x.name]: tf.ones([4]) }), /option "fused" = "compiled" cannot run on backend "wasm".*exponent 0.6/);
+    assert.throws(
+      () => opt.applyGradients({ [x.name]: tf.ones([4]) }),
+      /option "fused" = "compiled" cannot run on backend "wasm".*exponent 0.6/,
+    );
     assert.deepEqual(Array.from(x.dataSync()), [1, 1, 1, 1]);
     x.dispose();
     opt.dispose();

@@ -21,8 +21,15 @@ export const FUSED_ADAPTIVE_KERNEL = "PadamWorkbookAdaptiveStep";
 /** The element-wise loop, on plain arrays (outputs may not alias inputs). */
 export function fusedAdaptiveStep(
   p: AdaptiveCoefficients,
-  x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | undefined,
-  xOut: Float32Array, mOut: Float32Array, vOut: Float32Array, vMaxOut: Float32Array | undefined,
+  x: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vMax: Float32Array | undefined,
+  xOut: Float32Array,
+  mOut: Float32Array,
+  vOut: Float32Array,
+  vMaxOut: Float32Array | undefined,
 ): void {
   const { l2, shrink, beta1, beta2, epsilon, exponent, step } = p;
   const a1 = 1 - beta1;
@@ -30,11 +37,15 @@ export function fusedAdaptiveStep(
   const n = x.length;
   // One closure per denominator form keeps the per-element work branch-free.
   const pow: (d: number) => number =
-    exponent === 1 ? (d) => d
-    : exponent === 0.5 ? (d) => Math.sqrt(d)
-    : exponent === 0.25 ? (d) => Math.sqrt(Math.sqrt(d))
-    : exponent === 0.125 ? (d) => Math.sqrt(Math.sqrt(Math.sqrt(d)))
-    : (d) => Math.pow(d, exponent);
+    exponent === 1
+      ? (d) => d
+      : exponent === 0.5
+        ? (d) => Math.sqrt(d)
+        : exponent === 0.25
+          ? (d) => Math.sqrt(Math.sqrt(d))
+          : exponent === 0.125
+            ? (d) => Math.sqrt(Math.sqrt(Math.sqrt(d)))
+            : (d) => Math.pow(d, exponent);
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     const gi = g[i] + l2 * xi;
@@ -69,7 +80,18 @@ function cpuKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const n = tf.util.sizeFromShape(x.shape);
   const fresh = () => new Float32Array(n);
   const [xOut, mOut, vOut, vMaxOut] = [fresh(), fresh(), fresh(), p.amsgrad ? fresh() : undefined];
-  fusedAdaptiveStep(p, view(x), view(g), view(m), view(v), p.amsgrad ? view(vMax) : undefined, xOut, mOut, vOut, vMaxOut);
+  fusedAdaptiveStep(
+    p,
+    view(x),
+    view(g),
+    view(m),
+    view(v),
+    p.amsgrad ? view(vMax) : undefined,
+    xOut,
+    mOut,
+    vOut,
+    vMaxOut,
+  );
   const outs = [xOut, mOut, vOut, ...(vMaxOut ? [vMaxOut] : [])];
   return outs.map((values) => b.makeTensorInfo(x.shape, "float32", values));
 }
@@ -86,8 +108,18 @@ function wasmKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const outs = [x, m, v, ...(p.amsgrad ? [vMax] : [])].map((t) => b.makeOutput(t.shape, "float32"));
   // Views after every allocation: an allocation may grow (and so replace) the heap's buffer.
   const view = (t: tf.TensorInfo) => b.typedArrayFromHeap(t);
-  fusedAdaptiveStep(p, view(x), view(g), view(m), view(v), p.amsgrad ? view(vMax) : undefined,
-    view(outs[0]), view(outs[1]), view(outs[2]), p.amsgrad ? view(outs[3]) : undefined);
+  fusedAdaptiveStep(
+    p,
+    view(x),
+    view(g),
+    view(m),
+    view(v),
+    p.amsgrad ? view(vMax) : undefined,
+    view(outs[0]),
+    view(outs[1]),
+    view(outs[2]),
+    p.amsgrad ? view(outs[3]) : undefined,
+  );
   return outs;
 }
 

@@ -51,7 +51,10 @@ function pathsOf(c: GoldenCase): [string, FusedOption][] {
   probe.dispose();
   // Rules outside the adaptive family run op by op only and take no `fused` option.
   if (coefficients === undefined) return [["op-by-op", undefined]];
-  const paths: [string, FusedOption][] = [["op-by-op", false], ["fused JS", "js"]];
+  const paths: [string, FusedOption][] = [
+    ["op-by-op", false],
+    ["fused JS", "js"],
+  ];
   if (compiledExponentSupported(coefficients.exponent)) paths.push(["compiled", "compiled"]);
   return paths;
 }

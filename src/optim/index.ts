@@ -5,9 +5,23 @@ export { Adam, ADAM_DEFAULTS, adamRule, type AdamOptions } from "./adam";
 export { AMSGrad, AMSGRAD_DEFAULTS } from "./amsgrad";
 export { AdamW, ADAMW_DEFAULTS, adamwRule } from "./adamw";
 export { Yogi, YOGI_DEFAULTS, yogiRule, type YogiOptions } from "./yogi";
-export { AdaBound, AMSBound, ADABOUND_DEFAULTS, AMSBOUND_DEFAULTS, adaboundRule, type AdaBoundOptions } from "./adabound";
+export {
+  AdaBound,
+  AMSBound,
+  ADABOUND_DEFAULTS,
+  AMSBOUND_DEFAULTS,
+  adaboundRule,
+  type AdaBoundOptions,
+} from "./adabound";
 export { RuleOptimizer, type UpdateRule, type StepContext } from "./rule_optimizer";
-export { OPTIMIZERS, OPTIMIZER_NAMES, createOptimizer, isOptimizerName, type OptimizerName, type OptimizerEntry } from "./registry";
+export {
+  OPTIMIZERS,
+  OPTIMIZER_NAMES,
+  createOptimizer,
+  isOptimizerName,
+  type OptimizerName,
+  type OptimizerEntry,
+} from "./registry";
 export { applyStepDecay, stepDecayCallback, stepDecayLr, validateStepDecay, type StepDecay } from "./schedule";
 export { referenceTrajectory } from "./reference";
 export { float64Ops, tensorOps, type Ops } from "./ops";

@@ -88,7 +88,14 @@ export function adaptiveStep<T>(
   s: { m: T; v: T; vMax?: T },
   c: AdaptiveCoefficients,
 ): { x: T; slots: { m: T; v: T; vMax: T } } {
-  const { m, vHat, slots } = adaptiveMoments(ops, x, grad, s, { beta1: c.beta1, beta2: c.beta2, weightDecay: c.l2 }, c.amsgrad);
+  const { m, vHat, slots } = adaptiveMoments(
+    ops,
+    x,
+    grad,
+    s,
+    { beta1: c.beta1, beta2: c.beta2, weightDecay: c.l2 },
+    c.amsgrad,
+  );
   const shrunk = c.shrink === 1 ? x : ops.scale(x, c.shrink);
   let direction = m;
   // (sqrt(v̂)+ε)^0 = 1 exactly, so exponent 0 needs no denominator; exponent 1 needs no power.
@@ -115,7 +122,16 @@ export function adamScalars(epsilon: number, lr: number, bc1: number, bc2: numbe
 }
 
 /** The Adam update x − step · m / (sqrt(v̂) + epsilon) with `adamScalars` (Yogi's last line). */
-export function adamUpdate<T>(ops: Ops<T>, x: T, m: T, vHat: T, epsilon: number, lr: number, bc1: number, bc2: number): T {
+export function adamUpdate<T>(
+  ops: Ops<T>,
+  x: T,
+  m: T,
+  vHat: T,
+  epsilon: number,
+  lr: number,
+  bc1: number,
+  bc2: number,
+): T {
   const s = adamScalars(epsilon, lr, bc1, bc2);
   return ops.sub(x, ops.scale(ops.div(m, ops.addScalar(ops.sqrt(vHat), s.epsilon)), s.step));
 }

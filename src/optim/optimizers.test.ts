@@ -17,7 +17,12 @@ import { uniform } from "../util/random";
  */
 const ROWS: { name: string; options: Record<string, unknown>; fitLr: number; golden: string }[] = [
   { name: "padam", options: { partial: 0.125, weightDecay: 1e-3 }, fitLr: 0.1, golden: "pub-padam-partial-03" },
-  { name: "sgd", options: { learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true }, fitLr: 0.05, golden: "pub-sgd-nesterov-17" },
+  {
+    name: "sgd",
+    options: { learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true },
+    fitLr: 0.05,
+    golden: "pub-sgd-nesterov-17",
+  },
   { name: "adam", options: { weightDecay: 1e-3 }, fitLr: 0.01, golden: "pub-adam-large-lr-26" },
   { name: "amsgrad", options: { weightDecay: 1e-3 }, fitLr: 0.01, golden: "pub-amsgrad-defaults-33" },
   { name: "adamw", options: { weightDecay: 0.05 }, fitLr: 0.01, golden: "pub-adamw-weight-decay-41" },
@@ -31,7 +36,10 @@ const GOLDEN = new Map(loadGoldenCases().map((c) => [c.id, c]));
 /** The golden replay case of a row, checked to be a replay of that optimizer. */
 function goldenCase(row: (typeof ROWS)[number]): GoldenCase {
   const c = GOLDEN.get(row.golden);
-  assert.ok(c && c.mode === "replay" && c.optimizer === row.name, `golden case ${row.golden} is a replay of ${row.name}`);
+  assert.ok(
+    c && c.mode === "replay" && c.optimizer === row.name,
+    `golden case ${row.golden} is a replay of ${row.name}`,
+  );
   return c;
 }
 
@@ -55,9 +63,19 @@ function scaledReference(c: GoldenCase, scale: readonly number[]): number[][] {
 
 /** The reference constructors' keyword arguments as our option names (`betas` is β1 and β2). */
 const REFERENCE_OPTION_NAMES: Record<string, string[]> = {
-  lr: ["learningRate"], betas: ["beta1", "beta2"], eps: ["epsilon"], weight_decay: ["weightDecay"], amsgrad: ["amsgrad"],
-  partial: ["partial"], momentum: ["momentum"], dampening: ["dampening"], nesterov: ["nesterov"],
-  initial_accumulator: ["initialAccumulator"], final_lr: ["finalLr"], gamma: ["gamma"], amsbound: ["amsbound"],
+  lr: ["learningRate"],
+  betas: ["beta1", "beta2"],
+  eps: ["epsilon"],
+  weight_decay: ["weightDecay"],
+  amsgrad: ["amsgrad"],
+  partial: ["partial"],
+  momentum: ["momentum"],
+  dampening: ["dampening"],
+  nesterov: ["nesterov"],
+  initial_accumulator: ["initialAccumulator"],
+  final_lr: ["finalLr"],
+  gamma: ["gamma"],
+  amsbound: ["amsbound"],
 };
 
 /** Deterministic pseudo-random numbers in [-1, 1) (no dependence on tfjs's RNG). */
@@ -76,7 +94,14 @@ function tinyModel(seed: number): tf.LayersModel {
     layers: [tf.layers.dense({ units: 8, activation: "tanh", inputShape: [4] }), tf.layers.dense({ units: 1 })],
   });
   const r = lcg(seed);
-  model.setWeights(model.getWeights().map((w) => tf.tensor(Array.from({ length: w.size }, () => 0.5 * r()), w.shape)));
+  model.setWeights(
+    model.getWeights().map((w) =>
+      tf.tensor(
+        Array.from({ length: w.size }, () => 0.5 * r()),
+        w.shape,
+      ),
+    ),
+  );
   return model;
 }
 
@@ -93,7 +118,9 @@ describe("optimizer conformance (every registered optimizer)", () => {
     // `usesReferenceDefaults` names the keyword arguments a case left at the reference default;
     // `options` holds the value each one resolved to.
     for (const c of GOLDEN.values() as Iterable<GoldenCase & { usesReferenceDefaults: string[] }>) {
-      const defaulted = c.usesReferenceDefaults.flatMap((k) => REFERENCE_OPTION_NAMES[k] ?? assert.fail(`${c.id}: unknown reference option ${k}`));
+      const defaulted = c.usesReferenceDefaults.flatMap(
+        (k) => REFERENCE_OPTION_NAMES[k] ?? assert.fail(`${c.id}: unknown reference option ${k}`),
+      );
       const given = Object.fromEntries(Object.entries(c.options).filter(([k]) => !defaulted.includes(k)));
       const opt = createOptimizer(c.optimizer, given);
       for (const k of defaulted) assert.equal(opt.getConfig()[k], c.options[k], `${c.id}: default of ${k}`);
@@ -139,14 +166,23 @@ describe("optimizer conformance (every registered optimizer)", () => {
         // takes its 4th step at a different call (its own step count, not the optimizer's).
         const c = goldenCase(row);
         const k = Math.floor(c.x0.length / 2);
-        const a1 = tf.variable(tf.tensor1d(c.x0.slice(0, k))), b1 = tf.variable(tf.tensor1d(c.x0.slice(k)));
-        const a2 = tf.variable(tf.tensor1d(c.x0.slice(0, k))), b2 = tf.variable(tf.tensor1d(c.x0.slice(k)));
-        const o1 = createOptimizer(row.name, c.options), o2 = createOptimizer(row.name, c.options);
+        const a1 = tf.variable(tf.tensor1d(c.x0.slice(0, k))),
+          b1 = tf.variable(tf.tensor1d(c.x0.slice(k)));
+        const a2 = tf.variable(tf.tensor1d(c.x0.slice(0, k))),
+          b2 = tf.variable(tf.tensor1d(c.x0.slice(k)));
+        const o1 = createOptimizer(row.name, c.options),
+          o2 = createOptimizer(row.name, c.options);
         for (let t = 0; t < 3; t++) {
-          const ga = c.grads[t].slice(0, k), gb = c.grads[t].slice(k);
+          const ga = c.grads[t].slice(0, k),
+            gb = c.grads[t].slice(k);
           tf.tidy(() => o1.applyGradients({ [a1.name]: tf.tensor1d(ga), [b1.name]: tf.tensor1d(gb) }));
           // reversed order, as a list
-          tf.tidy(() => o2.applyGradients([{ name: b2.name, tensor: tf.tensor1d(gb) }, { name: a2.name, tensor: tf.tensor1d(ga) }]));
+          tf.tidy(() =>
+            o2.applyGradients([
+              { name: b2.name, tensor: tf.tensor1d(gb) },
+              { name: a2.name, tensor: tf.tensor1d(ga) },
+            ]),
+          );
         }
         // b alone for one more step: a must not move, and b must continue its own trajectory
         tf.tidy(() => o1.applyGradients({ [b1.name]: tf.tensor1d(c.grads[3].slice(k)) }));
@@ -171,10 +207,9 @@ describe("optimizer conformance (every registered optimizer)", () => {
       test("an unknown variable name is refused before anything changes", () => {
         const x = tf.variable(tf.tensor1d([1]));
         const opt = createOptimizer(row.name, row.options);
-        assert.throws(
-          () => opt.applyGradients({ [x.name]: tf.tensor1d([1]), no_such_variable: tf.tensor1d([1]) }),
-          { message: `${row.name}.applyGradients: no variable named "no_such_variable" is registered` },
-        );
+        assert.throws(() => opt.applyGradients({ [x.name]: tf.tensor1d([1]), no_such_variable: tf.tensor1d([1]) }), {
+          message: `${row.name}.applyGradients: no variable named "no_such_variable" is registered`,
+        });
         assert.deepEqual(Array.from(x.dataSync()), [1]);
         assert.equal(opt.iterations, 0);
         x.dispose();
@@ -195,7 +230,10 @@ describe("optimizer conformance (every registered optimizer)", () => {
           expectClose(x.dataSync(), expected[t], rtol, atol, `${c.id} step ${t + 1}`);
         }
         const lr0 = c.options.learningRate as number;
-        assert.ok(Math.abs(opt.getLearningRate() - 0.01 * lr0) <= 1e-12 * lr0, `lr ${opt.getLearningRate()} = 0.01·${lr0}`);
+        assert.ok(
+          Math.abs(opt.getLearningRate() - 0.01 * lr0) <= 1e-12 * lr0,
+          `lr ${opt.getLearningRate()} = 0.01·${lr0}`,
+        );
         x.dispose();
         opt.dispose();
       });
@@ -226,10 +264,13 @@ describe("optimizer conformance (every registered optimizer)", () => {
         await a.fit(X, y, fitArgs);
         optA.setLearningRate(row.fitLr / 2); // the saved state includes the scheduled rate
         let saved: tf.io.ModelArtifacts | undefined;
-        await a.save(tf.io.withSaveHandler(async (artifacts) => {
-          saved = artifacts;
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-        }), { includeOptimizer: true });
+        await a.save(
+          tf.io.withSaveHandler(async (artifacts) => {
+            saved = artifacts;
+            return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+          }),
+          { includeOptimizer: true },
+        );
         await a.fit(X, y, fitArgs);
         const uninterrupted = a.getWeights().map((w) => Array.from(w.dataSync()));
         a.dispose();
@@ -255,28 +296,112 @@ describe("optimizer conformance (every registered optimizer)", () => {
 
 /** Invalid options: each row is the options and the exact message users see. */
 const BAD_OPTIONS: { name: string; options: Record<string, unknown>; message: string }[] = [
-  { name: "padam", options: { partial: 0.7 }, message: 'padam: option "partial" = 0.7 is out of range; allowed: 0 <= partial <= 0.5' },
-  { name: "padam", options: { partial: -0.1 }, message: 'padam: option "partial" = -0.1 is out of range; allowed: 0 <= partial <= 0.5' },
-  { name: "padam", options: { learningRate: -0.1 }, message: 'padam: option "learningRate" = -0.1 is out of range; allowed: learningRate >= 0' },
-  { name: "padam", options: { beta1: 1 }, message: 'padam: option "beta1" = 1 is out of range; allowed: 0 <= beta1 < 1' },
-  { name: "padam", options: { beta2: -0.5 }, message: 'padam: option "beta2" = -0.5 is out of range; allowed: 0 <= beta2 < 1' },
-  { name: "padam", options: { epsilon: 0 }, message: 'padam: option "epsilon" = 0 is out of range; allowed: epsilon > 0' },
+  {
+    name: "padam",
+    options: { partial: 0.7 },
+    message: 'padam: option "partial" = 0.7 is out of range; allowed: 0 <= partial <= 0.5',
+  },
+  {
+    name: "padam",
+    options: { partial: -0.1 },
+    message: 'padam: option "partial" = -0.1 is out of range; allowed: 0 <= partial <= 0.5',
+  },
+  {
+    name: "padam",
+    options: { learningRate: -0.1 },
+    message: 'padam: option "learningRate" = -0.1 is out of range; allowed: learningRate >= 0',
+  },
+  {
+    name: "padam",
+    options: { beta1: 1 },
+    message: 'padam: option "beta1" = 1 is out of range; allowed: 0 <= beta1 < 1',
+  },
+  {
+    name: "padam",
+    options: { beta2: -0.5 },
+    message: 'padam: option "beta2" = -0.5 is out of range; allowed: 0 <= beta2 < 1',
+  },
+  {
+    name: "padam",
+    options: { epsilon: 0 },
+    message: 'padam: option "epsilon" = 0 is out of range; allowed: epsilon > 0',
+  },
   { name: "padam", options: { amsgrad: "yes" }, message: 'padam: option "amsgrad" must be true or false, got "yes"' },
   { name: "padam", options: { partial: "1/8" }, message: 'padam: option "partial" must be a number, got "1/8"' },
-  { name: "padam", options: { lr: 0.1 }, message: 'padam: unknown option "lr"; known options: learningRate, beta1, beta2, epsilon, weightDecay, partial, amsgrad, biasCorrection' },
-  { name: "padam", options: { biasCorrection: "adam" }, message: 'padam: option "biasCorrection" = "adam" is not allowed; allowed: "official", "consistent"' },
-  { name: "sgd", options: {}, message: 'sgd: option "learningRate" is required (the reference implementation has no default)' },
-  { name: "sgd", options: { learningRate: 0.1, nesterov: true }, message: 'sgd: option "nesterov" = true needs momentum > 0 and dampening = 0; got momentum = 0, dampening = 0' },
-  { name: "sgd", options: { learningRate: 0.1, momentum: -0.9 }, message: 'sgd: option "momentum" = -0.9 is out of range; allowed: momentum >= 0' },
-  { name: "adam", options: { weightDecay: -1e-4 }, message: 'adam: option "weightDecay" = -0.0001 is out of range; allowed: weightDecay >= 0' },
-  { name: "adam", options: { learningRate: Infinity }, message: 'adam: option "learningRate" = Infinity is out of range; allowed: learningRate >= 0' },
-  { name: "amsgrad", options: { amsgrad: false }, message: 'amsgrad: option "amsgrad" = false is not allowed; allowed: true (use the "adam" optimizer for amsgrad = false)' },
-  { name: "adamw", options: { beta2: 1.5 }, message: 'adamw: option "beta2" = 1.5 is out of range; allowed: 0 <= beta2 < 1' },
-  { name: "yogi", options: { initialAccumulator: -1 }, message: 'yogi: option "initialAccumulator" = -1 is out of range; allowed: initialAccumulator >= 0' },
-  { name: "adabound", options: { gamma: 1 }, message: 'adabound: option "gamma" = 1 is out of range; allowed: 0 <= gamma < 1' },
-  { name: "adabound", options: { finalLr: -0.1 }, message: 'adabound: option "finalLr" = -0.1 is out of range; allowed: finalLr >= 0' },
-  { name: "amsbound", options: { amsbound: false }, message: 'amsbound: option "amsbound" = false is not allowed; allowed: true (use the "adabound" optimizer for amsbound = false)' },
-  { name: "rmsprop", options: {}, message: 'createOptimizer: unknown optimizer "rmsprop"; known optimizers: padam, sgd, adam, amsgrad, adamw, yogi, adabound, amsbound' },
+  {
+    name: "padam",
+    options: { lr: 0.1 },
+    message:
+      'padam: unknown option "lr"; known options: learningRate, beta1, beta2, epsilon, weightDecay, partial, amsgrad, biasCorrection',
+  },
+  {
+    name: "padam",
+    options: { biasCorrection: "adam" },
+    message: 'padam: option "biasCorrection" = "adam" is not allowed; allowed: "official", "consistent"',
+  },
+  {
+    name: "sgd",
+    options: {},
+    message: 'sgd: option "learningRate" is required (the reference implementation has no default)',
+  },
+  {
+    name: "sgd",
+    options: { learningRate: 0.1, nesterov: true },
+    message: 'sgd: option "nesterov" = true needs momentum > 0 and dampening = 0; got momentum = 0, dampening = 0',
+  },
+  {
+    name: "sgd",
+    options: { learningRate: 0.1, momentum: -0.9 },
+    message: 'sgd: option "momentum" = -0.9 is out of range; allowed: momentum >= 0',
+  },
+  {
+    name: "adam",
+    options: { weightDecay: -1e-4 },
+    message: 'adam: option "weightDecay" = -0.0001 is out of range; allowed: weightDecay >= 0',
+  },
+  {
+    name: "adam",
+    options: { learningRate: Infinity },
+    message: 'adam: option "learningRate" = Infinity is out of range; allowed: learningRate >= 0',
+  },
+  {
+    name: "amsgrad",
+    options: { amsgrad: false },
+    message:
+      'amsgrad: option "amsgrad" = false is not allowed; allowed: true (use the "adam" optimizer for amsgrad = false)',
+  },
+  {
+    name: "adamw",
+    options: { beta2: 1.5 },
+    message: 'adamw: option "beta2" = 1.5 is out of range; allowed: 0 <= beta2 < 1',
+  },
+  {
+    name: "yogi",
+    options: { initialAccumulator: -1 },
+    message: 'yogi: option "initialAccumulator" = -1 is out of range; allowed: initialAccumulator >= 0',
+  },
+  {
+    name: "adabound",
+    options: { gamma: 1 },
+    message: 'adabound: option "gamma" = 1 is out of range; allowed: 0 <= gamma < 1',
+  },
+  {
+    name: "adabound",
+    options: { finalLr: -0.1 },
+    message: 'adabound: option "finalLr" = -0.1 is out of range; allowed: finalLr >= 0',
+  },
+  {
+    name: "amsbound",
+    options: { amsbound: false },
+    message:
+      'amsbound: option "amsbound" = false is not allowed; allowed: true (use the "adabound" optimizer for amsbound = false)',
+  },
+  {
+    name: "rmsprop",
+    options: {},
+    message:
+      'createOptimizer: unknown optimizer "rmsprop"; known optimizers: padam, sgd, adam, amsgrad, adamw, yogi, adabound, amsbound',
+  },
 ];
 
 describe("invalid options are refused at construction with an exact message", () => {
@@ -290,8 +415,12 @@ describe("invalid options are refused at construction with an exact message", ()
 
   test("setLearningRate refuses negative and non-finite rates", () => {
     const opt = createOptimizer("padam");
-    assert.throws(() => opt.setLearningRate(-1), { message: "padam: learning rate = -1 is out of range; allowed: finite learningRate >= 0" });
-    assert.throws(() => opt.setLearningRate(NaN), { message: "padam: learning rate = NaN is out of range; allowed: finite learningRate >= 0" });
+    assert.throws(() => opt.setLearningRate(-1), {
+      message: "padam: learning rate = -1 is out of range; allowed: finite learningRate >= 0",
+    });
+    assert.throws(() => opt.setLearningRate(NaN), {
+      message: "padam: learning rate = NaN is out of range; allowed: finite learningRate >= 0",
+    });
     assert.equal(opt.getLearningRate(), 0.1);
   });
 });

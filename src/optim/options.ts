@@ -32,7 +32,13 @@ export const positive = (name: string): OptionSpec => ({
   allowed: `${name} > 0`,
 });
 
-export const closedRange = (name: string, lo: number, hi: number, loText = String(lo), hiText = String(hi)): OptionSpec => ({
+export const closedRange = (
+  name: string,
+  lo: number,
+  hi: number,
+  loText = String(lo),
+  hiText = String(hi),
+): OptionSpec => ({
   kind: "number",
   test: (v) => v >= lo && v <= hi,
   allowed: `${loText} <= ${name} <= ${hiText}`,
@@ -78,13 +84,17 @@ export function resolveOptions<H extends object>(
         throw new Error(`${optimizer}: option "${key}" must be true or false, got ${show(value)}`);
       }
     } else if (typeof value !== "string" || !spec.choices.includes(value)) {
-      throw new Error(`${optimizer}: option "${key}" = ${show(value)} is not allowed; allowed: ${spec.choices.map((c) => JSON.stringify(c)).join(", ")}`);
+      throw new Error(
+        `${optimizer}: option "${key}" = ${show(value)} is not allowed; allowed: ${spec.choices.map((c) => JSON.stringify(c)).join(", ")}`,
+      );
     }
     out[key] = value;
   }
   for (const key of required) {
     if (out[key as string] === undefined) {
-      throw new Error(`${optimizer}: option "${String(key)}" is required (the reference implementation has no default)`);
+      throw new Error(
+        `${optimizer}: option "${String(key)}" is required (the reference implementation has no default)`,
+      );
     }
   }
   return out as H;
@@ -96,6 +106,8 @@ export function resolveOptions<H extends object>(
  */
 export function requireFlagOn(optimizer: string, flag: string, value: boolean, offName: string): void {
   if (!value) {
-    throw new Error(`${optimizer}: option "${flag}" = false is not allowed; allowed: true (use the "${offName}" optimizer for ${flag} = false)`);
+    throw new Error(
+      `${optimizer}: option "${flag}" = false is not allowed; allowed: true (use the "${offName}" optimizer for ${flag} = false)`,
+    );
   }
 }

@@ -39,13 +39,30 @@ describe("Padam", () => {
     // Step 1: m = (0.1, 10);  factor 0.1·sqrt(0.001)/0.1 = 0.0316228;  x1 = (0.3 − 0.0031623, 1 − 0.3162278) = (0.2968377, 0.6837722)
     // Step 2: m = 0.9·m + 0.1·g = (0.14, 14);  factor 0.1·sqrt(0.001999)/0.19 = 0.1·0.0447102/0.19 = 0.0235317
     //         x2 = (0.2968377 − 0.0032944, 0.6837722 − 0.3294434) = (0.2935433, 0.3543288)
-    const got = runSteps("padam", { learningRate: 0.1, partial: 0 }, [0.3, 1], [[1, 100], [0.5, 50]]);
+    const got = runSteps(
+      "padam",
+      { learningRate: 0.1, partial: 0 },
+      [0.3, 1],
+      [
+        [1, 100],
+        [0.5, 50],
+      ],
+    );
     expectClose(got[0], [0.2968377, 0.6837722], 1e-6, 1e-7);
     expectClose(got[1], [0.2935433, 0.3543288], 1e-6, 1e-7);
   });
 
   test("a coordinate whose gradient is always zero never moves", () => {
-    const got = runSteps("padam", { partial: 0.125 }, [0.25, 1], [[0, 1], [0, -1], [0, 2]]);
+    const got = runSteps(
+      "padam",
+      { partial: 0.125 },
+      [0.25, 1],
+      [
+        [0, 1],
+        [0, -1],
+        [0, 2],
+      ],
+    );
     assert.equal(got[2][0], 0.25);
     assert.notEqual(got[2][1], 1);
   });

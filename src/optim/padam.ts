@@ -28,7 +28,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { adaptiveStep, biasCorrections, type AdaptiveCoefficients } from "./moments";
 import { closedRange, flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
-import { RuleOptimizer, splitExecution, type ExecutionOptions, type StepContext, type UpdateRule } from "./rule_optimizer";
+import {
+  RuleOptimizer,
+  splitExecution,
+  type ExecutionOptions,
+  type StepContext,
+  type UpdateRule,
+} from "./rule_optimizer";
 
 export interface PadamOptions {
   learningRate: number;
@@ -72,8 +78,14 @@ export function padamCoefficients(hp: PadamOptions, { t, lr }: StepContext): Ada
   const { bc1, bc2 } = biasCorrections(t, hp.beta1, hp.beta2);
   const factor = hp.biasCorrection === "official" ? Math.sqrt(bc2) : Math.pow(bc2, hp.partial);
   return {
-    l2: hp.weightDecay, shrink: 1, beta1: hp.beta1, beta2: hp.beta2, amsgrad: hp.amsgrad,
-    epsilon: hp.epsilon, exponent: 2 * hp.partial, step: (lr * factor) / bc1,
+    l2: hp.weightDecay,
+    shrink: 1,
+    beta1: hp.beta1,
+    beta2: hp.beta2,
+    amsgrad: hp.amsgrad,
+    epsilon: hp.epsilon,
+    exponent: 2 * hp.partial,
+    step: (lr * factor) / bc1,
   };
 }
 

@@ -27,7 +27,8 @@ export function referenceTrajectory(
   const out: number[][] = [];
   for (let t = 0; t < steps; t++) {
     const g = Float64Array.from(gradient(x, t));
-    if (g.length !== x.length) throw new Error(`referenceTrajectory: gradient length ${g.length} at step ${t} != parameter length ${x.length}`);
+    if (g.length !== x.length)
+      throw new Error(`referenceTrajectory: gradient length ${g.length} at step ${t} != parameter length ${x.length}`);
     const lr = learningRateAt ? learningRateAt(t) : hp.learningRate;
     const res = rule.step(float64Ops, x, g, slots, hp, { t: t + 1, lr, initialLr: hp.learningRate });
     x = res.x;

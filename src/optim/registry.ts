@@ -104,7 +104,9 @@ export function isOptimizerName(name: unknown): name is OptimizerName {
  */
 export function createOptimizer(name: string, options: Record<string, unknown> = {}): RuleOptimizer {
   if (!isOptimizerName(name)) {
-    throw new Error(`createOptimizer: unknown optimizer ${JSON.stringify(name)}; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`);
+    throw new Error(
+      `createOptimizer: unknown optimizer ${JSON.stringify(name)}; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`,
+    );
   }
   return OPTIMIZERS[name].create(options);
 }

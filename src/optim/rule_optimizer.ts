@@ -19,7 +19,11 @@ import { type Ops, tensorOps } from "./ops";
 import { FUSED_ADAPTIVE_KERNEL, fusedKernelAvailable } from "./fused";
 import type { AdaptiveCoefficients } from "./moments";
 import {
-  COMPILED_ADAPTIVE_KERNEL, compiledExponentSupported, compiledKernelAvailable, compiledStepInPlace, registerCompiledKernels,
+  COMPILED_ADAPTIVE_KERNEL,
+  compiledExponentSupported,
+  compiledKernelAvailable,
+  compiledStepInPlace,
+  registerCompiledKernels,
 } from "../backend/compiled";
 
 registerCompiledKernels();
@@ -113,7 +117,9 @@ function decodeFloat64(halves: ArrayLike<number>): number {
 }
 const LR_KEY = "lr";
 
-export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S extends string = string> extends tf.Optimizer {
+export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S extends string = string>
+  extends tf.Optimizer
+{
   /** Registry name ("padam", "adam", …). */
   readonly optimizerName: string;
   readonly rule: UpdateRule<H, S>;
@@ -124,13 +130,22 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   /** The `fused` constructor option (see `FusedOption`). */
   readonly fused: FusedOption;
 
-  protected constructor(optimizerName: string, rule: UpdateRule<H, S>, hyperparameters: H, execution: ExecutionOptions = {}) {
+  protected constructor(
+    optimizerName: string,
+    rule: UpdateRule<H, S>,
+    hyperparameters: H,
+    execution: ExecutionOptions = {},
+  ) {
     super();
     if (!FUSED_CHOICES.includes(execution.fused)) {
-      throw new Error(`${optimizerName}: option "fused" = ${JSON.stringify(execution.fused)} is not allowed; allowed: true, false, "compiled", "js" or undefined (fastest available)`);
+      throw new Error(
+        `${optimizerName}: option "fused" = ${JSON.stringify(execution.fused)} is not allowed; allowed: true, false, "compiled", "js" or undefined (fastest available)`,
+      );
     }
     if (execution.fused !== undefined && execution.fused !== false && rule.coefficients === undefined) {
-      throw new Error(`${optimizerName}: option "fused" = ${JSON.stringify(execution.fused)} is not allowed; this optimizer has no fused step (allowed: false or undefined)`);
+      throw new Error(
+        `${optimizerName}: option "fused" = ${JSON.stringify(execution.fused)} is not allowed; this optimizer has no fused step (allowed: false or undefined)`,
+      );
     }
     this.fused = execution.fused;
     this.optimizerName = optimizerName;
@@ -147,7 +162,9 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   /** Sets the learning rate for the following steps (schedules call this). */
   setLearningRate(lr: number): void {
     if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) {
-      throw new Error(`${this.optimizerName}: learning rate = ${lr} is out of range; allowed: finite learningRate >= 0`);
+      throw new Error(
+        `${this.optimizerName}: learning rate = ${lr} is out of range; allowed: finite learningRate >= 0`,
+      );
     }
     this.lr = lr;
   }
@@ -207,18 +224,34 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   private pathFor(x: tf.Variable, g: tf.Tensor): StepPath {
     if (this.rule.coefficients === undefined || this.fused === false) return "op-by-op";
     // The exponent and the form do not depend on the step count (t = 1 here).
-    const c = this.rule.coefficients(this.hyperparameters, { t: 1, lr: this.lr, initialLr: this.hyperparameters.learningRate });
+    const c = this.rule.coefficients(this.hyperparameters, {
+      t: 1,
+      lr: this.lr,
+      initialLr: this.hyperparameters.learningRate,
+    });
     const plain = x.dtype === "float32" && g.dtype === "float32" && tf.util.arraysEqual(x.shape, g.shape);
     const compiled = plain && compiledKernelAvailable() && compiledExponentSupported(c.exponent);
     const js = plain && fusedKernelAvailable();
     // Default: the JS loop only on cpu (on wasm the SIMD op-by-op kernels beat it).
     if (this.fused === undefined) return compiled ? "compiled" : js && tf.getBackend() === "cpu" ? "js" : "op-by-op";
     const path: StepPath | undefined =
-      this.fused === "compiled" ? (compiled ? "compiled" : undefined)
-      : this.fused === "js" ? (js ? "js" : undefined)
-      : compiled ? "compiled" : js ? "js" : undefined;
+      this.fused === "compiled"
+        ? compiled
+          ? "compiled"
+          : undefined
+        : this.fused === "js"
+          ? js
+            ? "js"
+            : undefined
+          : compiled
+            ? "compiled"
+            : js
+              ? "js"
+              : undefined;
     if (path === undefined) {
-      throw new Error(`${this.optimizerName}: option "fused" = ${JSON.stringify(this.fused)} cannot run on backend "${tf.getBackend()}" for variable "${x.name}" (dtype ${x.dtype}, exponent ${c.exponent}); the compiled pass needs float32 and an exponent in {0, 1, 1/2, 1/4, 1/8}, the JS loop the cpu or wasm backend; use fused: undefined for the fastest available path`);
+      throw new Error(
+        `${this.optimizerName}: option "fused" = ${JSON.stringify(this.fused)} cannot run on backend "${tf.getBackend()}" for variable "${x.name}" (dtype ${x.dtype}, exponent ${c.exponent}); the compiled pass needs float32 and an exponent in {0, 1, 1/2, 1/4, 1/8}, the JS loop the cpu or wasm backend; use fused: undefined for the fastest available path`,
+      );
     }
     return path;
   }
@@ -309,7 +342,9 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   private checkRestoredWeights(weightValues: NamedTensor[]): void {
     const [first, ...rest] = weightValues;
     if (first?.name !== "iter" || first.tensor.rank !== 0) {
-      throw new Error(`${this.optimizerName}.setWeights: the first weight must be the iteration count "iter" (shape []), got ${first ? `"${first.name}" with shape [${first.tensor.shape}]` : "no weights"}`);
+      throw new Error(
+        `${this.optimizerName}.setWeights: the first weight must be the iteration count "iter" (shape []), got ${first ? `"${first.name}" with shape [${first.tensor.shape}]` : "no weights"}`,
+      );
     }
     const expected = new Set<string>(this.rule.slots(this.hyperparameters));
     const given = new Map<string, Set<string>>(); // variable ("" for lr) -> keys seen
@@ -317,7 +352,9 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
       const cut = name.lastIndexOf("/");
       const [variable, key] = name === LR_KEY ? ["", LR_KEY] : [name.slice(0, cut), name.slice(cut + 1)];
       if (name !== LR_KEY && (cut <= 0 || (key !== STEP_KEY && !expected.has(key)))) {
-        throw new Error(`${this.optimizerName}.setWeights: unexpected weight "${name}"; expected "${LR_KEY}", "<variable>/${STEP_KEY}" or "<variable>/<slot>" with slot in {${[...expected].join(", ")}}`);
+        throw new Error(
+          `${this.optimizerName}.setWeights: unexpected weight "${name}"; expected "${LR_KEY}", "<variable>/${STEP_KEY}" or "<variable>/<slot>" with slot in {${[...expected].join(", ")}}`,
+        );
       }
       const keys = given.get(variable) ?? new Set<string>();
       if (keys.has(key)) throw new Error(`${this.optimizerName}.setWeights: weight "${name}" is given twice`);
@@ -326,7 +363,8 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
     }
     for (const [variable, keys] of given) {
       const missing = variable === "" ? [] : [...expected].filter((s) => !keys.has(s));
-      if (missing.length > 0) throw new Error(`${this.optimizerName}.setWeights: variable "${variable}" lacks slot(s) ${missing.join(", ")}`);
+      if (missing.length > 0)
+        throw new Error(`${this.optimizerName}.setWeights: variable "${variable}" lacks slot(s) ${missing.join(", ")}`);
     }
   }
 
@@ -334,12 +372,16 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   private checkRestoredShape(name: string, tensor: tf.Tensor, slotOf?: string): void {
     const target = slotOf === undefined ? undefined : this.restoreTarget(slotOf, tensor.shape);
     if (slotOf !== undefined && target === undefined) {
-      throw new Error(`${this.optimizerName}.setWeights: weight "${name}" belongs to no registered variable (neither "${slotOf}" nor "${slotOf}_<n>" exists)`);
+      throw new Error(
+        `${this.optimizerName}.setWeights: weight "${name}" belongs to no registered variable (neither "${slotOf}" nor "${slotOf}_<n>" exists)`,
+      );
     }
     const shape = target?.shape ?? (name === LR_KEY ? [2] : []);
     const dtype = target?.dtype ?? "int32";
     if (!tf.util.arraysEqual(tensor.shape, shape) || tensor.dtype !== dtype) {
-      throw new Error(`${this.optimizerName}.setWeights: weight "${name}" has shape [${tensor.shape}] (${tensor.dtype}); expected [${shape}] (${dtype})${target ? `, as variable "${target.name}"` : ""}`);
+      throw new Error(
+        `${this.optimizerName}.setWeights: weight "${name}" has shape [${tensor.shape}] (${tensor.dtype}); expected [${shape}] (${dtype})${target ? `, as variable "${target.name}"` : ""}`,
+      );
     }
   }
 
@@ -347,7 +389,9 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   private restoreTarget(variable: string, shape: number[]): tf.Variable | undefined {
     const registered = tf.engine().registeredVariables;
     if (registered[variable] != null) return registered[variable];
-    const renamed = Object.keys(registered).filter((n) => n.startsWith(`${variable}_`) && /^\d+$/.test(n.slice(variable.length + 1)));
+    const renamed = Object.keys(registered).filter(
+      (n) => n.startsWith(`${variable}_`) && /^\d+$/.test(n.slice(variable.length + 1)),
+    );
     return renamed.map((n) => registered[n]).find((v) => tf.util.arraysEqual(v.shape, shape)) ?? registered[renamed[0]];
   }
 

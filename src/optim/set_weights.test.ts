@@ -23,20 +23,25 @@ describe("setWeights checks what it is given", () => {
     return { x, opt, saved };
   }
 
-  const replace = (saved: NamedTensor[], name: string, tensor: tf.Tensor) => saved.map((w) => (w.name === name ? { name, tensor } : w));
+  const replace = (saved: NamedTensor[], name: string, tensor: tf.Tensor) =>
+    saved.map((w) => (w.name === name ? { name, tensor } : w));
 
   test("a slot of the wrong shape is refused naming the weight and both shapes; nothing is assigned", async () => {
     const { x, opt, saved } = await stepped("sw_shape");
     const m = Array.from(opt.variableSlots("sw_shape")!.m.dataSync());
     const other = createOptimizer("padam", { learningRate: 0.1 }) as RuleOptimizer;
     await assert.rejects(other.setWeights(replace(saved, "sw_shape/m", tf.zeros([3, 2]))), {
-      message: 'padam.setWeights: weight "sw_shape/m" has shape [3,2] (float32); expected [2,3] (float32), as variable "sw_shape"',
+      message:
+        'padam.setWeights: weight "sw_shape/m" has shape [3,2] (float32); expected [2,3] (float32), as variable "sw_shape"',
     });
     assert.equal(other.iterations, 0, "iterations untouched");
     assert.equal(other.getLearningRate(), 0.1, "learning rate untouched");
     assert.deepEqual(other.stateVariableNames(), [], "no state restored");
     // The same bad state offered to the optimizer that has state leaves that state as it was.
-    await assert.rejects(opt.setWeights(replace(saved, "sw_shape/v", tf.zeros([6]))), /weight "sw_shape\/v" has shape \[6\] \(float32\); expected \[2,3\]/);
+    await assert.rejects(
+      opt.setWeights(replace(saved, "sw_shape/v", tf.zeros([6]))),
+      /weight "sw_shape\/v" has shape \[6\] \(float32\); expected \[2,3\]/,
+    );
     assert.deepEqual(Array.from(opt.variableSlots("sw_shape")!.m.dataSync()), m);
     assert.equal(opt.getLearningRate(), 0.05);
     tf.dispose([x, ...saved.map((w) => w.tensor)]);
@@ -48,13 +53,28 @@ describe("setWeights checks what it is given", () => {
     const { x, opt, saved } = await stepped("sw_names");
     const fresh = () => createOptimizer("padam", { learningRate: 0.1 }) as RuleOptimizer;
     const cases: [NamedTensor[], string][] = [
-      [replace(saved, "sw_names/m", tf.zeros([2, 3], "int32")), 'padam.setWeights: weight "sw_names/m" has shape [2,3] (int32); expected [2,3] (float32), as variable "sw_names"'],
-      [replace(saved, "sw_names/t", tf.tensor1d([1, 1], "int32")), 'padam.setWeights: weight "sw_names/t" has shape [2] (int32); expected [] (int32)'],
-      [saved.map((w) => ({ ...w, name: w.name.replace("sw_names/", "sw_absent/") })), 'padam.setWeights: weight "sw_absent/m" belongs to no registered variable (neither "sw_absent" nor "sw_absent_<n>" exists)'],
-      [[...saved, { name: "sw_names/q", tensor: tf.zeros([2, 3]) }], 'padam.setWeights: unexpected weight "sw_names/q"; expected "lr", "<variable>/t" or "<variable>/<slot>" with slot in {m, v, vMax}'],
+      [
+        replace(saved, "sw_names/m", tf.zeros([2, 3], "int32")),
+        'padam.setWeights: weight "sw_names/m" has shape [2,3] (int32); expected [2,3] (float32), as variable "sw_names"',
+      ],
+      [
+        replace(saved, "sw_names/t", tf.tensor1d([1, 1], "int32")),
+        'padam.setWeights: weight "sw_names/t" has shape [2] (int32); expected [] (int32)',
+      ],
+      [
+        saved.map((w) => ({ ...w, name: w.name.replace("sw_names/", "sw_absent/") })),
+        'padam.setWeights: weight "sw_absent/m" belongs to no registered variable (neither "sw_absent" nor "sw_absent_<n>" exists)',
+      ],
+      [
+        [...saved, { name: "sw_names/q", tensor: tf.zeros([2, 3]) }],
+        'padam.setWeights: unexpected weight "sw_names/q"; expected "lr", "<variable>/t" or "<variable>/<slot>" with slot in {m, v, vMax}',
+      ],
       [saved.filter((w) => w.name !== "sw_names/v"), 'padam.setWeights: variable "sw_names" lacks slot(s) v'],
       [[...saved, saved[2]], 'padam.setWeights: weight "sw_names/t" is given twice'],
-      [saved.slice(1), 'padam.setWeights: the first weight must be the iteration count "iter" (shape []), got "lr" with shape [2]'],
+      [
+        saved.slice(1),
+        'padam.setWeights: the first weight must be the iteration count "iter" (shape []), got "lr" with shape [2]',
+      ],
     ];
     for (const [weights, message] of cases) {
       const o = fresh();

@@ -7,7 +7,12 @@ describe("SGD", () => {
     // lr = 0.1, μ = 0.9, τ = 0.5, λ = 0.1, x0 = 1; gradients 2 then 1.
     // Step 1: d = 2 + 0.1·1 = 2.1;  b = d = 2.1 (first step: no dampening);  x1 = 1 − 0.21 = 0.79
     // Step 2: d = 1 + 0.1·0.79 = 1.079;  b = 0.9·2.1 + 0.5·1.079 = 2.4295;  x2 = 0.79 − 0.24295 = 0.54705
-    const got = runSteps("sgd", { learningRate: 0.1, momentum: 0.9, dampening: 0.5, weightDecay: 0.1 }, [1], [[2], [1]]);
+    const got = runSteps(
+      "sgd",
+      { learningRate: 0.1, momentum: 0.9, dampening: 0.5, weightDecay: 0.1 },
+      [1],
+      [[2], [1]],
+    );
     expectClose(got[0], [0.79], 0, 1e-6);
     expectClose(got[1], [0.54705], 0, 1e-6);
   });
@@ -22,7 +27,15 @@ describe("SGD", () => {
   });
 
   test("plain SGD: x −= lr·g", () => {
-    const got = runSteps("sgd", { learningRate: 0.5 }, [1, 2], [[1, -2], [0.5, 0.5]]);
+    const got = runSteps(
+      "sgd",
+      { learningRate: 0.5 },
+      [1, 2],
+      [
+        [1, -2],
+        [0.5, 0.5],
+      ],
+    );
     expectClose(got[1], [1 - 0.5 - 0.25, 2 + 1 - 0.25], 0, 1e-6);
   });
 });

@@ -57,7 +57,9 @@ export const sgdRule: UpdateRule<SGDOptions, "buf"> = {
 export function resolveSGDOptions(options: Partial<SGDOptions>): SGDOptions {
   const hp = resolveOptions("sgd", options, SGD_DEFAULTS, SGD_SPECS, ["learningRate"]);
   if (hp.nesterov && (hp.momentum <= 0 || hp.dampening !== 0)) {
-    throw new Error(`sgd: option "nesterov" = true needs momentum > 0 and dampening = 0; got momentum = ${hp.momentum}, dampening = ${hp.dampening}`);
+    throw new Error(
+      `sgd: option "nesterov" = true needs momentum > 0 and dampening = 0; got momentum = ${hp.momentum}, dampening = ${hp.dampening}`,
+    );
   }
   return hp;
 }

@@ -39,7 +39,8 @@ export function loadGoldenCases(path = goldenPath()): GoldenCase[] {
     throw new Error(`golden trajectories not found at ${path}; set PADAM_GOLDEN to the optimizers.json file`);
   }
   const data = JSON.parse(readFileSync(path, "utf8")) as { format: number; cases: GoldenCase[] };
-  if (data.format !== 1) throw new Error(`${path}: unsupported golden format ${data.format}; this reader knows format 1`);
+  if (data.format !== 1)
+    throw new Error(`${path}: unsupported golden format ${data.format}; this reader knows format 1`);
   return data.cases;
 }
 

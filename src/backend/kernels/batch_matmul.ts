@@ -21,7 +21,13 @@ export function batchMatMulVia(backendName: string, stock: tf.KernelConfig) {
     const transposeB = attrs.transposeB === true;
     const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     const batchB = b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-    if ((!transposeA && !transposeB) || batchA !== 1 || batchB !== 1 || a.dtype !== "float32" || b.dtype !== "float32") {
+    if (
+      (!transposeA && !transposeB) ||
+      batchA !== 1 ||
+      batchB !== 1 ||
+      a.dtype !== "float32" ||
+      b.dtype !== "float32"
+    ) {
       return stock.kernelFunc(args as never) as TensorInfo;
     }
     const r = new KernelRunner(backendName, args.backend as DataBackend);
@@ -31,11 +37,17 @@ export function batchMatMulVia(backendName: string, stock: tf.KernelConfig) {
         const [rows, cols] = x.shape.slice(-2);
         const x2 = r.run("Reshape", { x }, { shape: [rows, cols] });
         // A vector needs no data movement: [1,n]ᵀ and [n,1] share a layout.
-        return rows === 1 || cols === 1 ? r.run("Reshape", { x: x2 }, { shape: [cols, rows] }) : r.run("Transpose", { x: x2 }, { perm: [1, 0] });
+        return rows === 1 || cols === 1
+          ? r.run("Reshape", { x: x2 }, { shape: [cols, rows] })
+          : r.run("Transpose", { x: x2 }, { perm: [1, 0] });
       };
       const a2 = plain(a, transposeA);
       const b2 = plain(b, transposeB);
-      const out = stock.kernelFunc({ inputs: { a: a2, b: b2 }, backend: args.backend, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
+      const out = stock.kernelFunc({
+        inputs: { a: a2, b: b2 },
+        backend: args.backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as TensorInfo;
       // The stock kernel's output shape follows its inputs' ranks; give it the caller's.
       const rank = Math.max(a.shape.length, b.shape.length);
       const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];

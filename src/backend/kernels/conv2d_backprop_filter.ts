@@ -35,7 +35,11 @@ function pair(v: unknown, name: string): Pair {
 
 /** Kernel function shared by all backends; `backendName` selects the component kernels. */
 export function conv2dBackpropFilterVia(backendName: string) {
-  return function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: Attrs }): TensorInfo {
+  return function conv2dBackpropFilter(args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: object;
+    attrs?: Attrs;
+  }): TensorInfo {
     const { inputs, attrs = {} } = args;
     const x = inputs.x as TensorInfo;
     const dy = inputs.dy as TensorInfo;
@@ -54,12 +58,22 @@ export function conv2dBackpropFilterVia(backendName: string) {
       ? [x.shape[0], x.shape[2], x.shape[3], x.shape[1]]
       : (x.shape as [number, number, number, number]);
     const info = tf.backend_util.computeConv2DInfo(
-      xShape, filterShape, strides, dilations, pad, dimRoundingMode, false, "channelsLast",
+      xShape,
+      filterShape,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      "channelsLast",
     );
     const [kh, kw, cin, cout] = filterShape;
     const { batchSize: n, inHeight: h, inWidth: w, outHeight: ho, outWidth: wo } = info;
     const { top, left } = info.padInfo;
-    const sH = info.strideHeight, sW = info.strideWidth, dH = info.dilationHeight, dW = info.dilationWidth;
+    const sH = info.strideHeight,
+      sW = info.strideWidth,
+      dH = info.dilationHeight,
+      dW = info.dilationWidth;
     // tfjs sizes the output of a numeric `pad` with the filter height and stride height on both
     // axes, so Ho/Wo can reach past the padded input; the forward kernels read zeros there. Extend
     // the bottom/right padding to cover every position the forward pass visited.
@@ -68,15 +82,33 @@ export function conv2dBackpropFilterVia(backendName: string) {
 
     const r = new KernelRunner(backendName, args.backend as DataBackend);
     try {
-      if (kh === 1 && kw === 1 && top === 0 && bottom === 0 && left === 0 && right === 0 && (ho - 1) * sH < h && (wo - 1) * sW < w) {
+      if (
+        kh === 1 &&
+        kw === 1 &&
+        top === 0 &&
+        bottom === 0 &&
+        left === 0 &&
+        right === 0 &&
+        (ho - 1) * sH < h &&
+        (wo - 1) * sW < w
+      ) {
         // Matrix-product path: dW = xsᵀ·dy over all N·Ho·Wo positions.
         let xs = nchw ? r.run("Transpose", { x }, { perm: [0, 2, 3, 1] }) : x;
         if (sH > 1 || sW > 1 || h !== ho || w !== wo) {
-          xs = r.run("StridedSlice", { x: xs }, {
-            begin: [0, 0, 0, 0], end: [n, (ho - 1) * sH + 1, (wo - 1) * sW + 1, cin],
-            strides: [1, sH, sW, 1],
-            beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-          });
+          xs = r.run(
+            "StridedSlice",
+            { x: xs },
+            {
+              begin: [0, 0, 0, 0],
+              end: [n, (ho - 1) * sH + 1, (wo - 1) * sW + 1, cin],
+              strides: [1, sH, sW, 1],
+              beginMask: 0,
+              endMask: 0,
+              ellipsisMask: 0,
+              newAxisMask: 0,
+              shrinkAxisMask: 0,
+            },
+          );
         }
         const a = r.run("Reshape", { x: xs }, { shape: [1, n * ho * wo, cin] });
         const dyL = nchw ? r.run("Transpose", { x: dy }, { perm: [0, 2, 3, 1] }) : dy;
@@ -89,19 +121,35 @@ export function conv2dBackpropFilterVia(backendName: string) {
       const dyT = r.run("Transpose", { x: dy }, { perm: nchw ? [2, 3, 0, 1] : [1, 2, 0, 3] }); // [Ho,Wo,N,Cout]
       const g = r.run("Conv2D", { x: xT, filter: dyT }, {
         strides: [1, 1],
-        pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
         dataFormat: "NHWC",
         dilations: [sH, sW],
         dimRoundingMode: undefined as unknown as string,
       } as unknown as Attrs); // [Cin,OH,OW,Cout]
       let gs = g;
       if (g.shape[1] !== kh || g.shape[2] !== kw) {
-        gs = dH === 1 && dW === 1
-          ? r.run("Slice", { x: g }, { begin: [0, 0, 0, 0], size: [cin, kh, kw, cout] })
-          : r.run("StridedSlice", { x: g }, {
-              begin: [0, 0, 0, 0], end: [cin, (kh - 1) * dH + 1, (kw - 1) * dW + 1, cout], strides: [1, dH, dW, 1],
-              beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-            });
+        gs =
+          dH === 1 && dW === 1
+            ? r.run("Slice", { x: g }, { begin: [0, 0, 0, 0], size: [cin, kh, kw, cout] })
+            : r.run(
+                "StridedSlice",
+                { x: g },
+                {
+                  begin: [0, 0, 0, 0],
+                  end: [cin, (kh - 1) * dH + 1, (kw - 1) * dW + 1, cout],
+                  strides: [1, dH, dW, 1],
+                  beginMask: 0,
+                  endMask: 0,
+                  ellipsisMask: 0,
+                  newAxisMask: 0,
+                  shrinkAxisMask: 0,
+                },
+              );
       }
       if (cin === 1) {
         // [1,kh,kw,Cout] and [kh,kw,1,Cout] have the same memory layout.

@@ -19,7 +19,11 @@ import * as tf from "@tensorflow/tfjs";
 import { Attrs, DataBackend, KernelRunner, TensorInfo } from "./exec";
 
 export function conv2dBackpropInputVia(backendName: string) {
-  return function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: Attrs }): TensorInfo {
+  return function conv2dBackpropInput(args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: object;
+    attrs?: Attrs;
+  }): TensorInfo {
     const { inputs, attrs = {} } = args;
     const dy = inputs.dy as TensorInfo;
     const filter = inputs.filter as TensorInfo;
@@ -31,13 +35,25 @@ export function conv2dBackpropInputVia(backendName: string) {
       : inputShape;
     const dilations = (attrs.dilations as number | [number, number] | undefined) ?? 1;
     const info = tf.backend_util.computeConv2DInfo(
-      xShape, filter.shape as [number, number, number, number], attrs.strides as number | [number, number], dilations,
+      xShape,
+      filter.shape as [number, number, number, number],
+      attrs.strides as number | [number, number],
+      dilations,
       attrs.pad as "valid" | "same" | number | tf.backend_util.ExplicitPadding,
-      attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined, false, "channelsLast",
+      attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+      false,
+      "channelsLast",
     );
     const [n, h, w, cin] = xShape;
     const [kh, kw, , cout] = filter.shape;
-    const { outHeight: ho, outWidth: wo, strideHeight: sH, strideWidth: sW, dilationHeight: dH, dilationWidth: dW } = info;
+    const {
+      outHeight: ho,
+      outWidth: wo,
+      strideHeight: sH,
+      strideWidth: sW,
+      dilationHeight: dH,
+      dilationWidth: dW,
+    } = info;
     const { top, left } = info.padInfo;
 
     const r = new KernelRunner(backendName, args.backend as DataBackend);
@@ -48,7 +64,21 @@ export function conv2dBackpropInputVia(backendName: string) {
       if (sH > 1 || sW > 1) {
         // Upsample: [N,Ho,1,Wo,1,C] padded to [N,Ho,sH,Wo,sW,C] puts s−1 zeros after each value.
         const e = r.run("Reshape", { x: u }, { shape: [n, ho, 1, wo, 1, cout] });
-        const p = r.run("PadV2", { x: e }, { paddings: [[0, 0], [0, 0], [0, sH - 1], [0, 0], [0, sW - 1], [0, 0]], constantValue: 0 });
+        const p = r.run(
+          "PadV2",
+          { x: e },
+          {
+            paddings: [
+              [0, 0],
+              [0, 0],
+              [0, sH - 1],
+              [0, 0],
+              [0, sW - 1],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        );
         u = r.run("Reshape", { x: p }, { shape: [n, hu, wu, cout] });
       }
       // Flipped filter with swapped channels: w̃[j1,j2,o,c] = w[kh−1−j1, kw−1−j2, c, o].
@@ -73,7 +103,12 @@ export function conv2dBackpropInputVia(backendName: string) {
       const padRight = Math.max(0, w + (padLeft - pW) + (kw - 1) * dW - wu - padLeft);
       let dx = r.run("Conv2D", { x: u, filter: wt }, {
         strides: [1, 1],
-        pad: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]],
+        pad: [
+          [0, 0],
+          [padTop, padBottom],
+          [padLeft, padRight],
+          [0, 0],
+        ],
         dataFormat: "NHWC",
         dilations: [dH, dW],
       } as unknown as Attrs);

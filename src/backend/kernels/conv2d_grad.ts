@@ -28,7 +28,13 @@ export function dilateFilter(w: tf.Tensor4D, d: number, axis: 0 | 1): tf.Tensor4
     const k = axis === 0 ? kh : kw;
     // [.., k, 1, ..] padded to [.., k, d, ..] and flattened: each tap followed by d−1 zeros.
     const e = tf.expandDims(w, axis + 1);
-    const padding: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0], [0, 0]];
+    const padding: [number, number][] = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
     padding[axis + 1] = [0, d - 1];
     const shape = axis === 0 ? [k * d, kw, ci, co] : [kh, k * d, ci, co];
     const size = axis === 0 ? [(k - 1) * d + 1, kw, ci, co] : [kh, (k - 1) * d + 1, ci, co];
@@ -58,18 +64,24 @@ export const conv2dGradConfig: tf.GradConfig = {
     return {
       x: () => {
         const wd = dilateFilter(dilateFilter(filter, dH, 0), dW, 1);
-        const dx = tf.engine().runKernel(
-          "Conv2DBackpropInput",
-          { dy: dy as tf.Tensor, filter: wd },
-          { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape } as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor;
+        const dx = tf
+          .engine()
+          .runKernel("Conv2DBackpropInput", { dy: dy as tf.Tensor, filter: wd }, {
+            strides,
+            pad,
+            dataFormat,
+            dimRoundingMode,
+            inputShape: x.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
         if (wd !== filter) wd.dispose();
         return dx;
       },
       filter: () => {
         const a: Record<string, unknown> = { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape };
         if (dilated) a.dilations = [dH, dW];
-        return tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: dy as tf.Tensor }, a as tf.NamedAttrMap) as tf.Tensor;
+        return tf
+          .engine()
+          .runKernel("Conv2DBackpropFilter", { x, dy: dy as tf.Tensor }, a as tf.NamedAttrMap) as tf.Tensor;
       },
     };
   },

@@ -19,7 +19,12 @@ export interface DataBackend {
   /** cpu (wasm has none) */
   makeTensorInfo?(shape: number[], dtype: tf.DataType, values: tf.backend_util.BackendValues): TensorInfo;
   /** wasm's signature */
-  makeOutput?(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): TensorInfo;
+  makeOutput?(
+    shape: number[],
+    dtype: tf.DataType,
+    memoryOffset?: number,
+    values?: tf.backend_util.BackendValues,
+  ): TensorInfo;
 }
 
 export class KernelRunner {

@@ -28,7 +28,14 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
     pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
     dimRoundingMode?: "floor" | "round" | "ceil";
   };
-  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
   const { batchSize: nb, inHeight: h, inWidth: w, inChannels: ch, outHeight: ho, outWidth: wo } = info;
   const { strideHeight: sH, strideWidth: sW, effectiveFilterHeight: fH, effectiveFilterWidth: fW } = info;
   const { top, left } = info.padInfo;

@@ -50,7 +50,13 @@ function reduceOuter(stock: tf.KernelConfig, mean: boolean): (args: KernelArgs) 
     const backend = args.backend as HeapBackend;
     const out = backend.makeOutput(shape, "float32");
     // Views after the allocation: it may grow (and so replace) the heap's buffer.
-    sumRows(backend.typedArrayFromHeap(x), rows, tf.util.sizeFromShape(kept), backend.typedArrayFromHeap(out), mean ? 1 / rows : 1);
+    sumRows(
+      backend.typedArrayFromHeap(x),
+      rows,
+      tf.util.sizeFromShape(kept),
+      backend.typedArrayFromHeap(out),
+      mean ? 1 / rows : 1,
+    );
     return out;
   };
 }
@@ -58,7 +64,10 @@ function reduceOuter(stock: tf.KernelConfig, mean: boolean): (args: KernelArgs) 
 /** Replacement configs for `Sum` and `Mean` on wasm; each keeps the stock kernel's setup. */
 export function reduceOuterConfigs(): tf.KernelConfig[] {
   const out: tf.KernelConfig[] = [];
-  for (const [name, mean] of [["Sum", false], ["Mean", true]] as const) {
+  for (const [name, mean] of [
+    ["Sum", false],
+    ["Mean", true],
+  ] as const) {
     const stock = tf.getKernel(name, "wasm");
     if (stock !== undefined) out.push({ ...stock, kernelFunc: reduceOuter(stock, mean) as unknown as tf.KernelFunc });
   }

@@ -67,7 +67,17 @@ function put(config: tf.KernelConfig): void {
 /** What `registerTrainingKernels` adds or replaces, per backend (for reports and tests). */
 export const TRAINING_KERNELS: Record<string, readonly string[]> = {
   cpu: ["Conv2DBackpropFilter", "Conv2DBackpropInput"],
-  wasm: ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "BatchMatMul", "MaxPoolGrad", "Slice", "Identity", "Sum", "Mean"],
+  wasm: [
+    "Conv2DBackpropFilter",
+    "Conv2DBackpropInput",
+    "UnsortedSegmentSum",
+    "BatchMatMul",
+    "MaxPoolGrad",
+    "Slice",
+    "Identity",
+    "Sum",
+    "Mean",
+  ],
 };
 
 export function registerTrainingKernels(): void {
@@ -85,11 +95,16 @@ export function registerTrainingKernels(): void {
     });
     DILATION_AWARE_BACKENDS.add(backendName);
   }
-  put({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc });
+  put({
+    kernelName: "UnsortedSegmentSum",
+    backendName: "wasm",
+    kernelFunc: unsortedSegmentSumWasm as unknown as tf.KernelFunc,
+  });
   put({ kernelName: "MaxPoolGrad", backendName: "wasm", kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc });
   put({ kernelName: "Identity", backendName: "wasm", kernelFunc: identityWasm as unknown as tf.KernelFunc });
   const stockSlice = tf.getKernel("Slice", "wasm");
-  if (stockSlice !== undefined) put({ kernelName: "Slice", backendName: "wasm", kernelFunc: sliceWasm(stockSlice) as unknown as tf.KernelFunc });
+  if (stockSlice !== undefined)
+    put({ kernelName: "Slice", backendName: "wasm", kernelFunc: sliceWasm(stockSlice) as unknown as tf.KernelFunc });
   // Keep the stock setupFunc: it binds the wasm function the stock kernelFunc calls.
   for (const config of reduceOuterConfigs()) put(config);
   const stockMatMul = tf.getKernel("BatchMatMul", "wasm");

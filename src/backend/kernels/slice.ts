@@ -30,7 +30,11 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: Attr
  * length): dimensions taken whole are merged into the previous one, so the innermost run is as
  * long as possible.
  */
-export function slicePlan(shape: number[], begin: number[], size: number[]): { extents: number[]; strides: number[]; offset: number; run: number } {
+export function slicePlan(
+  shape: number[],
+  begin: number[],
+  size: number[],
+): { extents: number[]; strides: number[]; offset: number; run: number } {
   const strides = tf.util.computeStrides(shape).concat([1]);
   let offset = 0;
   for (let d = 0; d < shape.length; d++) offset += begin[d] * strides[d];
@@ -50,7 +54,11 @@ export function slicePlan(shape: number[], begin: number[], size: number[]): { e
 }
 
 /** Copies the planned slice of `x` into `out` (an odometer over the outer extents). */
-export function copySlice(x: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, out: { set(a: ArrayLike<number>, at: number): void } & ArrayLike<number>, plan: ReturnType<typeof slicePlan>): void {
+export function copySlice(
+  x: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> },
+  out: { set(a: ArrayLike<number>, at: number): void } & ArrayLike<number>,
+  plan: ReturnType<typeof slicePlan>,
+): void {
   const { extents, strides, offset, run } = plan;
   const rank = extents.length;
   const index = new Array<number>(rank).fill(0);

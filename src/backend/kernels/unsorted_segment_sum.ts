@@ -18,7 +18,11 @@ interface HeapBackend {
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array;
 }
 
-export function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: Attrs }): TensorInfo {
+export function unsortedSegmentSumWasm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: object;
+  attrs?: Attrs;
+}): TensorInfo {
   const backend = args.backend as HeapBackend;
   const x = args.inputs.x as TensorInfo;
   const segmentIds = args.inputs.segmentIds as TensorInfo;
