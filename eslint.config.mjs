@@ -10,6 +10,8 @@ export default tseslint.config(
   {
     files: ["**/*.ts"],
     rules: {
+      // Lazy require() keeps optional or heavy modules (tslab, puppeteer, danfojs) off the import path of the library.
+      "@typescript-eslint/no-require-imports": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", caughtErrors: "none" }],
     },
   },

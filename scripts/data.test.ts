@@ -51,8 +51,8 @@ before(async () => {
   served = { "/a.txt": Buffer.from(A), "/pack.tgz": fs.readFileSync(path.join(work, "pack.tgz")) };
   server = http.createServer((req, res) => {
     const body = served[req.url ?? ""];
-    if (!body) return res.writeHead(404).end();
-    res.writeHead(200, { "content-length": body.length }).end(body);
+    if (!body) res.writeHead(404).end();
+    else res.writeHead(200, { "content-length": body.length }).end(body);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -55,7 +55,7 @@ const total = (file: string) => [...points(file).values()].reduce((a, b) => a + 
 
 describe("npm run grade", { timeout: 600_000 }, () => {
   let dir = "";
-  let reports = new Map<string, StudentReport>();
+  const reports = new Map<string, StudentReport>();
   let csv = "";
   let stdout = "";
   let out = "";

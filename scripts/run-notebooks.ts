@@ -198,7 +198,7 @@ async function runOne(python: string, file: string, opts: RunOneOptions): Promis
     failed_code_cell: number | null;
     message: string;
     kernel_starts: number;
-  } | null = null;
+  } | null;
   try {
     parsed = JSON.parse(fs.readFileSync(resultFile, "utf8"));
   } catch {

@@ -85,7 +85,7 @@ export function readNotebook(file: string): Notebook {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
   } catch (err) {
-    throw new Error(`${file} is not a readable notebook: ${(err as Error).message}`);
+    throw new Error(`${file} is not a readable notebook: ${(err as Error).message}`, { cause: err });
   }
 }
 

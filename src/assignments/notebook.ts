@@ -79,7 +79,7 @@ export function parseNotebook(text: string, what: string): Notebook {
   try {
     nb = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${what} is not a notebook: not JSON (${(err as Error).message})`);
+    throw new Error(`${what} is not a notebook: not JSON (${(err as Error).message})`, { cause: err });
   }
   const o = nb as Partial<Notebook>;
   if (!o || typeof o !== "object" || !Array.isArray(o.cells)) {

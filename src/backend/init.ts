@@ -90,7 +90,7 @@ function nativeLoader(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"
     // Without CUDA 11.2/cuDNN 8.1 libtensorflow would only log and run on the CPU (cuda.ts).
     const missing = pkg === "@tensorflow/tfjs-node-gpu" ? missingLibraries() : [];
     if (missing.length > 0) throw new Error(missingLibrariesMessage(missing));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     require(pkg); // registers the "tensorflow" backend; throws if libtensorflow/CUDA cannot load
     if (tf.findBackendFactory("tensorflow") === null) {
       throw new Error(`${pkg}@${version} loaded but registered no "tensorflow" backend (a second tfjs-core copy?)`);

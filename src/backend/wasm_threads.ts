@@ -29,7 +29,6 @@ function wasmOutDir(): string {
 
 /** Writes the pthread worker script once per package version; returns its path. */
 function workerScript(dir: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { wasmWorkerContents: raw } = require(path.join(dir, `${BUILD}.worker.js`)) as { wasmWorkerContents: string };
   // The script is stored in a template literal, which turned its "\n" escapes into real line
   // breaks inside string literals; restore them (the package's own loader does the same).
@@ -47,14 +46,14 @@ function workerScript(dir: string): string {
 /** Instantiates the threaded SIMD module with the cwrapped entry points `BackendWasm` expects. */
 async function instantiate(threads: number): Promise<EmscriptenModule> {
   const dir = wasmOutDir();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const factory = require(path.join(dir, `${BUILD}.js`)) as (config: object) => Promise<EmscriptenModule>;
   const worker = workerScript(dir);
   // The C++ side caps the thread pool at emscripten_num_logical_cores() / 2 (it assumes two
   // hyper-threads per core), read once while the module starts; in Node that is
   // require("os").cpus().length. Report 2·threads logical cores during start-up so the cap is
   // the requested count.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const osModule = require("os") as { cpus: () => os.CpuInfo[] };
   const cpus = osModule.cpus;
   const one = cpus()[0];

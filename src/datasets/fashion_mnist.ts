@@ -39,7 +39,7 @@ export function parseIdx(bytes: Uint8Array, what = "idx data"): IdxArray {
     try {
       bytes = zlib.gunzipSync(bytes);
     } catch (e) {
-      throw new Error(`${what}: gzip data cannot be decompressed (${(e as Error).message})`);
+      throw new Error(`${what}: gzip data cannot be decompressed (${(e as Error).message})`, { cause: e });
     }
   }
   if (bytes.length < 4) throw new Error(`${what}: ${bytes.length} bytes, too short for an idx header`);

@@ -41,7 +41,7 @@ export function decodeImage(bytes: Uint8Array, what = "image"): RgbImage {
       throw new Error("not a JPEG (FF D8) or PNG (89 50 4E 47) file");
     }
   } catch (e) {
-    throw new Error(`${what}: cannot decode image (${(e as Error).message})`);
+    throw new Error(`${what}: cannot decode image (${(e as Error).message})`, { cause: e });
   }
   if (rgba.length !== width * height * 4)
     throw new Error(`${what}: decoded ${rgba.length} bytes for ${width}x${height} RGBA (truncated image)`);

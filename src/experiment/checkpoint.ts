@@ -103,11 +103,11 @@ export async function loadCheckpoint(
     header.specs,
   );
   try {
-    const { modelWeights, optimizerWeights } = splitWeights(path, weights, model);
+    const { modelWeights, optimizerWeights } = splitWeights(weights, model);
     await optimizer.setWeights(optimizerWeights);
     modelWeights.forEach((tensor, i) => model.weights[i].write(tensor));
   } catch (e) {
-    throw new Error(`checkpoint ${path} does not fit this run: ${(e as Error).message}; ${REMEDY}`);
+    throw new Error(`checkpoint ${path} does not fit this run: ${(e as Error).message}; ${REMEDY}`, { cause: e });
   } finally {
     tf.dispose(Object.values(weights));
   }
@@ -116,7 +116,6 @@ export async function loadCheckpoint(
 
 /** Sorts decoded entries into the model's weights (by index, shapes checked) and the optimizer's (under current variable names). */
 function splitWeights(
-  path: string,
   weights: tf.NamedTensorMap,
   model: tf.LayersModel,
 ): { modelWeights: tf.Tensor[]; optimizerWeights: NamedTensor[] } {

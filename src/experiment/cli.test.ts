@@ -183,7 +183,7 @@ describe("train/sweep argument parsing", () => {
       assert.match(help, /--force {16}train (every run of the grid )?from scratch, deleting/);
       assert.match(
         help,
-        /Exit codes:\n  0  every run finished[^]*\n  2  bad options or an unusable runs directory[^]*\n  3  a run diverged/,
+        /Exit codes:\n {2}0 {2}every run finished[^]*\n {2}2 {2}bad options or an unusable runs directory[^]*\n {2}3 {2}a run diverged/,
       );
     }
   });

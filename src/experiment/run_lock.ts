@@ -102,6 +102,7 @@ export function acquireRunLock(runDir: string, onNote: (message: string) => void
       if (owner && owner.host === me.host && owner.pid === me.pid) {
         throw new Error(
           `${path}: this process already holds the lock of this run (runExperiment called twice for one run at the same time)`,
+          { cause: e },
         );
       }
       if (!isStale(path, owner, Date.now())) throw new RunLockedError(path, owner);

@@ -34,7 +34,7 @@ import { validateConfig, type ExperimentConfig } from "./config";
 import { loadTaskData } from "./data";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { createProgress, type ProgressReporter } from "./progress";
-import { newProvenance, recordEpoch, resumeProvenance, type Provenance } from "./provenance";
+import { newProvenance, recordEpoch, resumeProvenance } from "./provenance";
 import { acquireRunLock } from "./run_lock";
 import { planRun, type RunPlan } from "./run_plan";
 import { assertRunsDir } from "./runs_dir";

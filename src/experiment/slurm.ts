@@ -188,7 +188,7 @@ export function submit(planPath: string, script: string, indices?: number[]): Su
     out = execFileSync("sbatch", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`sbatch ${args.join(" ")} failed: ${(err.stderr || err.message).trim()}`);
+    throw new Error(`sbatch ${args.join(" ")} failed: ${(err.stderr || err.message).trim()}`, { cause: e });
   }
   // --parsable prints "<jobid>" or "<jobid>;<cluster>".
   const jobId = out.trim().split(";")[0];

@@ -65,7 +65,7 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
       try {
         modelJson = JSON.parse(readFileSync(jsonPath, "utf8")) as tf.io.ModelJSON;
       } catch (e) {
-        throw new Error(`fileLoadHandler: ${jsonPath} is not valid JSON (${(e as Error).message})`);
+        throw new Error(`fileLoadHandler: ${jsonPath} is not valid JSON (${(e as Error).message})`, { cause: e });
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: Buffer[] = [];

@@ -6,7 +6,6 @@
  * - `quick`: the default of `npm start`; the whole workbook in about 30 minutes on 2 cores;
  * - `full`: the paper's protocol.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../util/paths";
 

@@ -294,7 +294,9 @@ async function exportNow(
     s = await session;
   } catch (err) {
     session = null;
-    throw new Error(`figure export: could not start Chromium at ${chromium}: ${(err as Error).message}`);
+    throw new Error(`figure export: could not start Chromium at ${chromium}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const dir = path.join(opts.root ?? figuresRoot(), opts.notebook);
   fs.mkdirSync(dir, { recursive: true });

@@ -247,7 +247,6 @@ describe("tables", () => {
   });
 
   test("a danfojs DataFrame renders with its index and columns", () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const dfd = require("danfojs-node");
     const df = new dfd.DataFrame({ opt: ["padam", "adam"], err: [6.5, 7.25] }, { index: ["r1", "r2"] });
     const { value: html, calls } = (() => {

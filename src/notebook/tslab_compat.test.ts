@@ -78,7 +78,7 @@ test("notebooks/src links to ../src and notebooks/src.ts re-exports it", () => {
 
 test("the library compiles under tslab's compiler and options, imported as a notebook does", () => {
   // tslab's own TypeScript build (5.0.x), as its converter uses it (node_modules/tslab/dist/converter.js).
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const ts = require("@tslab/typescript-for-tslab");
   const cell = path.join(NOTEBOOKS, "__tslab_compat_cell.ts");
   const code = 'import * as lib from "./src";\nexport const names = Object.keys(lib);\n';

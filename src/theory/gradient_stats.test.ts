@@ -22,7 +22,10 @@ describe("helpers", () => {
 describe("createGradientStats", () => {
   test("constant gradients: norms |c_i| sqrt(T), G_inf = max |c|, s = 1/2", () => {
     const stats = createGradientStats();
-    const c = tf.tensor2d([[0.5, -2], [0, 1]]);
+    const c = tf.tensor2d([
+      [0.5, -2],
+      [0, 1],
+    ]);
     const b = tf.tensor1d([-0.25]);
     const T = 200;
     for (let t = 0; t < T; t++) stats.update({ w: c, b });
@@ -39,7 +42,13 @@ describe("createGradientStats", () => {
     close(s.s.fittedSum, 0.5, 1e-5, "fitted s (sum)");
     close(s.s.envelope, 0.5, 1e-5, "envelope s");
     assert.equal(s.history[s.history.length - 1].t, T);
-    assert.deepEqual(s.perVariable.map((v) => [v.name, v.size, v.gInf]), [["w", 4, 2], ["b", 1, 0.25]]);
+    assert.deepEqual(
+      s.perVariable.map((v) => [v.name, v.size, v.gInf]),
+      [
+        ["w", 4, 2],
+        ["b", 1, 0.25],
+      ],
+    );
     assert.deepEqual(s.boundInputs, { Ginf: 2, d: 5, T, s: s.s.forBound });
     tf.dispose([c, b]);
     stats.dispose();
@@ -51,9 +60,27 @@ describe("createGradientStats", () => {
     // b: sqrt(2² + 4² + 4²) = 6. Sum 17, max 6, G_inf = max |g| = 4.
     // Sorted 1, 2, 3, 5, 6 (type 7, h = 4q): q 0.1 → 1 + 0.4·1 = 1.4; q 0.5 → 3; q 0.99 → 5 + 0.96·1 = 5.96.
     const steps = [
-      { w: [[3, 0], [1, 1]], b: [2] },
-      { w: [[4, 0], [2, 0]], b: [-4] },
-      { w: [[0, 2], [2, 0]], b: [4] },
+      {
+        w: [
+          [3, 0],
+          [1, 1],
+        ],
+        b: [2],
+      },
+      {
+        w: [
+          [4, 0],
+          [2, 0],
+        ],
+        b: [-4],
+      },
+      {
+        w: [
+          [0, 2],
+          [2, 0],
+        ],
+        b: [4],
+      },
     ];
     const stats = createGradientStats({ quantiles: [0.1, 0.5, 0.99] });
     for (const g of steps) {
@@ -67,7 +94,13 @@ describe("createGradientStats", () => {
     close(s.coordinateNorms.sum, 17, 1e-6, "sum");
     close(s.coordinateNorms.max, 6, 1e-6, "max");
     [1.4, 3, 5.96].forEach((want, k) => close(s.coordinateNorms.quantiles[k].value, want, 1e-6, `quantile ${k}`));
-    assert.deepEqual(s.perVariable.map((v) => [v.name, v.size, v.gInf]), [["w", 4, 4], ["b", 1, 4]]);
+    assert.deepEqual(
+      s.perVariable.map((v) => [v.name, v.size, v.gInf]),
+      [
+        ["w", 4, 4],
+        ["b", 1, 4],
+      ],
+    );
     stats.dispose();
   });
 

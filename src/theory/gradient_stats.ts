@@ -258,8 +258,14 @@ export function createGradientStats(config: Partial<GradientStatsConfig> = {}): 
     }
     const from = Math.pow(steps, cfg.fitFromExponent);
     const fitPts = hist.filter((h) => h.t >= from);
-    const fittedMax = logLogSlope(fitPts.map((h) => h.t), fitPts.map((h) => h.maxNorm));
-    const fittedSum = logLogSlope(fitPts.map((h) => h.t), fitPts.map((h) => h.sumNorms));
+    const fittedMax = logLogSlope(
+      fitPts.map((h) => h.t),
+      fitPts.map((h) => h.maxNorm),
+    );
+    const fittedSum = logLogSlope(
+      fitPts.map((h) => h.t),
+      fitPts.map((h) => h.sumNorms),
+    );
     const envelope = steps >= 2 && gInf > 0 && maxNorm > 0 ? Math.log(maxNorm / gInf) / Math.log(steps) : NaN;
     const forBound = Number.isFinite(envelope) ? Math.min(0.5, Math.max(0, envelope)) : 0;
     return {
@@ -284,7 +290,8 @@ export function createGradientStats(config: Partial<GradientStatsConfig> = {}): 
     const eps = opts.epsilon ?? 0;
     if (!(p >= 0 && p <= 0.5)) throw new Error(`firstStepInvVHatL1 p = ${p} is not allowed: 0 <= p <= 1/2`);
     if (!(beta2 > 0 && beta2 < 1)) throw new Error(`firstStepInvVHatL1 beta2 = ${beta2} is not allowed: 0 < beta2 < 1`);
-    if (!(eps >= 0 && Number.isFinite(eps))) throw new Error(`firstStepInvVHatL1 epsilon = ${eps} is not allowed: finite, >= 0`);
+    if (!(eps >= 0 && Number.isFinite(eps)))
+      throw new Error(`firstStepInvVHatL1 epsilon = ${eps} is not allowed: finite, >= 0`);
     if (steps === 0) throw new Error("firstStepInvVHatL1 needs at least one recorded step");
     let value = 0;
     let zeros = 0;

@@ -64,15 +64,13 @@ export const conv2dGradConfig: tf.GradConfig = {
     return {
       x: () => {
         const wd = dilateFilter(dilateFilter(filter, dH, 0), dW, 1);
-        const dx = tf
-          .engine()
-          .runKernel("Conv2DBackpropInput", { dy: dy as tf.Tensor, filter: wd }, {
-            strides,
-            pad,
-            dataFormat,
-            dimRoundingMode,
-            inputShape: x.shape,
-          } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const dx = tf.engine().runKernel("Conv2DBackpropInput", { dy: dy as tf.Tensor, filter: wd }, {
+          strides,
+          pad,
+          dataFormat,
+          dimRoundingMode,
+          inputShape: x.shape,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
         if (wd !== filter) wd.dispose();
         return dx;
       },

@@ -335,20 +335,16 @@ describe("Conv2DBackpropInput", () => {
       ]);
       const w = tf.tensor4d(randArray(r, c.kh * c.kw * c.cin * c.cout), [c.kh, c.kw, c.cin, c.cout]);
       const base = { strides: c.strides, pad: c.pad, dimRoundingMode: undefined };
-      const nhwc = tf
-        .engine()
-        .runKernel("Conv2DBackpropInput", { dy, filter: w }, {
-          ...base,
-          dataFormat: "NHWC",
-          inputShape: [c.n, c.h, c.w, c.cin],
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      const nchw = tf
-        .engine()
-        .runKernel("Conv2DBackpropInput", { dy: dy.transpose([0, 3, 1, 2]), filter: w }, {
-          ...base,
-          dataFormat: "NCHW",
-          inputShape: [c.n, c.cin, c.h, c.w],
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const nhwc = tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, {
+        ...base,
+        dataFormat: "NHWC",
+        inputShape: [c.n, c.h, c.w, c.cin],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const nchw = tf.engine().runKernel("Conv2DBackpropInput", { dy: dy.transpose([0, 3, 1, 2]), filter: w }, {
+        ...base,
+        dataFormat: "NCHW",
+        inputShape: [c.n, c.cin, c.h, c.w],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
       assertClose(
         (await nchw.transpose([0, 2, 3, 1]).data()) as Float32Array,
         (await nhwc.data()) as Float32Array,
