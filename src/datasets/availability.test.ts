@@ -31,7 +31,7 @@ test("PADAM_DATA holds several roots separated by ':', searched left to right be
   try {
     assert.deepEqual(envDataRoots(`${a}:${b}`), [a, b]);
     assert.deepEqual(envDataRoots(`${a}::`), [a], "empty entries are ignored");
-    assert.deepEqual(envDataRoots(undefined), []);
+    assert.deepEqual(envDataRoots(""), []);
     withEnv({ PADAM_DATA: `${b}:/no/such/root:${a}` }, () => {
       const roots = dataRoots().map((r) => r.dir);
       assert.deepEqual(roots, [b, a, path.join(REPO_ROOT, "data")], "missing roots are dropped, order kept");
