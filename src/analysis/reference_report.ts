@@ -158,20 +158,24 @@ export function overviewRows(results: readonly ReferenceResults[]): Record<strin
   }));
 }
 
+/** One claim as a table row: the verdict and its interval first, then how it was decided. */
+export function claimRow(c: ClaimCheck): Record<string, string> {
+  return {
+    claim: c.claim,
+    verdict: c.verdict,
+    interval: c.interval,
+    measured: c.measured,
+    test: c.test,
+    paper: c.paper,
+    reason: c.reason,
+  };
+}
+
 /** Every applicable claim of every experiment of `results`, one row each, for a summary table. */
 export function claimRows(results: readonly ReferenceResults[]): Record<string, string>[] {
   return results.flatMap((r) =>
     r.experiments.flatMap((exp) =>
-      experimentClaims(exp).map((c) => ({
-        experiment: r.experiment.name,
-        claim: c.claim,
-        verdict: c.verdict,
-        interval: c.interval,
-        measured: c.measured,
-        test: c.test,
-        paper: c.paper,
-        reason: c.reason,
-      })),
+      experimentClaims(exp).map((c) => ({ experiment: r.experiment.name, ...claimRow(c) })),
     ),
   );
 }

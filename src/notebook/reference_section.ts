@@ -8,6 +8,7 @@
  */
 import { loadReferenceResults, type ReferenceResults } from "../analysis/reference_results";
 import {
+  claimRow,
   distinctLines,
   experimentClaims,
   meanCurves,
@@ -89,18 +90,9 @@ async function showExperiment(r: ReferenceResults, exp: Experiment, opts: Refere
   await showFigure(spread, { name: `${name}-spread`, export: opts.export });
   const claims = experimentClaims(exp);
   if (claims.length)
-    void showTable(
-      claims.map((c) => ({
-        claim: c.claim,
-        verdict: c.verdict,
-        interval: c.interval,
-        measured: c.measured,
-        test: c.test,
-        paper: c.paper,
-        reason: c.reason,
-      })),
-      { caption: `${name}: the paper's claims, each decided two-sided with the interval it is read from` },
-    );
+    void showTable(claims.map(claimRow), {
+      caption: `${name}: the paper's claims, each decided two-sided with the interval it is read from`,
+    });
 }
 
 /**
