@@ -81,9 +81,13 @@ export interface Provenance {
   /** Cluster context, when the run was made by a SLURM job. */
   slurm?: { jobId?: string; arrayJobId?: string; arrayTaskId?: string; node?: string };
   created: string;
-  /** Each process that trained part of the run: when, and how many epochs. */
-  /** `host` and `slurm`: where each session ran (a requeued run may continue on another node). */
+  /**
+   * Each process that trained part of the run: when, how many epochs, where (`host`, `slurm`: a
+   * requeued run may continue on another node), and under which determining sources
+   * (`sourceHash`; absent in older records, where the run's own applies).
+   */
   sessions: {
+    sourceHash?: string;
     started: string;
     ended?: string;
     epochs: number;
@@ -121,7 +125,7 @@ function slurmContext(): Provenance["slurm"] {
 /** A new session of this process: no epochs yet, with its host and SLURM job. */
 function session(started: string): Provenance["sessions"][number] {
   const slurm = slurmContext();
-  return { started, epochs: 0, host: hostname(), ...(slurm ? { slurm } : {}) };
+  return { sourceHash: sourceHash(), started, epochs: 0, host: hostname(), ...(slurm ? { slurm } : {}) };
 }
 
 /** The provenance of a run starting now in this process (one open session, no wall time yet). */
@@ -190,7 +194,9 @@ export function freshness(
 ): "current" | "verified" | "stale" {
   if (!p) return "stale";
   const now = sourceHash();
-  if (p.sourceHash === now) return "current";
+  // A run resumed under other sources than it started with is as stale as one made entirely by them.
+  const made = new Set([p.sourceHash, ...p.sessions.map((s) => s.sourceHash ?? p.sourceHash)]);
+  if (made.size === 1 && made.has(now)) return "current";
   const epochs = p.sessions.reduce((n, s) => n + s.epochs, 0);
   return (p.verified ?? []).some((v) => v.sourceHash === now && v.epochs >= epochs) ? "verified" : "stale";
 }
