@@ -63,11 +63,14 @@ export interface NetworkCheckResult {
 function checkConfig(c: NetworkCheckConfig): void {
   const posInt = (k: keyof NetworkCheckConfig) => {
     const v = c[k] as number;
-    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`NetworkCheckConfig.${k} = ${String(v)} is not allowed: integer >= 1`);
+    if (!(Number.isInteger(v) && v >= 1))
+      throw new Error(`NetworkCheckConfig.${k} = ${String(v)} is not allowed: integer >= 1`);
   };
   (["inputDim", "classes", "samples", "batchSize", "steps", "logEvery"] as const).forEach(posInt);
   if (!Array.isArray(c.hidden) || c.hidden.some((h) => !(Number.isInteger(h) && h >= 1))) {
-    throw new Error(`NetworkCheckConfig.hidden = ${JSON.stringify(c.hidden)} is not allowed: an array of integers >= 1`);
+    throw new Error(
+      `NetworkCheckConfig.hidden = ${JSON.stringify(c.hidden)} is not allowed: an array of integers >= 1`,
+    );
   }
   if (c.batchSize > c.samples) {
     throw new Error(`NetworkCheckConfig.batchSize = ${c.batchSize} is not allowed: at most samples = ${c.samples}`);
@@ -103,7 +106,9 @@ export function measureNetworkGradients(
   const vars: tf.Variable[] = [];
   for (let l = 0; l + 1 < widths.length; l++) {
     const scale = Math.sqrt(2 / widths[l]);
-    vars.push(tf.tidy(() => tf.variable(tf.randomNormal([widths[l], widths[l + 1]], 0, scale, "float32", cfg.seed + 10 + l))));
+    vars.push(
+      tf.tidy(() => tf.variable(tf.randomNormal([widths[l], widths[l + 1]], 0, scale, "float32", cfg.seed + 10 + l))),
+    );
     vars.push(tf.tidy(() => tf.variable(tf.zeros([widths[l + 1]]))));
   }
   const numParams = vars.reduce((a, v) => a + v.size, 0);
@@ -131,12 +136,13 @@ export function measureNetworkGradients(
       }
       const idx = tf.tensor1d(order.slice(cursor, cursor + cfg.batchSize), "int32");
       cursor += cfg.batchSize;
-      const { value, grads } = tf.variableGrads(() =>
-        tf.tidy(() => {
-          const xb = tf.gather(X, idx) as tf.Tensor2D;
-          const yb = tf.gather(y, idx);
-          return tf.losses.softmaxCrossEntropy(yb, forward(xb)) as tf.Scalar;
-        }),
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.tidy(() => {
+            const xb = tf.gather(X, idx) as tf.Tensor2D;
+            const yb = tf.gather(y, idx);
+            return tf.losses.softmaxCrossEntropy(yb, forward(xb)) as tf.Scalar;
+          }),
         vars,
       );
       stats.update(grads);
