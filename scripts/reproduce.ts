@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
           );
       }
       process.stdout.write(
-        `${name}: ${s.ran} run(s) trained, ${s.skipped} already done, ${s.locked.length} held by another process, ${s.diverged.length} diverged${s.waiting.length ? `; final runs waiting for tuning: ${s.waiting.join(", ")}` : ""}\n`,
+        `${name}: ${s.ran} run(s) trained, ${s.skipped} already done, ${s.locked.length} held by another process, ${s.diverged.length} diverged, ${s.verified.length} stale run(s) verified, ${s.differs.length} stale run(s) differing${s.waiting.length ? `; final runs waiting for tuning: ${s.waiting.join(", ")}` : ""}\n`,
       );
       diverged += s.diverged.length;
     }

@@ -6,6 +6,7 @@
  */
 import * as path from "node:path";
 import { DataDirOptions, DatasetName, candidateFolders, locateDataset } from "./manifest";
+import { REPO_ROOT } from "../util/paths";
 
 /** A need: any one of `anyOf` will do; `fetch` is the data set `npm run data` downloads for it. */
 export interface DataNeed {
@@ -38,7 +39,10 @@ export function dataAvailable(name: DataNeedName, opts: DataDirOptions = {}): bo
 /** One line saying that `name` is absent, where it was looked for, and how to fetch it. */
 export function missingDataLine(name: DataNeedName, opts: DataDirOptions = {}): string {
   const n = need(name);
-  const looked = [...new Set(candidateFolders(n.anyOf[0], opts).map((f) => path.dirname(f)))].join(", ");
+  // Folders inside the checkout are named relative to it: the line ends up in reports read elsewhere.
+  const shown = (dir: string) =>
+    path.relative(REPO_ROOT, dir).startsWith("..") ? dir : path.relative(REPO_ROOT, dir) || ".";
+  const looked = [...new Set(candidateFolders(n.anyOf[0], opts).map((f) => shown(path.dirname(f))))].join(", ");
   return `${n.label} not found (data roots: ${looked}); fetch it with \`npm run data -- ${n.fetch}\` or add its folder to PADAM_DATA.`;
 }
 

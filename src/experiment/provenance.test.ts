@@ -50,7 +50,23 @@ test("the source hash covers the determining sources and nothing else", () => {
   const first = sourceHash(root);
   write("src/notebook/plotly.ts", "changed"); // not a determining source
   write("src/optim/padam.test.ts", "tests do not count");
+  write("src/datasets/availability.ts", "x");
   assert.equal(sourceHash(root), first);
+  write("src/datasets/availability.ts", "where data is found: not a number"); // excluded by name
+  const lock = (tfjs: string, extra: string) =>
+    JSON.stringify({
+      packages: {
+        "node_modules/@tensorflow/tfjs-core": { version: tfjs },
+        [`node_modules/${extra}`]: { version: "1.0.0" },
+      },
+    });
+  write("package-lock.json", lock("4.22.0", "eslint"));
+  const withLock = sourceHash(root);
+  write("package-lock.json", lock("4.22.0", "prettier")); // a tool added: the numbers cannot change
+  assert.equal(sourceHash(root), withLock);
+  write("package-lock.json", lock("4.23.0", "prettier")); // another tfjs: they can
+  assert.notEqual(sourceHash(root), withLock);
   write("src/optim/padam.ts", "a2");
-  assert.notEqual(sourceHash(root), first);
+  const last = sourceHash(root);
+  assert.notEqual(last, first);
 });

@@ -27,7 +27,26 @@ export const DETERMINING_SOURCES = [
   "src/experiment/runner.ts",
   "src/experiment/data.ts",
   "src/experiment/task.ts",
-  "package-lock.json",
+] as const;
+
+/**
+ * Files inside those folders that cannot change a run's numbers: where data sets are found and
+ * what is said when they are not, building image folders for notebook 05, compute-cost counts.
+ */
+export const NOT_DETERMINING = [
+  "src/datasets/availability.ts",
+  "src/datasets/manifest.ts",
+  "src/datasets/image_folder_build.ts",
+  "src/models/cost.ts",
+] as const;
+
+/** Packages whose code computes the numbers: their resolved versions (from package-lock.json) enter the hash. */
+export const DETERMINING_PACKAGES = [
+  "@tensorflow/tfjs",
+  "@tensorflow/tfjs-core",
+  "@tensorflow/tfjs-layers",
+  "@tensorflow/tfjs-backend-cpu",
+  "@tensorflow/tfjs-backend-wasm",
 ] as const;
 
 const SOURCE_FILE = /\.(ts|c|h|wasm|json)$/;
@@ -41,19 +60,30 @@ function filesUnder(path: string): string[] {
     .filter((f) => SOURCE_FILE.test(f) && !f.endsWith(".test.ts"));
 }
 
+/** The resolved versions of {@link DETERMINING_PACKAGES} in `root`'s package-lock.json (absent when there is none). */
+function lockedVersions(root: string): Record<string, string | undefined> {
+  const lock = join(root, "package-lock.json");
+  if (!existsSync(lock)) return {};
+  const packages =
+    (JSON.parse(readFileSync(lock, "utf8")) as { packages?: Record<string, { version?: string }> }).packages ?? {};
+  return Object.fromEntries(DETERMINING_PACKAGES.map((name) => [name, packages[`node_modules/${name}`]?.version]));
+}
+
 let cachedHash: string | undefined;
 
 /** SHA-256 (first 16 hex digits) over the path and bytes of every determining source, in a fixed order. */
 export function sourceHash(root: string = REPO_ROOT): string {
   if (root === REPO_ROOT && cachedHash) return cachedHash;
   const hash = createHash("sha256");
+  const skip = new Set(NOT_DETERMINING.map((f) => join(root, f)));
   for (const entry of DETERMINING_SOURCES) {
-    for (const file of filesUnder(join(root, entry))) {
+    for (const file of filesUnder(join(root, entry)).filter((f) => !skip.has(f))) {
       hash.update(relative(root, file).split("\\").join("/") + "\0");
       hash.update(readFileSync(file));
       hash.update("\0");
     }
   }
+  hash.update(JSON.stringify(lockedVersions(root)));
   const digest = hash.digest("hex").slice(0, 16);
   if (root === REPO_ROOT) cachedHash = digest;
   return digest;

@@ -19,7 +19,8 @@ import {
 } from "./reference";
 import { chooseLearningRates, verifyRun } from "./reproduce";
 import { runExperiment } from "./runner";
-import { recordCheck, type MetricLine, type StoredRun } from "./store";
+import { freshness } from "./provenance";
+import { recordCheck, RunDir, type MetricLine, type StoredRun } from "./store";
 
 describe("reference protocol", () => {
   test("every final run takes at least 2,000 steps, decays at 50 % and 75 %, with 3 seeds", () => {
@@ -112,6 +113,14 @@ describe("--verify", () => {
     assert.equal(ok.ok, true);
     assert.equal(ok.sameBackend, true);
     assert.deepEqual(ok.mismatches, []);
+
+    // Made by other sources: a full re-execution with identical numbers makes it count as current again.
+    const provenanceFile = join(run.dir, "provenance.json");
+    const p = JSON.parse(readFileSync(provenanceFile, "utf8"));
+    writeFileSync(provenanceFile, JSON.stringify({ ...p, sourceHash: "0123456789abcdef" }));
+    assert.equal(freshness(new RunDir(run.dir).provenance()), "stale");
+    assert.equal((await verifyRun(run.runId, { root })).ok, true);
+    assert.equal(freshness(new RunDir(run.dir).provenance()), "verified");
 
     const file = join(run.dir, "metrics.jsonl");
     const rows = readFileSync(file, "utf8")

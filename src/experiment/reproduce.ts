@@ -11,11 +11,11 @@
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { backendInfo, initBackend } from "../backend/init";
 import type { OptimizerName } from "../optim/registry";
 import { canonicalJson, type ExperimentConfig } from "./config";
-import { sourceHash, type Provenance } from "./provenance";
+import { freshness, sourceHash, type Provenance } from "./provenance";
 import {
   finalConfigs,
   paperNetworkConfigs,
@@ -106,6 +106,22 @@ export interface ReproduceOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * A finished run made by other determining sources than today's is re-executed in full and
+ * compared: identical numbers mark it verified (it counts as current again); different ones
+ * are reported and the run is kept as it is (replace it with `npm run train -- --force`).
+ */
+async function verifyIfStale(result: RunResult, summary: ReproduceSummary, log: (line: string) => void): Promise<void> {
+  if (freshness(new RunDir(result.dir).provenance()) !== "stale") return;
+  log(`  ${result.runId} was made by other sources than today's: re-executing it to verify`);
+  const v = await verifyRunDir(result.dir, { log });
+  if (v.ok) summary.verified.push(result.runId);
+  else {
+    summary.differs.push(result.runId);
+    log(`  ${result.runId} differs under today's sources (${v.mismatches.length} number(s)); kept as stale`);
+  }
+}
+
 export interface ReproduceSummary {
   experiment: string;
   ran: number;
@@ -113,6 +129,9 @@ export interface ReproduceSummary {
   /** Runs another worker holds; they are its to finish. */
   locked: string[];
   diverged: string[];
+  /** Stale finished runs re-executed to identical (or tolerated) numbers, and those that differed. */
+  verified: string[];
+  differs: string[];
   /** Optimizers whose final runs wait for their tuning to finish. */
   waiting: string[];
   planned: ExperimentConfig[];
@@ -123,6 +142,8 @@ export async function reproduceExperiment(name: string, options: ReproduceOption
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const runsDir = experimentRunsDir(name, options.root);
   const summary: ReproduceSummary = {
+    verified: [],
+    differs: [],
     experiment: name,
     ran: 0,
     skipped: 0,
@@ -152,6 +173,7 @@ export async function reproduceExperiment(name: string, options: ReproduceOption
       if (result.skipped) summary.skipped++;
       else summary.ran++;
       if (result.status === "diverged") summary.diverged.push(`${result.runId}: ${result.reason}`);
+      if (result.skipped && result.status === "finished") await verifyIfStale(result, summary, log);
     }
   };
 
@@ -241,8 +263,16 @@ export async function verifyRun(
   runId: string,
   options: { epochs?: number; root?: string; log?: (line: string) => void } = {},
 ): Promise<VerifyResult> {
-  const dir = findCommittedRun(runId, options.root);
+  return verifyRunDir(findCommittedRun(runId, options.root), options);
+}
+
+/** {@link verifyRun} for a run directory. */
+export async function verifyRunDir(
+  dir: string,
+  options: { epochs?: number; log?: (line: string) => void } = {},
+): Promise<VerifyResult> {
   const run = new RunDir(dir);
+  const runId = basename(dir);
   const record = run.record();
   if (!record) throw new Error(`${run.configPath} is missing; the run cannot be verified`);
   const committed = run.metrics(); // throws, naming file and line, on a damaged or edited record
@@ -275,8 +305,9 @@ export async function verifyRun(
       sameBackend,
     );
     const ok = mismatches.length === 0;
-    if (ok && provenance && provenance.sourceHash !== sourceHash())
+    if (ok && provenance && freshness(provenance) === "stale") {
       recordVerification(run, provenance, epochs, info.name, sameBackend);
+    }
     return { runId, dir, epochs, sameBackend, mismatches, ok };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
