@@ -153,6 +153,11 @@ export async function reproduceExperiment(name: string, options: ReproduceOption
     planned: [],
   };
   const stage = options.stage ?? "all";
+  // Finished runs found on the way; those made by other sources are verified after the new runs.
+  const finishedBefore: RunResult[] = [];
+  const verifyStale = async () => {
+    for (const result of finishedBefore) await verifyIfStale(result, summary, log);
+  };
 
   const runAll = async (configs: ExperimentConfig[], what: string) => {
     summary.planned.push(...configs);
@@ -173,12 +178,13 @@ export async function reproduceExperiment(name: string, options: ReproduceOption
       if (result.skipped) summary.skipped++;
       else summary.ran++;
       if (result.status === "diverged") summary.diverged.push(`${result.runId}: ${result.reason}`);
-      if (result.skipped && result.status === "finished") await verifyIfStale(result, summary, log);
+      if (result.skipped && result.status === "finished") finishedBefore.push(result);
     }
   };
 
   if (name === "paper-networks") {
     await runAll(paperNetworkConfigs(), "budget");
+    if (!options.dryRun) await verifyStale();
     return summary;
   }
   const exp = referenceExperiment(name);
@@ -192,6 +198,7 @@ export async function reproduceExperiment(name: string, options: ReproduceOption
       log(`${name}: final runs of ${summary.waiting.join(", ")} wait for their tuning runs to finish`);
     await runAll(finalConfigs(exp, chosen), "final");
   }
+  if (!options.dryRun) await verifyStale();
   return summary;
 }
 
