@@ -67,7 +67,7 @@ export async function withRunState<T>(
 /**
  * The per-coordinate steps a finished run's optimizer applies at the end of the run (its v̂,
  * step counts, bias corrections and the learning rate in force then; {@link appliedSteps}), as a
- * histogram variant named `${label} (lr now …)`. Supports padam, adam and amsgrad runs.
+ * histogram variant named `${label} (lr now …)`. Supports padam, adam, amsgrad and adamw runs.
  */
 export async function appliedStepVariant(
   config: ExperimentConfig,
