@@ -145,15 +145,67 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 export function createGradientStats(config: Partial<GradientStatsConfig> = {}): GradientStats {
   const cfg: GradientStatsConfig = { ...GRADIENT_STATS_DEFAULTS, ...config };
   checkConfig(cfg);
-  const slots = new Map<string, Slot>();
-  // History points as kept tensors [sumNorms, maxNorm, gInf], downloaded only in summary().
-  const history: { t: number; values: tf.Tensor1D }[] = [];
-  let steps = 0;
-  let nextCheckpoint = 1;
-  let disposed = false;
+  return new GradientRecorder(cfg);
+}
 
-  function slotFor(name: string, g: tf.Tensor): Slot {
-    let slot = slots.get(name);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** The recorder behind {@link createGradientStats}: accumulators per variable, a geometric history. */
+class GradientRecorder implements GradientStats {
+  private readonly slots = new Map<string, Slot>();
+  /** History points as kept tensors [sumNorms, maxNorm, gInf], downloaded only in summary(). */
+  private readonly history: { t: number; values: tf.Tensor1D }[] = [];
+  private count = 0;
+  private nextCheckpoint = 1;
+  private disposed = false;
+
+  constructor(private readonly cfg: GradientStatsConfig) {}
+
+  get steps(): number {
+    return this.count;
+  }
+
+  update(grads: tf.NamedTensorMap): void {
+    this.check(grads); // everything before touching any accumulator
+    this.count += 1;
+    for (const [name, g] of Object.entries(grads)) {
+      const slot = this.slotFor(name, g);
+      tf.tidy(() => {
+        const g32 = g.dtype === "float32" ? g : g.toFloat();
+        const sq = tf.square(g32);
+        slot.sumSq.assign(tf.add(slot.sumSq, sq));
+        slot.maxAbs.assign(tf.maximum(slot.maxAbs, tf.max(tf.abs(g32))));
+        if (this.count === 1) slot.firstSq = tf.keep(sq);
+      });
+    }
+    if (this.count === this.nextCheckpoint) {
+      this.history.push({ t: this.count, values: this.reduceNow() });
+      this.nextCheckpoint = Math.max(this.count + 1, Math.ceil(this.count * this.cfg.historyRatio));
+    }
+  }
+
+  private check(grads: tf.NamedTensorMap): void {
+    if (this.disposed) throw new Error("GradientStats.update called after dispose()");
+    if (grads === null || typeof grads !== "object") {
+      throw new Error(`GradientStats.update grads = ${String(grads)} is not allowed: a {name: tf.Tensor} map`);
+    }
+    for (const [name, g] of Object.entries(grads)) {
+      if (!(g instanceof tf.Tensor)) {
+        throw new Error(`GradientStats.update gradient '${name}' is ${String(g)}, expected a tf.Tensor`);
+      }
+      if (g.isDisposed) throw new Error(`GradientStats.update gradient '${name}' is already disposed`);
+      const slot = this.slots.get(name);
+      if (slot !== undefined && !sameShape(slot.shape, g.shape)) {
+        throw new Error(
+          `gradient '${name}' has shape [${g.shape}] but earlier steps had [${slot.shape}]: shapes must not change`,
+        );
+      }
+    }
+  }
+
+  private slotFor(name: string, g: tf.Tensor): Slot {
+    let slot = this.slots.get(name);
     if (slot === undefined) {
       slot = {
         name,
@@ -164,57 +216,15 @@ export function createGradientStats(config: Partial<GradientStatsConfig> = {}): 
         maxAbs: tf.tidy(() => tf.variable(tf.scalar(0, "float32"), false)),
         firstSq: null,
       };
-      slots.set(name, slot);
-    } else if (slot.shape.length !== g.shape.length || slot.shape.some((v, i) => v !== g.shape[i])) {
-      throw new Error(
-        `gradient '${name}' has shape [${g.shape}] but earlier steps had [${slot.shape}]: shapes must not change`,
-      );
+      this.slots.set(name, slot);
     }
     return slot;
   }
 
-  function update(grads: tf.NamedTensorMap): void {
-    if (disposed) throw new Error("GradientStats.update called after dispose()");
-    if (grads === null || typeof grads !== "object") {
-      throw new Error(`GradientStats.update grads = ${String(grads)} is not allowed: a {name: tf.Tensor} map`);
-    }
-    const names = Object.keys(grads);
-    // Validate everything before touching any accumulator.
-    for (const name of names) {
-      const g = grads[name];
-      if (!(g instanceof tf.Tensor)) {
-        throw new Error(`GradientStats.update gradient '${name}' is ${String(g)}, expected a tf.Tensor`);
-      }
-      if (g.isDisposed) throw new Error(`GradientStats.update gradient '${name}' is already disposed`);
-      const slot = slots.get(name);
-      if (slot !== undefined && (slot.shape.length !== g.shape.length || slot.shape.some((v, i) => v !== g.shape[i]))) {
-        throw new Error(
-          `gradient '${name}' has shape [${g.shape}] but earlier steps had [${slot.shape}]: shapes must not change`,
-        );
-      }
-    }
-    steps += 1;
-    for (const name of names) {
-      const g = grads[name];
-      const slot = slotFor(name, g);
-      tf.tidy(() => {
-        const g32 = g.dtype === "float32" ? g : g.toFloat();
-        const sq = tf.square(g32);
-        slot.sumSq.assign(tf.add(slot.sumSq, sq));
-        slot.maxAbs.assign(tf.maximum(slot.maxAbs, tf.max(tf.abs(g32))));
-        if (steps === 1) slot.firstSq = tf.keep(sq);
-      });
-    }
-    if (steps === nextCheckpoint) {
-      history.push({ t: steps, values: reduceNow() });
-      nextCheckpoint = Math.max(steps + 1, Math.ceil(steps * cfg.historyRatio));
-    }
-  }
-
   /** [sum_i norm_i, max_i norm_i, gInf] as one kept tensor (no download). */
-  function reduceNow(): tf.Tensor1D {
+  private reduceNow(): tf.Tensor1D {
     return tf.tidy(() => {
-      const all = Array.from(slots.values());
+      const all = Array.from(this.slots.values());
       if (all.length === 0) return tf.zeros([3]) as tf.Tensor1D;
       const sums = all.map((s) => tf.sum(tf.sqrt(s.sumSq)));
       const maxs = all.map((s) => tf.max(tf.sqrt(s.sumSq)));
@@ -223,11 +233,10 @@ export function createGradientStats(config: Partial<GradientStatsConfig> = {}): 
     });
   }
 
-  function summary(): GradientStatsSummary {
-    if (disposed) throw new Error("GradientStats.summary called after dispose()");
-    const all = Array.from(slots.values());
-    const d = all.reduce((a, s) => a + s.size, 0);
-    const norms = new Float64Array(d);
+  /** Every coordinate's norm ||g_{1:T,i}||_2 (variables in order) and each variable's totals. */
+  private coordinateNorms(): { norms: Float64Array; perVariable: GradientStatsSummary["perVariable"]; gInf: number } {
+    const all = Array.from(this.slots.values());
+    const norms = new Float64Array(all.reduce((a, s) => a + s.size, 0));
     const perVariable: GradientStatsSummary["perVariable"] = [];
     let offset = 0;
     let gInf = 0;
@@ -246,28 +255,25 @@ export function createGradientStats(config: Partial<GradientStatsConfig> = {}): 
       gInf = Math.max(gInf, g);
       perVariable.push({ name: s.name, size: s.size, sumNorms: sum, maxNorm: mx, gInf: g });
     }
+    return { norms, perVariable, gInf };
+  }
+
+  summary(): GradientStatsSummary {
+    if (this.disposed) throw new Error("GradientStats.summary called after dispose()");
+    const steps = this.count;
+    const { norms, perVariable, gInf } = this.coordinateNorms();
+    const d = norms.length;
     const sorted = norms.slice().sort();
     const sumNorms = perVariable.reduce((a, v) => a + v.sumNorms, 0);
     const maxNorm = d > 0 ? sorted[d - 1] : 0;
-    const hist: GradientStatsHistoryPoint[] = history.map((h) => {
+    const hist: GradientStatsHistoryPoint[] = this.history.map((h) => {
       const v = h.values.dataSync();
       return { t: h.t, sumNorms: v[0], maxNorm: v[1], gInf: v[2] };
     });
     if (steps > 0 && (hist.length === 0 || hist[hist.length - 1].t !== steps)) {
       hist.push({ t: steps, sumNorms, maxNorm, gInf });
     }
-    const from = Math.pow(steps, cfg.fitFromExponent);
-    const fitPts = hist.filter((h) => h.t >= from);
-    const fittedMax = logLogSlope(
-      fitPts.map((h) => h.t),
-      fitPts.map((h) => h.maxNorm),
-    );
-    const fittedSum = logLogSlope(
-      fitPts.map((h) => h.t),
-      fitPts.map((h) => h.sumNorms),
-    );
-    const envelope = steps >= 2 && gInf > 0 && maxNorm > 0 ? Math.log(maxNorm / gInf) / Math.log(steps) : NaN;
-    const forBound = Number.isFinite(envelope) ? Math.min(0.5, Math.max(0, envelope)) : 0;
+    const s = this.growthExponents(hist, steps, gInf, maxNorm);
     return {
       T: steps,
       d,
@@ -276,26 +282,49 @@ export function createGradientStats(config: Partial<GradientStatsConfig> = {}): 
         sum: sumNorms,
         max: maxNorm,
         mean: d > 0 ? sumNorms / d : NaN,
-        quantiles: cfg.quantiles.map((q) => ({ q, value: quantileSorted(sorted, q) })),
+        quantiles: this.cfg.quantiles.map((q) => ({ q, value: quantileSorted(sorted, q) })),
       },
       history: hist,
-      s: { fittedMax, fittedSum, envelope, forBound },
+      s,
       perVariable,
-      boundInputs: { Ginf: gInf, d, T: steps, s: forBound },
+      boundInputs: { Ginf: gInf, d, T: steps, s: s.forBound },
     };
   }
 
-  function firstStepInvVHatL1(opts: { p: number; beta2: number; epsilon?: number }) {
+  /** The growth exponent s of ||g_{1:T,i}|| ~ T^s: log-log fits over the history's later part, and the envelope. */
+  private growthExponents(
+    hist: GradientStatsHistoryPoint[],
+    steps: number,
+    gInf: number,
+    maxNorm: number,
+  ): GradientStatsSummary["s"] {
+    const from = Math.pow(steps, this.cfg.fitFromExponent);
+    const fitPts = hist.filter((h) => h.t >= from);
+    const ts = fitPts.map((h) => h.t);
+    const fittedMax = logLogSlope(
+      ts,
+      fitPts.map((h) => h.maxNorm),
+    );
+    const fittedSum = logLogSlope(
+      ts,
+      fitPts.map((h) => h.sumNorms),
+    );
+    const envelope = steps >= 2 && gInf > 0 && maxNorm > 0 ? Math.log(maxNorm / gInf) / Math.log(steps) : NaN;
+    const forBound = Number.isFinite(envelope) ? Math.min(0.5, Math.max(0, envelope)) : 0;
+    return { fittedMax, fittedSum, envelope, forBound };
+  }
+
+  firstStepInvVHatL1(opts: { p: number; beta2: number; epsilon?: number }): { value: number; zeroCoordinates: number } {
     const { p, beta2 } = opts;
     const eps = opts.epsilon ?? 0;
     if (!(p >= 0 && p <= 0.5)) throw new Error(`firstStepInvVHatL1 p = ${p} is not allowed: 0 <= p <= 1/2`);
     if (!(beta2 > 0 && beta2 < 1)) throw new Error(`firstStepInvVHatL1 beta2 = ${beta2} is not allowed: 0 < beta2 < 1`);
     if (!(eps >= 0 && Number.isFinite(eps)))
       throw new Error(`firstStepInvVHatL1 epsilon = ${eps} is not allowed: finite, >= 0`);
-    if (steps === 0) throw new Error("firstStepInvVHatL1 needs at least one recorded step");
+    if (this.count === 0) throw new Error("firstStepInvVHatL1 needs at least one recorded step");
     let value = 0;
     let zeros = 0;
-    for (const s of slots.values()) {
+    for (const s of this.slots.values()) {
       if (s.firstSq === null) continue; // variable first seen after step 1
       const sq = s.firstSq.dataSync();
       for (let k = 0; k < sq.length; k++) {
@@ -308,26 +337,16 @@ export function createGradientStats(config: Partial<GradientStatsConfig> = {}): 
     return { value, zeroCoordinates: zeros };
   }
 
-  function dispose(): void {
-    if (disposed) return;
-    disposed = true;
-    for (const s of slots.values()) {
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const s of this.slots.values()) {
       s.sumSq.dispose();
       s.maxAbs.dispose();
       if (s.firstSq !== null) s.firstSq.dispose();
     }
-    for (const h of history) h.values.dispose();
-    slots.clear();
-    history.length = 0;
+    for (const h of this.history) h.values.dispose();
+    this.slots.clear();
+    this.history.length = 0;
   }
-
-  return {
-    update,
-    get steps() {
-      return steps;
-    },
-    summary,
-    firstStepInvVHatL1,
-    dispose,
-  };
 }
