@@ -162,10 +162,16 @@ export function referenceExperiment(name: string): ReferenceExperiment {
   return found;
 }
 
-/** The tuning runs of an experiment: each optimizer × each lr of its grid, seed {@link TUNING_SEED}. */
-export function tuningConfigs(exp: ReferenceExperiment): ExperimentConfig[] {
-  if (!exp.tuning) return [];
-  const { epochs, testLimit, grid } = exp.tuning;
+/**
+ * The tuning runs of an experiment: each optimizer × each lr of its grid (the experiment's, or
+ * `grid` as extended by the results so far), seed {@link TUNING_SEED}.
+ */
+export function tuningConfigs(
+  exp: ReferenceExperiment,
+  grid: Partial<Record<OptimizerName, number[]>> | undefined = exp.tuning?.grid,
+): ExperimentConfig[] {
+  if (!exp.tuning || !grid) return [];
+  const { epochs, testLimit } = exp.tuning;
   return exp.arms.flatMap(({ optimizer, options }) =>
     (grid[optimizer] ?? []).map((learningRate) =>
       presetConfig(exp.preset, optimizer, {

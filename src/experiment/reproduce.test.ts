@@ -17,7 +17,7 @@ import {
   referenceExperiment,
   tuningConfigs,
 } from "./reference";
-import { chooseLearningRates, verifyRun } from "./reproduce";
+import { chooseLearningRates, extendedGrid, nextHalfDecade, verifyRun } from "./reproduce";
 import { runExperiment } from "./runner";
 import { freshness } from "./provenance";
 import { recordCheck, RunDir, type MetricLine, type StoredRun } from "./store";
@@ -101,6 +101,50 @@ describe("learning-rate choice", () => {
     assert.equal(rows.filter((r) => r.chosen).length, 2);
     assert.equal(rows.find((r) => r.optimizer === "sgd" && r.learningRate === 0.3)?.status, "diverged");
     assert.equal(rows.find((r) => r.optimizer === "padam" && r.learningRate === 0.3)?.status, "missing");
+  });
+});
+
+describe("grid extension at an edge", () => {
+  const exp = referenceExperiment("cifar10-resnet20");
+  const t = tuningConfigs(exp);
+  const finished = (config: ReturnType<typeof tuningConfigs>[number], acc: number): StoredRun => ({
+    id: "x",
+    dir: "x",
+    config,
+    status: { status: "finished", epoch: 0, updated: "" },
+    metrics: [{ epoch: 0, step: 1, split: "valid", loss: 1, acc, lr: 0.1, wallMs: 0 }],
+  });
+
+  test("the 1-3-10 sequence: up from 0.3 is 1, from 1e-3 is 3e-3; down from 0.03 is 0.01, from 0.01 is 3e-3", () => {
+    assert.deepEqual(
+      [
+        nextHalfDecade(0.3, 1),
+        nextHalfDecade(1e-3, 1),
+        nextHalfDecade(3e-3, 1),
+        nextHalfDecade(0.03, -1),
+        nextHalfDecade(0.01, -1),
+        nextHalfDecade(3e-4, -1),
+      ],
+      [1, 3e-3, 0.01, 0.01, 3e-3, 1e-4],
+    );
+  });
+
+  test("a best lr at the top edge adds the next value and waits for it; a worse new point leaves the edge chosen", () => {
+    const padam = t.filter((c) => c.optimizer === "padam"); // lr 0.03, 0.1, 0.3
+    const runs = [finished(padam[0], 0.8), finished(padam[1], 0.85), finished(padam[2], 0.9)];
+    assert.deepEqual(extendedGrid(exp, runs).padam, [0.03, 0.1, 0.3, 1]);
+    assert.equal(chooseLearningRates(exp, runs).chosen.padam, undefined, "waits for lr 1");
+    const atOne = tuningConfigs(exp, { padam: [1] })[0];
+    const worse = [...runs, finished(atOne, 0.7)];
+    assert.deepEqual(extendedGrid(exp, worse).padam, [0.03, 0.1, 0.3, 1]);
+    assert.equal(chooseLearningRates(exp, worse).chosen.padam, 0.3);
+    // better again at the new edge: one more point, then the cap (two extensions) ends the search
+    const better = [...runs, finished(atOne, 0.95)];
+    assert.deepEqual(extendedGrid(exp, better).padam, [0.03, 0.1, 0.3, 1, 3]);
+    const atThree = tuningConfigs(exp, { padam: [3] })[0];
+    const capped = [...better, finished(atThree, 0.97)];
+    assert.deepEqual(extendedGrid(exp, capped).padam, [0.03, 0.1, 0.3, 1, 3]);
+    assert.equal(chooseLearningRates(exp, capped).chosen.padam, 3);
   });
 });
 

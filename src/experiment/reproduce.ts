@@ -58,16 +58,23 @@ function finalScore(run: StoredRun, metric: "acc" | "ppl"): number | undefined {
   return last?.[metric];
 }
 
-/**
- * Each optimizer's lr: the grid point with the best final validation accuracy (lowest
- * perplexity); a diverged run ranks last. An optimizer is chosen only when every grid point of
- * it has finished or diverged (and not all diverged).
- */
-export function chooseLearningRates(
+/** How many times an optimizer's grid may grow by one point past the edge that won. */
+export const MAX_GRID_EXTENSIONS = 2;
+
+/** The next value of the 1-3-10 half-decade sequence above (`dir` 1) or below (`dir` −1) `v`. */
+export function nextHalfDecade(v: number, dir: 1 | -1): number {
+  const k = Math.floor(Math.log10(v) + 1e-9);
+  const m = v / 10 ** k; // mantissa in [1, 10)
+  const next = dir > 0 ? (m < 3 - 1e-9 ? 3 : 10) : m > 3 + 1e-9 ? 3 : m > 1 + 1e-9 ? 1 : 0.3;
+  return Number((next * 10 ** k).toPrecision(6));
+}
+
+function tuningRows(
   exp: ReferenceExperiment,
   runs: StoredRun[],
-): { chosen: Partial<Record<OptimizerName, number>>; rows: TuningRow[] } {
-  const rows: TuningRow[] = tuningConfigs(exp).map((config) => {
+  grid: Partial<Record<OptimizerName, number[]>>,
+): TuningRow[] {
+  return tuningConfigs(exp, grid).map((config) => {
     const run = findRun(runs, config);
     const status =
       run?.status?.status === "finished" ? "finished" : run?.status?.status === "diverged" ? "diverged" : "missing";
@@ -79,14 +86,53 @@ export function chooseLearningRates(
       chosen: false,
     };
   });
+}
+
+function bestRow(rows: TuningRow[], metric: "acc" | "ppl"): TuningRow | undefined {
+  const better = (a: number, b: number) => (metric === "acc" ? a > b : a < b);
+  return rows
+    .filter((r) => r.score !== undefined)
+    .reduce<TuningRow | undefined>((b, r) => (!b || better(r.score!, b.score!) ? r : b), undefined);
+}
+
+/**
+ * Each optimizer's lr grid as the results so far extend it: when every point has run and the
+ * best final validation score lies at the top (bottom) of the grid, the next half-decade value
+ * above (below) is added, at most {@link MAX_GRID_EXTENSIONS} times — an lr at a grid edge is
+ * not a tuned optimum.
+ */
+export function extendedGrid(exp: ReferenceExperiment, runs: StoredRun[]): Partial<Record<OptimizerName, number[]>> {
+  const grid: Partial<Record<OptimizerName, number[]>> = {};
+  for (const [optimizer, base] of Object.entries(exp.tuning?.grid ?? {}) as [OptimizerName, number[]][]) {
+    const lrs = [...base].sort((a, b) => a - b);
+    for (let added = 0; added < MAX_GRID_EXTENSIONS; added++) {
+      const rows = tuningRows(exp, runs, { [optimizer]: lrs });
+      const best = bestRow(rows, exp.metric);
+      if (rows.some((r) => r.status === "missing") || !best) break;
+      if (best.learningRate === lrs[lrs.length - 1]) lrs.push(nextHalfDecade(best.learningRate, 1));
+      else if (best.learningRate === lrs[0]) lrs.unshift(nextHalfDecade(best.learningRate, -1));
+      else break;
+    }
+    grid[optimizer] = lrs;
+  }
+  return grid;
+}
+
+/**
+ * Each optimizer's lr: the grid point ({@link extendedGrid}) with the best final validation
+ * accuracy (lowest perplexity); a diverged run ranks last. An optimizer is chosen only when every
+ * point of its grid has finished or diverged (and not all diverged).
+ */
+export function chooseLearningRates(
+  exp: ReferenceExperiment,
+  runs: StoredRun[],
+): { chosen: Partial<Record<OptimizerName, number>>; rows: TuningRow[] } {
+  const rows = tuningRows(exp, runs, extendedGrid(exp, runs));
   const chosen: Partial<Record<OptimizerName, number>> = {};
-  const better = (a: number, b: number) => (exp.metric === "acc" ? a > b : a < b);
   for (const optimizer of new Set(rows.map((r) => r.optimizer))) {
     const own = rows.filter((r) => r.optimizer === optimizer);
     if (own.some((r) => r.status === "missing")) continue;
-    const best = own
-      .filter((r) => r.score !== undefined)
-      .reduce<TuningRow | undefined>((b, r) => (!b || better(r.score!, b.score!) ? r : b), undefined);
+    const best = bestRow(own, exp.metric);
     if (best) {
       best.chosen = true;
       chosen[optimizer] = best.learningRate;
@@ -188,7 +234,18 @@ export async function reproduceExperiment(name: string, options: ReproduceOption
     return summary;
   }
   const exp = referenceExperiment(name);
-  if (stage !== "final") await runAll(tuningConfigs(exp), "tuning");
+  if (stage !== "final") {
+    // Run the grid; where an edge won, the grid grows and the new points run too.
+    const done = new Set<string>();
+    for (;;) {
+      const todo = tuningConfigs(exp, extendedGrid(exp, scanRuns(runsDir).runs)).filter(
+        (c) => !done.has(canonicalJson(c)),
+      );
+      if (todo.length === 0 || (options.dryRun && done.size > 0)) break;
+      todo.forEach((c) => done.add(canonicalJson(c)));
+      await runAll(todo, "tuning");
+    }
+  }
   if (stage !== "tuning") {
     const chosen: Partial<Record<OptimizerName, number>> = exp.tuning
       ? chooseLearningRates(exp, scanRuns(runsDir).runs).chosen
