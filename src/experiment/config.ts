@@ -2,9 +2,9 @@
  * Experiment configuration: one typed plain object that fully determines a run (with the seed
  * and the backend), stored as `config.json` beside the run's metrics.
  */
-import { isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from "../optim/registry";
+import { isOptimizerName, OPTIMIZER_NAMES, type AnyOptimizerOptions, type OptimizerName } from "../optim/registry";
 import { validateStepDecay, type StepDecay } from "../optim/schedule";
-import { MAX_SEED, MODEL_NAMES, type ModelName } from "../models/index";
+import { MAX_SEED, MODEL_NAMES, type AnyModelConfig, type LstmPresetName, type ModelName } from "../models/index";
 
 export const EXPERIMENT_DATASETS = ["fashion-mnist", "cifar10", "image-folder", "ptb"] as const;
 export type ExperimentDataset = (typeof EXPERIMENT_DATASETS)[number];
@@ -16,12 +16,20 @@ export type TrainMetricsMode =
   /** The mean over the epoch's own mini-batches (free; what CPU-scale presets use). */
   | "epoch-average";
 
+/**
+ * A config's `modelConfig`: fields of the chosen model's config (any registered model's, with
+ * their types; `buildModel` checks the keys against the model) and, for lstm-lm, `preset`, a
+ * key of `LSTM_PRESETS` whose sizes the other fields override. The runner fills in the seed
+ * and what the data decides (see `modelConfigFor`).
+ */
+export type ExperimentModelConfig = AnyModelConfig & { preset?: LstmPresetName };
+
 export interface ExperimentConfig {
   /** Preset the config came from, if any (informational; part of the run id). */
   preset?: string;
   model: ModelName;
   /** Passed to `buildModel` (numClasses, seed and the LSTM sizes are filled in by the runner). */
-  modelConfig?: Record<string, unknown>;
+  modelConfig?: ExperimentModelConfig;
   dataset: ExperimentDataset;
   /** Folder of an image-folder dataset (`<root>/<split>/<class>/*`), for dataset "image-folder". */
   dataRoot?: string;
@@ -41,7 +49,7 @@ export interface ExperimentConfig {
   imageSize?: number;
   optimizer: OptimizerName;
   /** Options of `createOptimizer`; unset ones take the reference defaults. */
-  optimizerOptions: Record<string, unknown>;
+  optimizerOptions: AnyOptimizerOptions;
   epochs: number;
   batchSize: number;
   testBatchSize: number;

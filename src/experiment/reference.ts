@@ -15,7 +15,7 @@
  * Every final run takes at least {@link MIN_STEPS} optimizer steps, so that every optimizer is
  * past its start-up regime (Padam's official factor sqrt(1−β2^t)/(1−β1^t) ≥ 0.93 from there).
  */
-import type { OptimizerName } from "../optim/registry";
+import type { AnyOptimizerOptions, OptimizerName } from "../optim/registry";
 import type { StepDecay } from "../optim/schedule";
 import type { ExperimentConfig } from "./config";
 import { presetConfig } from "./presets";
@@ -39,7 +39,7 @@ export interface ReferenceExperiment {
   /** Tuning: epochs (with the schedule scaled to them), test-set size, and each optimizer's lr grid. Absent: a fixed setting. */
   tuning?: { epochs: number; testLimit?: number; grid: Partial<Record<OptimizerName, number[]>> };
   /** The settings compared: an optimizer with fixed options (beyond the tuned lr). */
-  arms: { optimizer: OptimizerName; options?: Record<string, unknown> }[];
+  arms: { optimizer: OptimizerName; options?: AnyOptimizerOptions }[];
   /** The metric that selects the lr and ranks the arms (on the validation split when tuning). */
   metric: Metric;
 }
