@@ -32,7 +32,7 @@ import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
 import { stepDecayLr } from "../optim/schedule";
 import { createGradientStats, type GradientStats } from "../theory/gradient_stats";
-import { validateConfig, type ExperimentConfig } from "./config";
+import { evaluatesAfter, validateConfig, type ExperimentConfig } from "./config";
 import { loadTaskData } from "./data";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { createProgress, type ProgressReporter } from "./progress";
@@ -292,7 +292,7 @@ async function epochRecords(
         ? { loss: mean, ppl: Math.exp(mean) }
         : { loss: mean, acc: sums.correct / sums.seen };
   const lines = [clean({ epoch, step, split: "train", ...train, lr, wallMs: Date.now() - started })];
-  for (const split of data.evalSplits) {
+  for (const split of evaluatesAfter(config, epoch) ? data.evalSplits : []) {
     lines.push(
       clean({
         epoch,
