@@ -54,7 +54,7 @@ test("files are rewritten only when they change, in nbformat's layout", () => {
     assert.ok(text.startsWith('{\n "cells": [\n  {\n   "cell_type": "markdown",'), "sorted keys, one-space indent");
     assert.ok(text.endsWith("}\n"));
     assert.deepEqual(stripFiles([file]), [], "a stripped file is left alone");
-    assert.throws(() => stripNotebook({} as never), /not a notebook/);
+    assert.throws(() => stripNotebook({} as Parameters<typeof stripNotebook>[0]), /not a notebook/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -77,7 +77,7 @@ test("committed notebooks are stripped, use the tslab kernel and import the libr
     );
     const code = nb.cells
       .filter((c) => c.cell_type === "code")
-      .map((c) => [].concat(c.source as never).join(""))
+      .map((c) => ([] as string[]).concat(c.source as string | string[]).join(""))
       .join("\n");
     const local = Array.from(code.matchAll(/from\s+"(\.{1,2}\/[^"]*)"/g), (m) => m[1]);
     assert.deepEqual(

@@ -2,7 +2,7 @@ import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/index";
-import { createOptimizer } from "../optim/registry";
+import { createOptimizer, type AnyOptimizerOptions, type OptimizerName } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
 import {
   appliedSteps,
@@ -71,7 +71,7 @@ function tinyModel(): { model: tf.LayersModel; step: (opt: RuleOptimizer) => voi
 }
 
 describe("appliedSteps: factors worked by hand (β1 = 0.9, β2 = 0.999, ε = 1e-8)", () => {
-  const cases: [string, Record<string, unknown>, number, number[], number[]][] = [
+  const cases: [OptimizerName, AnyOptimizerOptions, number, number[], number[]][] = [
     // t = 1: lr·sqrt(0.001)/0.1 = 0.0316228; / (sqrt(v̂) + ε)^(1/4): 0.01^(1/4) = 0.3162278 → 0.1; 1 → 0.0316228
     ["padam", { learningRate: 0.1, partial: 0.125 }, 1, [1e-4, 1], [0.1, 0.0316228]],
     // t = 2: bc1 = 0.19, bc2 = 0.001999; lr·bc2^(1/4)/bc1 = 0.05·0.2114478/0.19 = 0.0556442; / (sqrt(v̂) + ε)^(1/2):
@@ -86,7 +86,7 @@ describe("appliedSteps: factors worked by hand (β1 = 0.9, β2 = 0.999, ε = 1e-
   ];
   for (const [name, options, t, vHat, want] of cases) {
     test(`${name} ${JSON.stringify(options)} at t = ${t}`, () => {
-      const opt = createOptimizer(name as never, options) as RuleOptimizer;
+      const opt = createOptimizer(name, options) as RuleOptimizer;
       const got = appliedSteps(
         opt,
         { weight: "w", layer: "w", shape: [vHat.length], t, vHat: Float32Array.from(vHat) },
@@ -101,7 +101,7 @@ describe("appliedSteps: factors worked by hand (β1 = 0.9, β2 = 0.999, ε = 1e-
 });
 
 describe("appliedSteps against real optimizer updates", () => {
-  const cases: [string, Record<string, unknown>][] = [
+  const cases: [OptimizerName, AnyOptimizerOptions][] = [
     ["padam", { learningRate: 0.1, partial: 0.125 }],
     ["padam", { learningRate: 0.05, partial: 0.25, biasCorrection: "consistent" }],
     ["adam", { learningRate: 1e-3 }],
@@ -110,7 +110,7 @@ describe("appliedSteps against real optimizer updates", () => {
   for (const [name, options] of cases) {
     test(`${name} ${JSON.stringify(options)}: x_before − x_after = step ⊙ m`, () => {
       const { model, step } = tinyModel();
-      const opt = createOptimizer(name as never, options) as RuleOptimizer;
+      const opt = createOptimizer(name, options) as RuleOptimizer;
       for (let i = 0; i < 4; i++) step(opt);
       const before = model.trainableWeights.map((w) => w.read().dataSync().slice());
       step(opt);

@@ -22,7 +22,7 @@ import {
 } from "../experiment/paper_results";
 import { PRESETS, presetConfig } from "../experiment/presets";
 import type { MetricLine, StatusFile } from "../experiment/store";
-import type { OptimizerName } from "../optim/registry";
+import type { AnyOptimizerOptions, OptimizerName } from "../optim/registry";
 import {
   ACCURACY_MARGIN,
   PERPLEXITY_MARGIN_FRACTION,
@@ -89,7 +89,7 @@ export interface RunGroup {
   /** Optimizer options that differ from the preset's (e.g. "lr 0.01"); "" when none. */
   optimizerVariant: string;
   /** The setting's optimizer options as configured. */
-  optimizerOptions: Record<string, unknown>;
+  optimizerOptions: AnyOptimizerOptions;
   /** Seeds of the finished runs, ascending. */
   seeds: number[];
   /** Finished runs, one per seed (diverged and unfinished runs are counted, not averaged). */
@@ -135,19 +135,24 @@ function portablePath(p: string): string {
 
 const showValue = (v: unknown) => (v === undefined ? "unset" : typeof v === "object" ? canonicalJson(v) : String(v));
 
+/** A field of a config or an options record, by a name that `Object.keys` gave. */
+const field = (o: object, k: string): unknown => (o as Record<string, unknown>)[k];
+
 /** Fields (top level, sorted) whose values differ between `a` and `b`, less `skip`. */
-function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>, skip: readonly string[] = []): string[] {
+function differingKeys(a: object, b: object, skip: readonly string[] = []): string[] {
   const keys = Array.from(new Set([...Object.keys(a), ...Object.keys(b)]))
     .filter((k) => !skip.includes(k))
     .sort();
-  return keys.filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null));
+  return keys.filter((k) => canonicalJson(field(a, k) ?? null) !== canonicalJson(field(b, k) ?? null));
 }
 
 /** Fields of `a` that differ from `b` (top level), as "name value" parts. */
-function differences(a: Record<string, unknown>, b: Record<string, unknown>, skip: string[]): string[] {
+function differences(a: object, b: object, skip: string[]): string[] {
   // A data folder is named by its path inside the checkout, or its last part: reports never show this machine's paths.
-  const show = (k: string) =>
-    k === "dataRoot" && typeof a[k] === "string" ? portablePath(a[k] as string) : showValue(a[k]);
+  const show = (k: string) => {
+    const v = field(a, k);
+    return k === "dataRoot" && typeof v === "string" ? portablePath(v) : showValue(v);
+  };
   return differingKeys(a, b, skip).map((k) => `${k} ${show(k)}`);
 }
 
@@ -165,20 +170,16 @@ export function describeOverrides(config: ExperimentConfig): { experiment: strin
   if (config.preset === undefined || PRESETS[config.preset] === undefined)
     return { experiment: "custom config", optimizer: "" };
   const base = presetConfig(config.preset, config.optimizer);
-  const experiment = differences(
-    config as unknown as Record<string, unknown>,
-    base as unknown as Record<string, unknown>,
-    ["seed", "optimizer", "optimizerOptions"],
-  ).join(", ");
+  const experiment = differences(config, base, ["seed", "optimizer", "optimizerOptions"]).join(", ");
   const optimizer = optimizerOverrideKeys(config)
-    .map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(config.optimizerOptions[k])}`)
+    .map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(field(config.optimizerOptions, k))}`)
     .join(", ");
   return { experiment, optimizer };
 }
 
 function lstmLayersOf(config: ExperimentConfig): number | undefined {
   if (config.model !== "lstm-lm") return undefined;
-  const mc = (config.modelConfig ?? {}) as { numLayers?: number; preset?: string };
+  const mc = config.modelConfig ?? {};
   if (typeof mc.numLayers === "number") return mc.numLayers;
   return mc.preset === "ptb-lstm3" ? 3 : 2;
 }
@@ -249,7 +250,7 @@ function distinguishLabels(exp: Experiment): void {
   for (const same of groupBy(exp.groups, (g) => g.label)) {
     const options = same.items.map((g) => g.optimizerOptions);
     const keys = Array.from(new Set(options.flatMap((o) => Object.keys(o))));
-    const amongThem = keys.filter((k) => new Set(options.map((o) => canonicalJson(o[k] ?? null))).size > 1);
+    const amongThem = keys.filter((k) => new Set(options.map((o) => canonicalJson(field(o, k) ?? null))).size > 1);
     for (const g of same.items) {
       const shown = new Set([
         ...amongThem,
@@ -257,7 +258,7 @@ function distinguishLabels(exp: Experiment): void {
       ]);
       const parts = [...shown]
         .sort()
-        .map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(g.optimizerOptions[k])}`)
+        .map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(field(g.optimizerOptions, k))}`)
         .join(", ");
       if (parts) g.label = g.label.endsWith(")") ? `${g.label.slice(0, -1)}, ${parts})` : `${g.label} (${parts})`;
     }

@@ -45,7 +45,10 @@ test("epochSeries: test error in percent against epochs counted from 1", () => {
   assert.deepEqual(s.y, [50, 25]);
   const [l] = epochSeries([{ label: "a", metrics: run([0.5, 0.75], [0.1, 0.1]) }], "train", "loss");
   assert.deepEqual(l.y, [1.5, 1.25]);
-  assert.throws(() => epochSeries([], "test", "ppl" as never), /quantity = "ppl" is invalid/);
+  assert.throws(
+    () => epochSeries([], "test", "ppl" as Parameters<typeof epochSeries>[2]),
+    /quantity = "ppl" is invalid/,
+  );
 });
 
 test("gridMatrix places items by row and column, NaN for holes, errors for outsiders and duplicates", () => {

@@ -13,7 +13,7 @@ import type { ExperimentConfig } from "../experiment/config";
 import { loadTaskData } from "../experiment/data";
 import { modelConfigFor } from "../experiment/runner";
 import { resolveRunsDir, runId, RunDir } from "../experiment/store";
-import { buildModel, type ModelName } from "../models/index";
+import { buildModel, type ModelConfigs, type ModelName } from "../models/index";
 import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
 import { appliedSteps, secondMoments, type WeightMoments } from "./effective_steps";
@@ -51,10 +51,10 @@ export async function withRunState<T>(
       `withRunState: run ${id} has no finished epoch yet (status ${status?.status ?? "missing"}), so it has no checkpoint`,
     );
   // The resolved model config is stored with the run; older runs without it need the data to derive it.
-  const stored = (dir.record() as { modelConfig?: Record<string, unknown> } | undefined)?.modelConfig;
+  const stored = (dir.record() as { modelConfig?: ModelConfigs[ModelName] } | undefined)?.modelConfig;
   const modelConfig = stored ?? modelConfigFor(config, await loadTaskData(config));
-  const model = buildModel(config.model as ModelName, modelConfig as never);
-  const optimizer = createOptimizer(config.optimizer, config.optimizerOptions) as RuleOptimizer;
+  const model = buildModel(config.model, modelConfig);
+  const optimizer = createOptimizer(config.optimizer, config.optimizerOptions);
   try {
     await loadCheckpoint(join(dir.checkpointDir, "state.bin"), model, optimizer);
     return await fn({ config, runDir: dir.dir, epoch: status.epoch, model, optimizer });

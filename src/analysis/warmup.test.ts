@@ -24,7 +24,7 @@ test("official and consistent factors at t = 160 and t = 2,000", () => {
 });
 
 test("the measured pair in one sentence: factors at the last step, accuracies, and the test-set noise", () => {
-  const config = (biasCorrection: string) =>
+  const config = (biasCorrection: "official" | "consistent") =>
     presetConfig("fmnist-cnn", "padam", { testLimit: 1000, optimizerOptions: { biasCorrection } });
   const run = (acc: number, loss: number) => [
     { epoch: 0, step: 160, split: "train" as const, loss, acc: 0.9, lr: 0.1, wallMs: 1 },

@@ -11,6 +11,7 @@
  */
 import tQuantileOf from "@stdlib/stats-base-dists-t-quantile";
 import { referenceTrajectory } from "../optim/reference";
+import type { OptimizerOptionsMap } from "../optim/registry";
 import { seededRandom } from "../util/random";
 import { CheckFailure, asNumber, call, close, fmt, passed } from "./checks";
 
@@ -23,7 +24,7 @@ export function tQuantile975(df: number): number {
 export type Optimizer = "adam" | "padam";
 
 /** The settings both optimizers get (each at its usual learning rate). */
-export const MINI_SETTINGS: Record<Optimizer, Record<string, unknown>> = {
+export const MINI_SETTINGS: { [O in Optimizer]: OptimizerOptionsMap[O] } = {
   adam: { learningRate: 0.01 },
   padam: { learningRate: 0.1, partial: 0.125 },
 };

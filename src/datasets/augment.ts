@@ -6,7 +6,7 @@
  * padded pixels are black (0) before normalisation.
  */
 
-/** CIFAR-10 per-channel mean and std used by the official Padam scripts (paper.md §3.2). */
+/** CIFAR-10 per-channel mean and std used by the official Padam scripts (docs/paper-notes.md §3.2). */
 export const CIFAR10_MEAN = [0.4914, 0.4822, 0.4465];
 export const CIFAR10_STD = [0.2023, 0.1994, 0.201];
 /** ImageNet mean and std (torchvision convention). */

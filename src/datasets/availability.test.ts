@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { dataRoots, envDataRoots, REPO_ROOT } from "./manifest";
 import { defaultCacheDir } from "./cache";
-import { dataAvailable, dataSkip, missingDataLine, requireData } from "./availability";
+import { dataAvailable, dataSkip, missingDataLine, requireData, type DataNeedName } from "./availability";
 
 function withEnv<T>(vars: Record<string, string | undefined>, body: () => T): T {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
@@ -79,7 +79,7 @@ test("an absent data set: one line naming the roots searched and the command tha
     assert.equal(present, dataAvailable("ptb", opts));
     assert.deepEqual(printed, present ? [] : [line]);
     assert.throws(
-      () => dataAvailable("imagenet" as never),
+      () => dataAvailable("imagenet" as DataNeedName),
       /unknown data need "imagenet"; allowed: cifar10, cifar10-jpeg, ptb, fashion-mnist/,
     );
   } finally {

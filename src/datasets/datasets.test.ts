@@ -37,6 +37,7 @@ import {
   ImageSet,
   CIFAR10_MEAN,
   CIFAR10_STD,
+  type Split,
 } from "./index";
 
 /** An idx header: 0, 0, type 0x08, ndims, then big-endian uint32 dims. */
@@ -269,7 +270,7 @@ describe("manifest verification and data roots", () => {
         loadFashionMnist("test", { cache: false }),
         /t10k-images-idx3-ubyte: size 9 bytes, expected 7840016.*npm run data -- fashion-mnist/,
       );
-      await assert.rejects(loadFashionMnist("valid" as never), /split must be "train" or "test", got valid/);
+      await assert.rejects(loadFashionMnist("valid" as Split), /split must be "train" or "test", got valid/);
     } finally {
       if (saved === undefined) delete process.env.PADAM_DATA;
       else process.env.PADAM_DATA = saved;

@@ -234,8 +234,32 @@ export class ImageFolderStream {
 
   readonly channels = 3;
 
+  /** The bound on the bytes this stream holds (see {@link ImageStreamOptions.maxCachedBytes}). */
+  get maxCachedBytes(): number {
+    return this.opts.maxCachedBytes;
+  }
+
   get count(): number {
     return this.files.length;
+  }
+
+  /**
+   * The stream over the images at `positions` (in that order), e.g. the two parts of a
+   * hold-out split; nothing is read. It has its own `stats` and the same memory bound.
+   */
+  subset(positions: ArrayLike<number>): ImageFolderStream {
+    for (const i of Array.from(positions)) {
+      if (!Number.isInteger(i) || i < 0 || i >= this.count)
+        throw new Error(`subset: position ${i} is outside [0, ${this.count - 1}]`);
+    }
+    return new ImageFolderStream(
+      Array.from(positions, (i) => this.files[i]),
+      Int32Array.from(positions, (i) => this.labels[i]),
+      this.classNames,
+      this.height,
+      this.width,
+      this.opts,
+    );
   }
 
   /** The batches of one epoch (options as `imageBatches`, without tensors). */
@@ -288,7 +312,7 @@ export class ImageFolderStream {
       if (a > b && this.stats.heldBytes + bytes + decodedBatch > this.opts.maxCachedBytes) break;
       if (a === b && this.stats.heldBytes + bytes + decodedBatch > this.opts.maxCachedBytes) {
         throw new Error(
-          `maxCachedBytes ${this.opts.maxCachedBytes} is too small: batch ${b} has ${bytes} bytes of files and ${decodedBatch} decoded`,
+          `maxCachedBytes ${this.opts.maxCachedBytes} is too small: batch ${b} has ${bytes} bytes of files and ${decodedBatch} decoded; allowed: at least ${bytes + decodedBatch}`,
         );
       }
       this.hold(bytes);

@@ -67,30 +67,42 @@ function select(set: ImageSet, indices: number[]): ImageSet {
 }
 
 /**
- * Splits `set` into a training part and a held-out part of `count` examples: the last
- * ⌊count/K⌋ examples of each of the K classes in stored order, plus one more for the first
- * count mod K classes. Deterministic (no seed), so every run holds out the same examples.
+ * Which of `labels` a hold-out of `count` examples takes: the last ⌊count/K⌋ examples of each of
+ * the K classes in stored order, plus one more for the first count mod K classes. Deterministic
+ * (no seed), so every run holds out the same examples; needs the labels only, so a streamed
+ * set is split without reading its images.
  */
-export function holdOut(set: ImageSet, count: number): { train: ImageSet; held: ImageSet } {
-  if (!Number.isInteger(count) || count < 1 || count >= set.count) {
+export function heldOutMask(labels: Int32Array, numClasses: number, count: number): Uint8Array {
+  if (!Number.isInteger(count) || count < 1 || count >= labels.length) {
     throw new Error(
-      `hold-out count must be an integer in [1, ${set.count - 1}] for a set of ${set.count}, got ${String(count)}`,
+      `hold-out count must be an integer in [1, ${labels.length - 1}] for a set of ${labels.length}, got ${String(count)}`,
     );
   }
-  const k = set.classNames.length;
-  const quota = Array.from({ length: k }, (_, c) => Math.floor(count / k) + (c < count % k ? 1 : 0));
-  const isHeld = new Uint8Array(set.count);
-  for (let i = set.count - 1; i >= 0; i--) {
-    const c = set.labels[i];
+  const quota = Array.from(
+    { length: numClasses },
+    (_, c) => Math.floor(count / numClasses) + (c < count % numClasses ? 1 : 0),
+  );
+  const isHeld = new Uint8Array(labels.length);
+  for (let i = labels.length - 1; i >= 0; i--) {
+    const c = labels[i];
     if (quota[c] > 0) {
       quota[c] -= 1;
       isHeld[i] = 1;
     }
   }
-  const pick = (flag: number) =>
-    select(
-      set,
-      [...isHeld.keys()].filter((i) => isHeld[i] === flag),
-    );
-  return { train: pick(0), held: pick(1) };
+  return isHeld;
+}
+
+/** Positions where `mask` equals `flag`, ascending. */
+export function positionsOf(mask: Uint8Array, flag: 0 | 1): number[] {
+  return [...mask.keys()].filter((i) => mask[i] === flag);
+}
+
+/**
+ * Splits `set` into a training part and the held-out part {@link heldOutMask} chooses, both in
+ * stored order.
+ */
+export function holdOut(set: ImageSet, count: number): { train: ImageSet; held: ImageSet } {
+  const isHeld = heldOutMask(set.labels, set.classNames.length, count);
+  return { train: select(set, positionsOf(isHeld, 0)), held: select(set, positionsOf(isHeld, 1)) };
 }

@@ -15,7 +15,7 @@ import {
   UsageError,
 } from "./cli";
 import { runId } from "./store";
-import { validateConfig } from "./config";
+import { validateConfig, type ExperimentConfig, type ExperimentDataset } from "./config";
 import { isPresetName, presetConfig, PRESETS, PRESET_NAMES, adamwDecay } from "./presets";
 
 const REPO = resolve(__dirname, "../..");
@@ -394,11 +394,11 @@ describe("presets", () => {
     assert.throws(() => validateConfig({ ...base, epochs: 1.5 }), {
       message: "config: epochs = 1.5 is invalid; allowed: an integer >= 1",
     });
-    assert.throws(() => validateConfig({ ...base, dataset: "mnist" as never }), {
+    assert.throws(() => validateConfig({ ...base, dataset: "mnist" as ExperimentDataset }), {
       message: 'config: dataset = "mnist" is unknown; known datasets: fashion-mnist, cifar10, image-folder, ptb',
     });
     assert.throws(() => validateConfig({ ...base, model: "lstm-lm" }), /does not fit dataset "fashion-mnist"/);
-    assert.throws(() => validateConfig({ ...base, lr: 1 } as never), /config: unknown field "lr"/);
+    assert.throws(() => validateConfig({ ...base, lr: 1 } as ExperimentConfig), /config: unknown field "lr"/);
     assert.throws(
       () => validateConfig({ ...base, schedule: { milestones: [3, 2], gamma: 0.1 } }),
       /strictly increasing/,

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { MAX_SEED } from "../models/common";
 import { BACKEND_REQUESTS } from "../backend/select";
 import { DEFAULT_SIGNAL_SECONDS, type SlurmOptions } from "./slurm";
-import { OPTIMIZER_NAMES, isOptimizerName, type OptimizerName } from "../optim/registry";
+import { OPTIMIZER_NAMES, isOptimizerName, type AnyOptimizerOptions, type OptimizerName } from "../optim/registry";
 import { validateConfig, type ExperimentConfig } from "./config";
 import { isPresetName, PRESETS, PRESET_NAMES, presetConfig } from "./presets";
 import { runExperiment, type RunOptions, type RunResult } from "./runner";
@@ -259,7 +259,7 @@ function buildConfig(
   seed: number,
   partial?: number,
 ): ExperimentConfig {
-  const options: Record<string, unknown> = {};
+  const options: AnyOptimizerOptions = {};
   const lr = num("lr", values.lr as string | undefined, (v) => v >= 0, "a number >= 0");
   if (lr !== undefined) options.learningRate = lr;
   if (partial !== undefined) {

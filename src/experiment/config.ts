@@ -2,9 +2,9 @@
  * Experiment configuration: one typed plain object that fully determines a run (with the seed
  * and the backend), stored as `config.json` beside the run's metrics.
  */
-import { isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from "../optim/registry";
+import { isOptimizerName, OPTIMIZER_NAMES, type AnyOptimizerOptions, type OptimizerName } from "../optim/registry";
 import { validateStepDecay, type StepDecay } from "../optim/schedule";
-import { MAX_SEED, MODEL_NAMES, type ModelName } from "../models/index";
+import { MAX_SEED, MODEL_NAMES, type AnyModelConfig, type LstmPresetName, type ModelName } from "../models/index";
 
 export const EXPERIMENT_DATASETS = ["fashion-mnist", "cifar10", "image-folder", "ptb"] as const;
 export type ExperimentDataset = (typeof EXPERIMENT_DATASETS)[number];
@@ -16,12 +16,20 @@ export type TrainMetricsMode =
   /** The mean over the epoch's own mini-batches (free; what CPU-scale presets use). */
   | "epoch-average";
 
+/**
+ * A config's `modelConfig`: fields of the chosen model's config (any registered model's, with
+ * their types; `buildModel` checks the keys against the model) and, for lstm-lm, `preset`, a
+ * key of `LSTM_PRESETS` whose sizes the other fields override. The runner fills in the seed
+ * and what the data decides (see `modelConfigFor`).
+ */
+export type ExperimentModelConfig = AnyModelConfig & { preset?: LstmPresetName };
+
 export interface ExperimentConfig {
   /** Preset the config came from, if any (informational; part of the run id). */
   preset?: string;
   model: ModelName;
   /** Passed to `buildModel` (numClasses, seed and the LSTM sizes are filled in by the runner). */
-  modelConfig?: Record<string, unknown>;
+  modelConfig?: ExperimentModelConfig;
   dataset: ExperimentDataset;
   /** Folder of an image-folder dataset (`<root>/<split>/<class>/*`), for dataset "image-folder". */
   dataRoot?: string;
@@ -41,7 +49,7 @@ export interface ExperimentConfig {
   imageSize?: number;
   optimizer: OptimizerName;
   /** Options of `createOptimizer`; unset ones take the reference defaults. */
-  optimizerOptions: Record<string, unknown>;
+  optimizerOptions: AnyOptimizerOptions;
   epochs: number;
   batchSize: number;
   testBatchSize: number;
@@ -52,6 +60,13 @@ export interface ExperimentConfig {
   /** Truncated-BPTT length for language models. */
   bptt?: number;
   trainMetrics: TrainMetricsMode;
+  /**
+   * Evaluate the held-out splits (test, validation) only after every `evalEvery`-th epoch, and
+   * always after the first, before each learning-rate decay and after the last (the epochs the
+   * analyses read); absent = after every epoch. Training metrics are recorded every epoch.
+   * Evaluation is a third of a CIFAR-10 or PTB run on a CPU; this changes no trained number.
+   */
+  evalEvery?: number;
   /** Record the gradient statistics the convergence bound needs (G_inf, ‖g_{1:T,i}‖). */
   gradientStats?: boolean;
   seed: number;
@@ -77,6 +92,7 @@ const KEYS: readonly (keyof ExperimentConfig)[] = [
   "clipNorm",
   "bptt",
   "trainMetrics",
+  "evalEvery",
   "gradientStats",
   "seed",
 ];
@@ -116,6 +132,9 @@ export function validateConfig(config: ExperimentConfig): void {
     throw new Error(
       `config: validLimit = ${config.validLimit} is invalid; allowed: an integer >= 1, for image data sets (ptb has its own validation split)`,
     );
+  }
+  if (config.evalEvery !== undefined && !positiveInt(config.evalEvery)) {
+    throw new Error(`config: evalEvery = ${config.evalEvery} is invalid; allowed: an integer >= 1 (epochs)`);
   }
   for (const key of ["trainLimit", "testLimit", "bptt", "imageSize"] as const) {
     const v = config[key];
@@ -159,4 +178,18 @@ export function canonicalJson(value: unknown): string {
         )
       : v,
   );
+}
+
+/**
+ * Whether a run of `config` evaluates its held-out splits after 0-based `epoch`: every epoch
+ * without `evalEvery`; with it, after epochs k·evalEvery − 1, the first, the last, and the one
+ * before each decay (epoch + 1 a milestone), so early, pre-decay and final numbers always exist.
+ */
+export function evaluatesAfter(
+  config: Pick<ExperimentConfig, "evalEvery" | "epochs" | "schedule">,
+  epoch: number,
+): boolean {
+  const every = config.evalEvery ?? 1;
+  if (every === 1 || epoch === 0 || epoch === config.epochs - 1 || (epoch + 1) % every === 0) return true;
+  return config.schedule?.milestones.includes(epoch + 1) ?? false;
 }

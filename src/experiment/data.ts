@@ -1,12 +1,15 @@
 /**
  * Builds the runner's `TaskData` from `src/datasets`: loads the splits a config names (with
- * its limits), and yields seeded, augmented, normalized batches.
+ * its limits) or, for image folders, opens them for streaming, and yields seeded, augmented,
+ * normalized batches.
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
 import {
   batchify,
   bpttBatches,
+  heldOutMask,
   holdOut,
   CIFAR10_MEAN,
   CIFAR10_STD,
@@ -18,7 +21,8 @@ import {
   imageBatches,
   loadCifar10,
   loadFashionMnist,
-  loadImageFolder,
+  openImageFolder,
+  positionsOf,
   loadPtb,
   mixSeed,
   numBatches,
@@ -26,11 +30,13 @@ import {
   randomCropFlip,
   randomResizedCrop,
   resizeCenterCrop,
+  type BatchOptions,
+  type ImageFolderStream,
   type ImageSet,
   type ImageTransform,
 } from "../datasets/index";
 import type { ExperimentConfig } from "./config";
-import type { Batch, TaskData } from "./task";
+import type { Batch, Batches, TaskData } from "./task";
 
 /** The splits a run of `config` evaluates after every epoch, in the order its metrics list them. */
 export function evalSplitsFor(config: ExperimentConfig): ("test" | "valid")[] {
@@ -41,9 +47,58 @@ function limitOf(v: number | undefined): number | undefined {
   return v === undefined || v === 0 ? undefined : v;
 }
 
+/**
+ * Where an image task's examples come from: a set held in memory, or an image folder streamed
+ * from disk. Both give the same batches for the same options (order, augmentation, normalisation).
+ */
+interface ImageSource {
+  count: number;
+  classNames: string[];
+  batches(opts: BatchOptions): Batches;
+  /** The training part and the validation part held out of it ({@link heldOutMask}). */
+  holdOut(count: number): { train: ImageSource; held: ImageSource };
+}
+
+function memorySource(set: ImageSet): ImageSource {
+  return {
+    count: set.count,
+    classNames: set.classNames,
+    batches: (opts) =>
+      (function* (): Generator<Batch> {
+        for (const { x, y } of imageBatches(set, opts)) yield { x, y };
+      })(),
+    holdOut: (count) => {
+      const { train, held } = holdOut(set, count);
+      return { train: memorySource(train), held: memorySource(held) };
+    },
+  };
+}
+
+/** A streamed source; `opened` collects every stream made (hold-out parts too), for their memory statistics. */
+function streamSource(stream: ImageFolderStream, opened: ImageFolderStream[]): ImageSource {
+  opened.push(stream);
+  return {
+    count: stream.count,
+    classNames: stream.classNames,
+    batches: (opts) =>
+      (async function* (): AsyncGenerator<Batch> {
+        for await (const b of stream.batches(opts)) {
+          yield { x: tf.tensor4d(b.x, [b.count, b.height, b.width, b.channels]), y: tf.tensor1d(b.labels, "int32") };
+        }
+      })(),
+    holdOut: (count) => {
+      const isHeld = heldOutMask(stream.labels, stream.classNames.length, count);
+      return {
+        train: streamSource(stream.subset(positionsOf(isHeld, 0)), opened),
+        held: streamSource(stream.subset(positionsOf(isHeld, 1)), opened),
+      };
+    },
+  };
+}
+
 interface ImagePipeline {
-  train: ImageSet;
-  test: ImageSet;
+  train: ImageSource;
+  test: ImageSource;
   mean: number[];
   std: number[];
   trainTransform?: ImageTransform;
@@ -53,16 +108,13 @@ interface ImagePipeline {
 
 function imageTask(config: ExperimentConfig, p: ImagePipeline): TaskData {
   const batches = (
-    set: ImageSet,
+    source: ImageSource,
     batchSize: number,
     opts: { shuffle: boolean; seed?: number; epoch?: number; transform?: ImageTransform },
-  ) =>
-    (function* (): Generator<Batch> {
-      for (const { x, y } of imageBatches(set, { batchSize, mean: p.mean, std: p.std, ...opts })) yield { x, y };
-    })();
+  ) => source.batches({ batchSize, mean: p.mean, std: p.std, ...opts });
   // The loaders read trainLimit + validLimit training images; the validation split is held out of them.
   const { train, held: valid } = config.validLimit
-    ? holdOut(p.train, config.validLimit)
+    ? p.train.holdOut(config.validLimit)
     : { train: p.train, held: undefined };
   return {
     kind: "image",
@@ -96,7 +148,17 @@ function resolveFolder(root: string): string {
   );
 }
 
-export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> {
+/** Options of {@link loadTaskData} that do not change a run's numbers. */
+export interface TaskDataOptions {
+  /**
+   * Most bytes each streamed split may hold at once (files read ahead plus one decoded batch);
+   * image folders only. Default 256 MiB.
+   */
+  streamBytes?: number;
+}
+
+/** The data of `config`'s run: loaded (Fashion-MNIST, CIFAR-10, PTB) or streamed (image folders). */
+export async function loadTaskData(config: ExperimentConfig, options: TaskDataOptions = {}): Promise<TaskData> {
   const limit = limitOf(config.trainLimit);
   // Validation images are held out of the training images read (imageTask), so read that many more.
   const trainLimit = limit === undefined ? undefined : limit + (config.validLimit ?? 0);
@@ -108,8 +170,8 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
         await loadFashionMnist("test", { limit: testLimit }),
       ];
       return imageTask(config, {
-        train,
-        test,
+        train: memorySource(train),
+        test: memorySource(test),
         mean: FASHION_MNIST_MEAN,
         std: FASHION_MNIST_STD,
         trainTransform: config.augment ? randomCropFlip({ pad: 2, flip: false }) : undefined,
@@ -120,8 +182,8 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
       const train = await loadCifar10("train", { limit: trainLimit });
       const test = await loadCifar10("test", { limit: testLimit });
       return imageTask(config, {
-        train,
-        test,
+        train: memorySource(train),
+        test: memorySource(test),
         mean: CIFAR10_MEAN,
         std: CIFAR10_STD,
         trainTransform: config.augment ? randomCropFlip({ pad: 4, flip: true }) : undefined,
@@ -131,24 +193,34 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
     case "image-folder": {
       const root = resolveFolder(config.dataRoot!);
       const size = config.imageSize ?? 224;
-      // Images are stored resized to 256/224 of the input size; crops are taken per batch.
+      // Images are resized to 256/224 of the input size when read; crops are taken per batch.
       const stored = Math.round((size * 256) / 224);
       const evalSplit = existsSync(join(root, "val")) ? "val" : "test";
-      const train = await loadImageFolder(root, "train", { limit: trainLimit, imageSize: stored });
-      const test = await loadImageFolder(root, evalSplit, {
+      // Streamed, never held whole (ImageNet's training split decodes to about 250 GB).
+      const streamOpts = { imageSize: stored, maxCachedBytes: options.streamBytes };
+      const trainStream = openImageFolder(root, "train", { ...streamOpts, limit: trainLimit });
+      const testStream = openImageFolder(root, evalSplit, {
+        ...streamOpts,
         limit: testLimit,
-        imageSize: stored,
-        classNames: train.classNames,
+        classNames: trainStream.classNames,
       });
-      return imageTask(config, {
-        train,
-        test,
+      const streams: ImageFolderStream[] = [];
+      const task = imageTask(config, {
+        train: streamSource(trainStream, streams),
+        test: streamSource(testStream, streams),
         mean: IMAGENET_MEAN,
         std: IMAGENET_STD,
         trainTransform: config.augment ? randomResizedCrop(size) : resizeCenterCrop(stored, size),
         testTransform: resizeCenterCrop(stored, size),
-        describe: `image folder ${root}, ${train.count} train / ${test.count} ${evalSplit} images, ${size}x${size}`,
+        describe: `image folder ${root}, ${trainStream.count} train / ${testStream.count} ${evalSplit} images, ${size}x${size} (streamed)`,
       });
+      return {
+        ...task,
+        streamed: {
+          maxBytes: trainStream.maxCachedBytes,
+          peakBytes: () => Math.max(...streams.map((s) => s.stats.peakBytes)),
+        },
+      };
     }
     case "ptb": {
       const corpus = await loadPtb();
@@ -175,4 +247,10 @@ export async function loadTaskData(config: ExperimentConfig): Promise<TaskData> 
       };
     }
   }
+}
+
+/** The first of `batches` (an epoch's first batch, say); the rest are never produced. Throws if there is none. */
+export async function firstBatch(batches: Batches): Promise<Batch> {
+  for await (const batch of batches) return batch;
+  throw new Error("firstBatch: the data yields no batches");
 }

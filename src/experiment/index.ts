@@ -5,6 +5,7 @@ export {
   canonicalJson,
   type ExperimentConfig,
   type ExperimentDataset,
+  type ExperimentModelConfig,
   type TrainMetricsMode,
 } from "./config";
 export {
@@ -18,7 +19,7 @@ export {
 } from "./presets";
 export { runExperiment, modelConfigFor, type RunOptions, type RunResult } from "./runner";
 export { listRuns, resolveRunsDir, runId, RunDir, type MetricLine, type RunStatus, type StatusFile } from "./store";
-export { loadTaskData } from "./data";
+export { firstBatch, loadTaskData } from "./data";
 export type { Batch, TaskData } from "./task";
 export { PAPER_OPTIMIZERS } from "./cli";
 export { runGrid, runLabel, fraction, summarize, type GridOptions, type LiveSink, type RunSummary } from "./grid";

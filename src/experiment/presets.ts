@@ -3,7 +3,7 @@
  * versions for CI. A preset fixes everything except the optimizer and the seed; the optimizer's
  * hyper-parameters come from the preset's family table (`optimizerSettings`).
  */
-import type { OptimizerName } from "../optim/registry";
+import type { AnyOptimizerOptions, OptimizerName } from "../optim/registry";
 import type { ExperimentConfig } from "./config";
 
 export type PresetScale = "paper" | "cpu" | "smoke";
@@ -48,7 +48,7 @@ export function optimizerSettings(
   optimizer: OptimizerName,
   /** The run's batch size, epochs and training-set size when they differ from the preset's (AdamW's decay depends on them). */
   scale: { batchSize?: number; epochs?: number; trainSize?: number } = {},
-): Record<string, unknown> {
+): AnyOptimizerOptions {
   const { family } = preset;
   const batchSize = scale.batchSize ?? preset.base.batchSize;
   const epochs = scale.epochs ?? preset.base.epochs;

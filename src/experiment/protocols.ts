@@ -12,7 +12,7 @@
 import type { ExperimentConfig } from "./config";
 import { presetConfig } from "./presets";
 import type { NotebookMode } from "../notebook/env";
-import type { OptimizerName } from "../optim/registry";
+import type { AnyOptimizerOptions, OptimizerName } from "../optim/registry";
 
 export interface Protocol {
   preset: string;
@@ -35,7 +35,7 @@ export const GAP_PROTOCOL: Readonly<Record<NotebookMode, Protocol>> = Object.fre
 export function protocolConfig(
   protocol: Protocol,
   optimizer: OptimizerName,
-  optimizerOptions: Record<string, unknown> = {},
+  optimizerOptions: AnyOptimizerOptions = {},
 ): ExperimentConfig {
   return presetConfig(protocol.preset, optimizer, { ...protocol.overrides, optimizerOptions });
 }

@@ -153,14 +153,26 @@ export interface ReproduceOptions {
 }
 
 /**
- * A finished run made by other determining sources than today's is re-executed in full and
- * compared: identical numbers mark it verified (it counts as current again); different ones
- * are reported and the run is kept as it is (replace it with `npm run train -- --force`).
+ * Epochs of a stale run re-executed by `reproduce`: the first two (every batch of the model,
+ * data pipeline, optimizer and evaluation, through the same code as every later epoch). The
+ * provenance records how many epochs a verification covered; `--verify <runId> --epochs k`
+ * re-executes more.
+ */
+export const STALE_CHECK_EPOCHS = 2;
+
+/**
+ * A finished run made by other determining sources than today's is re-executed for its first
+ * {@link STALE_CHECK_EPOCHS} epochs and compared: identical numbers mark it verified (it counts
+ * as current again); different ones are reported and the run is kept as it is (replace it with
+ * `npm run train -- --force`).
  */
 async function verifyIfStale(result: RunResult, summary: ReproduceSummary, log: (line: string) => void): Promise<void> {
-  if (freshness(new RunDir(result.dir).provenance()) !== "stale") return;
-  log(`  ${result.runId} was made by other sources than today's: re-executing it to verify`);
-  const v = await verifyRunDir(result.dir, { log });
+  const run = new RunDir(result.dir);
+  if (freshness(run.provenance()) !== "stale") return;
+  const epochs = Math.min(STALE_CHECK_EPOCHS, (run.status()?.epoch ?? -1) + 1);
+  if (epochs < 1) return; // diverged in its first epoch: nothing finished to compare
+  log(`  ${result.runId} was made by other sources than today's: re-executing ${epochs} epoch(s) to verify`);
+  const v = await verifyRunDir(result.dir, { log, epochs });
   if (v.ok) summary.verified.push(result.runId);
   else {
     summary.differs.push(result.runId);

@@ -11,7 +11,7 @@
  * plan's note says so. Anything else is a {@link RunDirError} naming the file and what to do;
  * `force` replaces the run instead.
  */
-import type { ExperimentConfig } from "./config";
+import { evaluatesAfter, type ExperimentConfig } from "./config";
 import { checkpointEpoch } from "./checkpoint";
 import { evalSplitsFor } from "./data";
 import { configDifferences, describeDamage, RunDir, RunDirError, type MetricLine, type StatusFile } from "./store";
@@ -54,7 +54,8 @@ export function planRun(runDir: RunDir, config: ExperimentConfig, options: PlanO
     throw new RunDirError(`${runDir.statusPath} is missing, so how far ${runDir.dir} got is unknown; ${FORCE_HINT}`);
   const { lines, damaged } = runDir.readMetrics();
   const splits = evalSplitsFor(config);
-  const perEpoch = 1 + splits.length;
+  // A training record per epoch, plus one per held-out split after the epochs that evaluate.
+  const perEpoch: PerEpoch = (epoch) => 1 + (evaluatesAfter(config, epoch) ? splits.length : 0);
 
   if (status.status !== "running") {
     if (damaged.length > 0) throw new RunDirError(`${describeDamage(damaged)}\n(run ${status.status}); ${FORCE_HINT}`);
@@ -81,7 +82,7 @@ function planResume(
   status: StatusFile,
   lines: MetricLine[],
   damaged: ReturnType<RunDir["readMetrics"]>["damaged"],
-  perEpoch: number,
+  perEpoch: PerEpoch,
 ): RunPlan {
   const saved = status.epoch < 0 ? -1 : checkpointEpoch(runDir.checkpointPath);
   // The checkpoint is written after an epoch's metrics and before its status: it may be one ahead.
@@ -91,7 +92,9 @@ function planResume(
     );
   }
   // Only a torn last line beyond the checkpoint is a kill's trace; damage anywhere else loses records.
-  const lost = damaged.filter((d) => !(d.torn && d.line > (saved + 1) * perEpoch));
+  let through = 0; // records of epochs 0..saved
+  for (let e = 0; e <= saved; e++) through += perEpoch(e);
+  const lost = damaged.filter((d) => !(d.torn && d.line > through));
   if (lost.length > 0)
     throw new RunDirError(
       `${describeDamage(lost)}\nthese records cannot be recovered from the checkpoint; ${FORCE_HINT}`,
@@ -114,13 +117,16 @@ function planResume(
   return { kind: "resume", epoch: saved, metrics: kept, note, rewriteMetrics: dropped > 0 };
 }
 
-/** Metrics must hold exactly `perEpoch` records for each epoch 0..last, in order. */
-function assertEpochs(runDir: RunDir, lines: MetricLine[], last: number, perEpoch: number, claim: string): void {
+/** Records an epoch (0-based) writes. */
+type PerEpoch = (epoch: number) => number;
+
+/** Metrics must hold exactly `perEpoch(epoch)` records for each epoch 0..last, in order. */
+function assertEpochs(runDir: RunDir, lines: MetricLine[], last: number, perEpoch: PerEpoch, claim: string): void {
   for (let epoch = 0; epoch <= last; epoch++) {
     const n = lines.filter((m) => m.epoch === epoch).length;
-    if (n !== perEpoch) {
+    if (n !== perEpoch(epoch)) {
       throw new RunDirError(
-        `${runDir.metricsPath} has ${n} record(s) for epoch ${epoch + 1} (expected ${perEpoch}) although ${claim}; ${FORCE_HINT}`,
+        `${runDir.metricsPath} has ${n} record(s) for epoch ${epoch + 1} (expected ${perEpoch(epoch)}) although ${claim}; ${FORCE_HINT}`,
       );
     }
   }

@@ -24,13 +24,15 @@ import {
   LSTM_PRESETS,
   setDropoutState,
   softmaxCrossEntropyFromLogits,
+  type LstmLmConfig,
+  type ModelConfigs,
   type ModelName,
 } from "../models/index";
 import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
 import { stepDecayLr } from "../optim/schedule";
 import { createGradientStats, type GradientStats } from "../theory/gradient_stats";
-import { validateConfig, type ExperimentConfig } from "./config";
+import { evaluatesAfter, validateConfig, type ExperimentConfig } from "./config";
 import { loadTaskData } from "./data";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { createProgress, type ProgressReporter } from "./progress";
@@ -39,7 +41,7 @@ import { acquireRunLock } from "./run_lock";
 import { planRun, type RunPlan } from "./run_plan";
 import { assertRunsDir } from "./runs_dir";
 import { resolveRunsDir, runId, RunDir, writeFileAtomic, type MetricLine, type RunStatus } from "./store";
-import type { Batch, TaskData } from "./task";
+import type { Batches, TaskData } from "./task";
 
 export interface RunOptions {
   /** Runs directory (default `$PADAM_RUNS`, else `<repo>/data/runs`). */
@@ -70,6 +72,8 @@ export interface RunOptions {
    * the run keeps status "running" and its lock is released.
    */
   signal?: AbortSignal;
+  /** Most bytes each streamed image-folder split holds at once (default 256 MiB); changes no number. */
+  streamBytes?: number;
 }
 
 export interface RunResult {
@@ -101,13 +105,18 @@ interface EvalResult {
 }
 
 /** Sums of loss and correct predictions over batches, computed without per-batch host syncs. */
-function evaluate(model: tf.LayersModel, data: TaskData, batches: Iterable<Batch>, training: boolean): EvalResult {
+async function evaluate(
+  model: tf.LayersModel,
+  data: TaskData,
+  batches: Batches,
+  training: boolean,
+): Promise<EvalResult> {
   let lossSum: tf.Tensor = tf.scalar(0);
   let correct: tf.Tensor = tf.scalar(0);
   let correct5: tf.Tensor = tf.scalar(0);
   let count = 0;
   const top5 = data.kind === "image" && data.numClasses >= 5;
-  for (const { x, y } of batches) {
+  for await (const { x, y } of batches) {
     const n = y.size;
     const next = tf.tidy(() => {
       const logits = model.apply(x, { training }) as tf.Tensor;
@@ -161,8 +170,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
 /** The model, optimizer and gradient statistics of a run, built from its config and data. */
 function buildRun(config: ExperimentConfig, data: TaskData) {
   const modelConfig = modelConfigFor(config, data);
-  const model = buildModel(config.model as ModelName, modelConfig as never);
-  const optimizer = createOptimizer(config.optimizer, config.optimizerOptions) as RuleOptimizer;
+  const model = buildModel(config.model, modelConfig);
+  const optimizer = createOptimizer(config.optimizer, config.optimizerOptions);
   const stats: GradientStats | undefined = config.gradientStats ? createGradientStats() : undefined;
   return { modelConfig, model, optimizer, stats };
 }
@@ -205,21 +214,21 @@ async function startOrResume(
 type EpochSums = { lossSum: number; seen: number; correct: number } | { diverged: string } | { aborted: true };
 
 /** One epoch of training: a step per batch (gradient, optional clipping, statistics, update). */
-function trainEpoch(
+async function trainEpoch(
   config: ExperimentConfig,
   data: TaskData,
   run: Built,
   epoch: number,
   progress: ProgressReporter,
   signal?: AbortSignal,
-): EpochSums {
+): Promise<EpochSums> {
   const { model, optimizer, stats } = run;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let lossSum = 0;
   let seen = 0;
   let correct = 0;
   let b = 0;
-  for (const { x, y } of data.trainBatches(epoch, config.batchSize, config.seed, 0)) {
+  for await (const { x, y } of data.trainBatches(epoch, config.batchSize, config.seed, 0)) {
     if (signal?.aborted) {
       tf.dispose([x, y]);
       return { aborted: true };
@@ -264,7 +273,7 @@ function trainEpoch(
 }
 
 /** The epoch's metrics records: training (as the config measures it), then every evaluation split. */
-function epochRecords(
+async function epochRecords(
   config: ExperimentConfig,
   data: TaskData,
   run: Built,
@@ -272,24 +281,24 @@ function epochRecords(
   sums: { lossSum: number; seen: number; correct: number },
   lr: number,
   started: number,
-): MetricLine[] {
+): Promise<MetricLine[]> {
   const { model, optimizer } = run;
   const step = optimizer.iterations;
   const mean = sums.lossSum / sums.seen;
   const train: EvalResult =
     config.trainMetrics === "second-pass"
-      ? evaluate(model, data, data.trainBatches(epoch, config.testBatchSize, config.seed, 1), true)
+      ? await evaluate(model, data, data.trainBatches(epoch, config.testBatchSize, config.seed, 1), true)
       : data.kind === "language"
         ? { loss: mean, ppl: Math.exp(mean) }
         : { loss: mean, acc: sums.correct / sums.seen };
   const lines = [clean({ epoch, step, split: "train", ...train, lr, wallMs: Date.now() - started })];
-  for (const split of data.evalSplits) {
+  for (const split of evaluatesAfter(config, epoch) ? data.evalSplits : []) {
     lines.push(
       clean({
         epoch,
         step,
         split,
-        ...evaluate(model, data, data.evalBatches(split, config.testBatchSize), false),
+        ...(await evaluate(model, data, data.evalBatches(split, config.testBatchSize), false)),
         lr,
         wallMs: Date.now() - started,
       }),
@@ -305,7 +314,7 @@ async function train(
   options: RunOptions,
 ): Promise<RunResult> {
   const id = runId(config);
-  const data = await loadTaskData(config);
+  const data = await loadTaskData(config, { streamBytes: options.streamBytes });
   const run = buildRun(config, data);
   const { model, optimizer, stats } = run;
   const progress: ProgressReporter = createProgress(options.progress ?? "auto", id, config.epochs);
@@ -330,7 +339,7 @@ async function train(
       const lr = config.schedule ? stepDecayLr(lr0, config.schedule, epoch) : lr0;
       optimizer.setLearningRate(lr);
       progress.startEpoch(epoch, data.trainBatchCount(config.batchSize));
-      const sums = trainEpoch(config, data, run, epoch, progress, options.signal);
+      const sums = await trainEpoch(config, data, run, epoch, progress, options.signal);
       if ("aborted" in sums) {
         progress.end(`stopped in epoch ${epoch + 1} (will resume after epoch ${epoch})`);
         return result("running");
@@ -340,7 +349,7 @@ async function train(
         progress.end(`diverged: ${sums.diverged}`);
         return result("diverged", sums.diverged);
       }
-      const lines = epochRecords(config, data, run, epoch, sums, lr, started);
+      const lines = await epochRecords(config, data, run, epoch, sums, lr, started);
       runDir.appendMetrics(lines);
       metrics.push(...lines);
       for (const l of lines) options.onRecord?.(l);
@@ -375,10 +384,10 @@ function clean(line: MetricLine): MetricLine {
 }
 
 /** Model config for a run: the preset's model config plus what the data decides (classes, vocabulary, sequence length). */
-export function modelConfigFor(config: ExperimentConfig, data: TaskData): Record<string, unknown> {
+export function modelConfigFor(config: ExperimentConfig, data: TaskData): ModelConfigs[ModelName] {
   const given = { ...(config.modelConfig ?? {}) };
   if (data.kind === "language") {
-    const { preset, ...rest } = given as { preset?: string };
+    const { preset, ...rest } = given;
     return {
       ...(preset ? lstmPreset(preset) : {}),
       ...rest,
@@ -391,8 +400,10 @@ export function modelConfigFor(config: ExperimentConfig, data: TaskData): Record
   return { numClasses: data.numClasses, ...given, seed: config.seed };
 }
 
-function lstmPreset(name: string): Record<string, unknown> {
-  const preset = (LSTM_PRESETS as Record<string, Record<string, unknown>>)[name];
+/** The sizes of a named LSTM preset (the name comes from JSON, so it is checked here). */
+function lstmPreset(name: string): LstmLmConfig {
+  const presets: Readonly<Record<string, LstmLmConfig>> = LSTM_PRESETS;
+  const preset = Object.hasOwn(presets, name) ? presets[name] : undefined;
   if (!preset)
     throw new Error(
       `config.modelConfig.preset = ${JSON.stringify(name)} is unknown; known: ${Object.keys(LSTM_PRESETS).join(", ")}`,

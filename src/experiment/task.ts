@@ -23,9 +23,17 @@ export interface TaskData {
    * The training batches of one epoch. Order and augmentation depend only on (seed, epoch,
    * pass), so a resumed run sees exactly the batches an uninterrupted one would.
    */
-  trainBatches(epoch: number, batchSize: number, seed: number, pass: number): Iterable<Batch>;
+  trainBatches(epoch: number, batchSize: number, seed: number, pass: number): Batches;
   /** Evaluation batches of a held-out split ("test", or "valid" and "test" for language). */
-  evalBatches(split: "test" | "valid", batchSize: number): Iterable<Batch>;
+  evalBatches(split: "test" | "valid", batchSize: number): Batches;
   /** Splits evaluated every epoch. */
   evalSplits: ("test" | "valid")[];
+  /**
+   * Set when the images are streamed from disk instead of held in memory (image folders): the
+   * bound on the bytes each split's stream holds, and the most any of them has held so far.
+   */
+  streamed?: { maxBytes: number; peakBytes(): number };
 }
+
+/** Batches held in memory come synchronously; streamed ones arrive as their files are read. */
+export type Batches = Iterable<Batch> | AsyncIterable<Batch>;

@@ -25,6 +25,7 @@ import {
 } from "./resnet";
 import { FmnistCnnConfig, fmnistCnn } from "./small";
 import { LSTM_PRESETS, LstmLmConfig, lstmLm } from "./lstm_lm";
+import type { Intersection } from "../util/types";
 
 export * from "./common";
 export * from "./vgg";
@@ -48,6 +49,9 @@ export interface ModelConfigs {
 }
 
 export type ModelName = keyof ModelConfigs;
+
+/** Every field of every registered model's config, with its type (the model is not known yet). */
+export type AnyModelConfig = Intersection<ModelConfigs[ModelName]>;
 
 /** What the registry knows about a model. */
 export interface ModelInfo<C> {

@@ -4,7 +4,7 @@
  * time step. Input [batch, seqLen] int32 token ids; output [batch, seqLen, vocabSize] logits
  * (train with `softmaxCrossEntropyFromLogits`; perplexity = exp(mean loss)).
  *
- * The paper's LSTM settings are not given in the sources available here (`paper.md` §3.4:
+ * The paper's LSTM settings are not given in the sources available here (`docs/paper-notes.md` §3.4:
  * unknown); the `ptb-lstm2`/`ptb-lstm3` presets follow the AdaBound/AdaBelief PTB protocol's
  * sizes (AWD-LSTM: Merity et al., arXiv:1708.02182) and are labelled as an assumption. Weight
  * drop and variational (locked) dropout of AWD-LSTM are not implemented: dropout here is

@@ -10,6 +10,7 @@ import {
   lstmLayerSizes,
   ModelName,
   MODEL_NAMES,
+  type ModelConfigs,
   SeededDropout,
   ShortcutA,
   softmaxCrossEntropyFromLogits,
@@ -158,7 +159,7 @@ function assertGradsCover(model: tf.LayersModel, grads: tf.NamedTensorMap): void
 }
 
 describe("forward + backward on a batch of 2", () => {
-  const image: { name: ModelName; config?: object; size: number; channels: number; note: string }[] = [
+  const image: { name: ModelName; config?: ModelConfigs[ModelName]; size: number; channels: number; note: string }[] = [
     { name: "fmnist-cnn", size: 28, channels: 1, note: "" },
     { name: "resnet20", size: 32, channels: 3, note: "" },
     { name: "vgg16", size: 32, channels: 3, note: "" },
@@ -176,7 +177,7 @@ describe("forward + backward on a batch of 2", () => {
   ];
   for (const c of image) {
     test(`${c.name}${c.note}: logits [2, classes], finite loss, a gradient for every weight`, () => {
-      const model = buildModel(c.name, c.config as never);
+      const model = buildModel(c.name, c.config);
       const numClasses = model.outputs[0].shape[1] as number;
       const x = tf.randomNormal([2, c.size, c.size, c.channels], 0, 1, "float32", 7);
       const y = tf.tensor1d([1, 3], "int32");
@@ -202,15 +203,11 @@ describe("forward + backward on a batch of 2", () => {
 describe("seeded initialisation", () => {
   for (const name of ["resnet20", "fmnist-cnn", "lstm-lm"] as ModelName[]) {
     test(`${name}: same seed → same weights; another seed → different weights`, () => {
-      const cfg = (seed: number) =>
+      const cfg = (seed: number): ModelConfigs[ModelName] =>
         name === "lstm-lm"
           ? { vocabSize: 30, embeddingSize: 4, hiddenSize: 5, seqLen: 3, batchSize: undefined, seed }
           : { seed };
-      const [a, b, c] = [
-        buildModel(name, cfg(3) as never),
-        buildModel(name, cfg(3) as never),
-        buildModel(name, cfg(4) as never),
-      ];
+      const [a, b, c] = [buildModel(name, cfg(3)), buildModel(name, cfg(3)), buildModel(name, cfg(4))];
       const wa = a.getWeights().map((w) => Array.from(w.dataSync()));
       const wb = b.getWeights().map((w) => Array.from(w.dataSync()));
       const wc = c.getWeights().map((w) => Array.from(w.dataSync()));
@@ -391,9 +388,9 @@ describe("custom layers", () => {
       "lstm-lm",
       { vocabSize: 20, embeddingSize: 4, hiddenSize: 5, numLayers: 2, dropout: 0.2, tieWeights: true, seqLen: 3 },
     ],
-  ] as [ModelName, object][]) {
+  ] as [ModelName, ModelConfigs[ModelName]][]) {
     test(`${name}: save + load through the topology gives the same predictions (custom layers registered)`, async () => {
-      const model = buildModel(name, config as never);
+      const model = buildModel(name, config);
       let artifacts: tf.io.ModelArtifacts | undefined;
       await model.save(
         tf.io.withSaveHandler(async (a) => {
@@ -446,7 +443,10 @@ describe("loss and validation", () => {
       () => buildModel("resnet18", { numClasses: 0 }),
       /numClasses must be an integer in \[1, 100000\], got 0/,
     );
-    assert.throws(() => buildModel("vgg16", { numClass: 10 } as never), /vgg16: unknown config key "numClass"/);
+    assert.throws(
+      () => buildModel("vgg16", { numClass: 10 } as ModelConfigs["vgg16"]),
+      /vgg16: unknown config key "numClass"/,
+    );
     assert.throws(() => buildModel("resnet20", { seed: -1 }), /seed must be an integer in \[0, 2147483647\], got -1/);
     assert.throws(
       () => buildModel("imagenet-vgg16", { inputSize: 100 }),

@@ -12,6 +12,7 @@
  * "./src/notebook/geometry" and pass the result to `showFigure`.
  */
 import { referenceTrajectory } from "../optim/reference";
+import type { AnyOptimizerOptions } from "../optim/registry";
 import { AXIS_TITLE_STANDOFF, colorAt, Figure, Trace } from "./plotly";
 
 /** A 2-D test function with its gradient, start point and plotting window. */
@@ -56,7 +57,7 @@ export function rosenbrock(): Surface {
 export interface Method {
   label: string;
   optimizer: "sgd" | "adam" | "amsgrad" | "padam";
-  options: Record<string, unknown>;
+  options: AnyOptimizerOptions;
 }
 
 export interface GeometryOptions {

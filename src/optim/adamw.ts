@@ -6,7 +6,7 @@
  *     then the Adam (or AMSGrad) step of `adam.ts` on the raw gradient (no L2 term)
  *
  * Symbols → options as in Adam; λ = `weightDecay`, default 1e-2 (torch's default, not 0).
- * The paper's normalized decay λ_norm converts as λ = λ_norm·sqrt(b/(B·T)) / α (docs: paper.md §2.4).
+ * The paper's normalized decay λ_norm converts as λ = λ_norm·sqrt(b/(B·T)) / α (docs/paper-notes.md §2.4).
  */
 import * as tf from "@tensorflow/tfjs";
 import { adaptiveStep, type AdaptiveCoefficients } from "./moments";

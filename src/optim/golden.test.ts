@@ -7,6 +7,10 @@
  * takes the case's exponent).
  */
 import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { createOptimizer, referenceTrajectory } from "./index";
 import { initBackend } from "../backend/index";
@@ -20,8 +24,21 @@ const cases = loadGoldenCases();
 describe("golden trajectories", () => {
   test("the file holds cases for every optimizer", () => {
     const names = new Set(cases.map((c) => c.optimizer));
-    for (const n of ["padam", "sgd", "adam", "amsgrad", "adamw", "yogi", "adabound", "amsbound"]) {
+    for (const n of ["padam", "sgd", "adam", "amsgrad", "adamw", "yogi", "adabound", "amsbound"] as const) {
       if (!names.has(n)) throw new Error(`no golden case for ${n}`);
+    }
+  });
+
+  test("a file naming an unregistered optimizer is refused before any case runs, naming the case", () => {
+    const dir = mkdtempSync(join(tmpdir(), "golden-"));
+    try {
+      const file = join(dir, "optimizers.json");
+      writeFileSync(file, JSON.stringify({ format: 1, cases: [{ ...cases[0], id: "x-1", optimizer: "rmsprop" }] }));
+      assert.throws(() => loadGoldenCases(file), {
+        message: `${file}: case x-1 names optimizer "rmsprop"; known optimizers: padam, sgd, adam, amsgrad, adamw, yogi, adabound, amsbound`,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -19,8 +19,10 @@ export {
   OPTIMIZER_NAMES,
   createOptimizer,
   isOptimizerName,
+  type AnyOptimizerOptions,
   type OptimizerName,
   type OptimizerEntry,
+  type OptimizerOptionsMap,
 } from "./registry";
 export { applyStepDecay, stepDecayCallback, stepDecayLr, validateStepDecay, type StepDecay } from "./schedule";
 export { referenceTrajectory } from "./reference";

@@ -4,15 +4,15 @@
  * reference implementations (which are float64) and in notebooks to show exact arithmetic.
  */
 import { float64Ops } from "./ops";
-import { createOptimizer } from "./registry";
+import { createOptimizer, type OptimizerName, type OptimizerOptionsMap } from "./registry";
 
 /**
  * Runs `steps` updates from x0. `gradient(x, t)` returns the gradient for step t (0-based) at the
  * current x. Returns the parameter vector after each step.
  */
-export function referenceTrajectory(
-  name: string,
-  options: Record<string, unknown>,
+export function referenceTrajectory<N extends OptimizerName>(
+  name: N,
+  options: OptimizerOptionsMap[N],
   x0: readonly number[],
   steps: number,
   gradient: (x: Float64Array, t: number) => ArrayLike<number>,

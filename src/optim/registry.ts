@@ -1,7 +1,8 @@
 /**
- * The one registry of optimizers: name → class, defaults and a one-line description.
- * `createOptimizer` and the conformance suite (`optimizers.test.ts`) both read it, so a new
- * optimizer is one file plus one row here.
+ * The one registry of optimizers: name → options type, class, defaults and a one-line
+ * description. `createOptimizer` and the conformance suite (`optimizers.test.ts`) both read it,
+ * so a new optimizer is one file plus its line in `OptimizerOptionsMap` and its row in
+ * `OPTIMIZERS` (the compiler refuses one without the other).
  */
 import { AdaBound, ADABOUND_DEFAULTS, AMSBound, AMSBOUND_DEFAULTS } from "./adabound";
 import { Adam, ADAM_DEFAULTS } from "./adam";
@@ -11,11 +12,39 @@ import { Padam, PADAM_DEFAULTS } from "./padam";
 import type { RuleOptimizer } from "./rule_optimizer";
 import { SGD, SGD_DEFAULTS } from "./sgd";
 import { Yogi, YOGI_DEFAULTS } from "./yogi";
+import type { Intersection } from "../util/types";
 
-export interface OptimizerEntry {
+/** The options an optimizer class's constructor takes. */
+type OptionsOf<C extends new (options: never) => RuleOptimizer> = NonNullable<ConstructorParameters<C>[0]>;
+
+/**
+ * The options `createOptimizer` takes for each registered name: that optimizer's constructor
+ * options (a partial record of its hyper-parameters, plus `fused` for the adaptive family).
+ */
+export interface OptimizerOptionsMap {
+  padam: OptionsOf<typeof Padam>;
+  sgd: OptionsOf<typeof SGD>;
+  adam: OptionsOf<typeof Adam>;
+  amsgrad: OptionsOf<typeof AMSGrad>;
+  adamw: OptionsOf<typeof AdamW>;
+  yogi: OptionsOf<typeof Yogi>;
+  adabound: OptionsOf<typeof AdaBound>;
+  amsbound: OptionsOf<typeof AMSBound>;
+}
+
+export type OptimizerName = keyof OptimizerOptionsMap;
+
+/**
+ * Every option of every registered optimizer, with its type: what a config's `optimizerOptions`
+ * may hold before the optimizer is known. `createOptimizer` checks the keys against the chosen
+ * optimizer at run time.
+ */
+export type AnyOptimizerOptions = Intersection<OptimizerOptionsMap[OptimizerName]>;
+
+export interface OptimizerEntry<O> {
   /** Constructs the optimizer from (partial) options; throws on invalid options. */
-  create(options: Record<string, unknown>): RuleOptimizer;
-  defaults: Readonly<Record<string, unknown>>;
+  create(options?: O): RuleOptimizer;
+  defaults: Readonly<O>;
   /** Label used in plots and tables. */
   label: string;
   description: string;
@@ -23,70 +52,64 @@ export interface OptimizerEntry {
   reference: string;
 }
 
-// The casts below only widen each class's typed options to the registry's common shape;
-// option checking happens in each constructor.
-type AnyOptions = Record<string, unknown>;
-
-export const OPTIMIZERS = {
+export const OPTIMIZERS: { readonly [N in OptimizerName]: OptimizerEntry<OptimizerOptionsMap[N]> } = {
   padam: {
-    create: (o: AnyOptions) => new Padam(o),
+    create: (o) => new Padam(o),
     defaults: PADAM_DEFAULTS,
     label: "Padam",
     description: "Partially adaptive momentum estimation (the paper's method)",
     reference: "uclaml/Padam Padam.py @ 586a02b",
   },
   sgd: {
-    create: (o: AnyOptions) => new SGD(o),
+    create: (o) => new SGD(o ?? {}),
     defaults: SGD_DEFAULTS,
     label: "SGD-M",
     description: "SGD with momentum, dampening and Nesterov",
     reference: "torch.optim.SGD (PyTorch 1.13)",
   },
   adam: {
-    create: (o: AnyOptions) => new Adam(o),
+    create: (o) => new Adam(o),
     defaults: ADAM_DEFAULTS,
     label: "Adam",
     description: "Adam with coupled L2 weight decay",
     reference: "torch.optim.Adam (PyTorch 1.13)",
   },
   amsgrad: {
-    create: (o: AnyOptions) => new AMSGrad(o),
+    create: (o) => new AMSGrad(o),
     defaults: AMSGRAD_DEFAULTS,
     label: "AMSGrad",
     description: "Adam with the running maximum of the second moment",
     reference: "torch.optim.Adam(amsgrad=True) (PyTorch 1.13)",
   },
   adamw: {
-    create: (o: AnyOptions) => new AdamW(o),
+    create: (o) => new AdamW(o),
     defaults: ADAMW_DEFAULTS,
     label: "AdamW",
     description: "Adam with decoupled weight decay",
     reference: "torch.optim.AdamW (PyTorch 1.13)",
   },
   yogi: {
-    create: (o: AnyOptions) => new Yogi(o),
+    create: (o) => new Yogi(o),
     defaults: YOGI_DEFAULTS,
     label: "Yogi",
     description: "Additive second-moment updates",
     reference: "jettify/pytorch-optimizer yogi.py @ 19c3e41",
   },
   adabound: {
-    create: (o: AnyOptions) => new AdaBound(o),
+    create: (o) => new AdaBound(o),
     defaults: ADABOUND_DEFAULTS,
     label: "AdaBound",
     description: "Adam with dynamic bounds closing on SGD",
     reference: "Luolc/AdaBound adabound.py @ 2e928c3",
   },
   amsbound: {
-    create: (o: AnyOptions) => new AMSBound(o),
+    create: (o) => new AMSBound(o),
     defaults: AMSBOUND_DEFAULTS,
     label: "AMSBound",
     description: "AdaBound with the running maximum of the second moment",
     reference: "Luolc/AdaBound adabound.py @ 2e928c3 (amsbound=True)",
   },
-} satisfies Record<string, OptimizerEntry>;
-
-export type OptimizerName = keyof typeof OPTIMIZERS;
+};
 
 /** Every registered optimizer name, in registry order. */
 export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
@@ -102,11 +125,13 @@ export function isOptimizerName(name: unknown): name is OptimizerName {
  * default. The result is a `tf.Optimizer`: use it with `model.compile({optimizer})`,
  * `optimizer.minimize` or `applyGradients({[variableName]: grad})`.
  */
-export function createOptimizer(name: string, options: Record<string, unknown> = {}): RuleOptimizer {
+export function createOptimizer<N extends OptimizerName>(name: N, options?: OptimizerOptionsMap[N]): RuleOptimizer {
+  // Names also come from JSON configs and the command line, where the type proves nothing.
   if (!isOptimizerName(name)) {
     throw new Error(
       `createOptimizer: unknown optimizer ${JSON.stringify(name)}; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`,
     );
   }
-  return OPTIMIZERS[name].create(options);
+  const entry: OptimizerEntry<OptimizerOptionsMap[N]> = OPTIMIZERS[name];
+  return entry.create(options);
 }

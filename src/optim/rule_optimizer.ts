@@ -81,6 +81,17 @@ export function splitExecution<O extends object>(options: O & ExecutionOptions):
 
 type StepPath = "compiled" | "js" | "op-by-op";
 
+/**
+ * Which fused kernels can update a variable on a backend, given a gradient of its shape and
+ * dtype: fixed for the variable (its dtype and shape never change), the backend (kernels are
+ * registered at import) and the optimizer (the exponent depends on the hyper-parameters only).
+ */
+interface KernelFit {
+  backend: string;
+  compiled: boolean;
+  js: boolean;
+}
+
 /** Options every optimizer has. */
 export interface BaseOptions {
   learningRate: number;
@@ -127,6 +138,8 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   readonly hyperparameters: Readonly<H>;
   private lr: number;
   private readonly state = new Map<string, VariableState>();
+  /** `KernelFit` per variable, for the backend it was worked out on (see `kernelFit`). */
+  private readonly kernelFits = new WeakMap<tf.Variable, KernelFit>();
   /** The `fused` constructor option (see `FusedOption`). */
   readonly fused: FusedOption;
 
@@ -223,17 +236,13 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
   /** Which path runs this step: the `fused` option against what the backend has (see `FusedOption`). */
   private pathFor(x: tf.Variable, g: tf.Tensor): StepPath {
     if (this.rule.coefficients === undefined || this.fused === false) return "op-by-op";
-    // The exponent and the form do not depend on the step count (t = 1 here).
-    const c = this.rule.coefficients(this.hyperparameters, {
-      t: 1,
-      lr: this.lr,
-      initialLr: this.hyperparameters.learningRate,
-    });
-    const plain = x.dtype === "float32" && g.dtype === "float32" && tf.util.arraysEqual(x.shape, g.shape);
-    const compiled = plain && compiledKernelAvailable() && compiledExponentSupported(c.exponent);
-    const js = plain && fusedKernelAvailable();
+    const fit = this.kernelFit(x);
+    // The gradient is a new tensor every step, so it is checked every step.
+    const plain = g.dtype === "float32" && tf.util.arraysEqual(x.shape, g.shape);
+    const compiled = plain && fit.compiled;
+    const js = plain && fit.js;
     // Default: the JS loop only on cpu (on wasm the SIMD op-by-op kernels beat it).
-    if (this.fused === undefined) return compiled ? "compiled" : js && tf.getBackend() === "cpu" ? "js" : "op-by-op";
+    if (this.fused === undefined) return compiled ? "compiled" : js && fit.backend === "cpu" ? "js" : "op-by-op";
     const path: StepPath | undefined =
       this.fused === "compiled"
         ? compiled
@@ -250,10 +259,32 @@ export abstract class RuleOptimizer<H extends BaseOptions = BaseOptions, S exten
               : undefined;
     if (path === undefined) {
       throw new Error(
-        `${this.optimizerName}: option "fused" = ${JSON.stringify(this.fused)} cannot run on backend "${tf.getBackend()}" for variable "${x.name}" (dtype ${x.dtype}, exponent ${c.exponent}); the compiled pass needs float32 and an exponent in {0, 1, 1/2, 1/4, 1/8}, the JS loop the cpu or wasm backend; use fused: undefined for the fastest available path`,
+        `${this.optimizerName}: option "fused" = ${JSON.stringify(this.fused)} cannot run on backend "${fit.backend}" for variable "${x.name}" (dtype ${x.dtype}, exponent ${this.stepExponent()}); the compiled pass needs float32 and an exponent in {0, 1, 1/2, 1/4, 1/8}, the JS loop the cpu or wasm backend; use fused: undefined for the fastest available path`,
       );
     }
     return path;
+  }
+
+  /** The `KernelFit` of `x` on the active backend, worked out on its first step there. */
+  private kernelFit(x: tf.Variable): KernelFit {
+    const backend = tf.getBackend();
+    let fit = this.kernelFits.get(x);
+    if (fit?.backend !== backend) {
+      const float32 = x.dtype === "float32";
+      fit = {
+        backend,
+        compiled: float32 && compiledKernelAvailable() && compiledExponentSupported(this.stepExponent()),
+        js: float32 && fusedKernelAvailable(),
+      };
+      this.kernelFits.set(x, fit);
+    }
+    return fit;
+  }
+
+  /** The exponent of the adaptive step: it depends on the hyper-parameters only, not on t or lr. */
+  private stepExponent(): number {
+    const ctx = { t: 1, lr: this.lr, initialLr: this.hyperparameters.learningRate };
+    return this.rule.coefficients!(this.hyperparameters, ctx).exponent;
   }
 
   /** The same update through one kernel (compiled or JS): one pass instead of one kernel per operation. */

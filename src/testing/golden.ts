@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { isOptimizerName, OPTIMIZER_NAMES, type AnyOptimizerOptions, type OptimizerName } from "../optim/registry";
 
 export interface GoldenFunction {
   name: "rosenbrock" | "quadratic" | "logistic";
@@ -18,9 +19,9 @@ export interface GoldenFunction {
 
 export interface GoldenCase {
   id: string;
-  optimizer: string;
+  optimizer: OptimizerName;
   mode: "replay" | "function";
-  options: Record<string, unknown>;
+  options: AnyOptimizerOptions;
   function?: GoldenFunction;
   steps: number;
   x0: number[];
@@ -41,6 +42,11 @@ export function loadGoldenCases(path = goldenPath()): GoldenCase[] {
   const data = JSON.parse(readFileSync(path, "utf8")) as { format: number; cases: GoldenCase[] };
   if (data.format !== 1)
     throw new Error(`${path}: unsupported golden format ${data.format}; this reader knows format 1`);
+  const unknown = data.cases.find((c) => !isOptimizerName(c.optimizer));
+  if (unknown)
+    throw new Error(
+      `${path}: case ${unknown.id} names optimizer ${JSON.stringify(unknown.optimizer)}; known optimizers: ${OPTIMIZER_NAMES.join(", ")}`,
+    );
   return data.cases;
 }
 

@@ -1,8 +1,13 @@
 /** Runs a few optimizer steps on a fresh variable with given gradients; returns x after each step. */
 import * as tf from "@tensorflow/tfjs";
-import { createOptimizer } from "../optim/registry";
+import { createOptimizer, type OptimizerName, type OptimizerOptionsMap } from "../optim/registry";
 
-export function runSteps(name: string, options: Record<string, unknown>, x0: number[], grads: number[][]): number[][] {
+export function runSteps<N extends OptimizerName>(
+  name: N,
+  options: OptimizerOptionsMap[N],
+  x0: number[],
+  grads: number[][],
+): number[][] {
   const opt = createOptimizer(name, options);
   const x = tf.variable(tf.tensor1d(x0));
   const out: number[][] = [];
