@@ -14,7 +14,7 @@
  * explicitly elsewhere: tfjs's own Adam defaults to the backend epsilon). @param weightDecay 0.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adamScalars, adaptiveStep, biasCorrections, type AdaptiveCoefficients } from "./moments";
+import { adamScalars, adaptiveRule, biasCorrections, type AdaptiveCoefficients, type AdaptiveSlot } from "./moments";
 import { flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
 import {
   RuleOptimizer,
@@ -51,7 +51,7 @@ export const ADAM_SPECS: OptionSpecs<AdamOptions> = {
   amsgrad: flag,
 };
 
-export type AdamSlot = "m" | "v" | "vMax";
+export type AdamSlot = AdaptiveSlot;
 
 /** Adam's step as `AdaptiveCoefficients` (torch's placement of ε, see `adamScalars`). */
 export function adamCoefficients(hp: AdamOptions, { t, lr }: StepContext): AdaptiveCoefficients {
@@ -67,12 +67,7 @@ export function adamCoefficients(hp: AdamOptions, { t, lr }: StepContext): Adapt
   };
 }
 
-export const adamRule: UpdateRule<AdamOptions, AdamSlot> = {
-  slots: (hp) => (hp.amsgrad ? ["m", "v", "vMax"] : ["m", "v"]),
-  initialValue: () => 0,
-  coefficients: adamCoefficients,
-  step: (ops, x, grad, s, hp, ctx) => adaptiveStep(ops, x, grad, s, adamCoefficients(hp, ctx)),
-};
+export const adamRule: UpdateRule<AdamOptions, AdamSlot> = adaptiveRule(adamCoefficients);
 
 export class Adam extends RuleOptimizer<AdamOptions, AdamSlot> {
   static readonly className = "TorchAdam";

@@ -9,8 +9,8 @@
  * The paper's normalized decay λ_norm converts as λ = λ_norm·sqrt(b/(B·T)) / α (docs/paper-notes.md §2.4).
  */
 import * as tf from "@tensorflow/tfjs";
-import { adaptiveStep, type AdaptiveCoefficients } from "./moments";
-import { ADAM_DEFAULTS, ADAM_SPECS, adamCoefficients, adamRule, type AdamOptions, type AdamSlot } from "./adam";
+import { adaptiveRule, type AdaptiveCoefficients } from "./moments";
+import { ADAM_DEFAULTS, ADAM_SPECS, adamCoefficients, type AdamOptions, type AdamSlot } from "./adam";
 import { resolveOptions } from "./options";
 import {
   RuleOptimizer,
@@ -27,12 +27,7 @@ export function adamwCoefficients(hp: AdamOptions, ctx: StepContext): AdaptiveCo
   return { ...adamCoefficients({ ...hp, weightDecay: 0 }, ctx), shrink: 1 - ctx.lr * hp.weightDecay };
 }
 
-export const adamwRule: UpdateRule<AdamOptions, AdamSlot> = {
-  slots: adamRule.slots,
-  initialValue: adamRule.initialValue,
-  coefficients: adamwCoefficients,
-  step: (ops, x, g, s, hp, ctx) => adaptiveStep(ops, x, g, s, adamwCoefficients(hp, ctx)),
-};
+export const adamwRule: UpdateRule<AdamOptions, AdamSlot> = adaptiveRule(adamwCoefficients);
 
 export class AdamW extends RuleOptimizer<AdamOptions, AdamSlot> {
   static readonly className = "TorchAdamW";

@@ -3,6 +3,7 @@
  * compute them the same way).
  */
 import type { Ops } from "./ops";
+import type { StepContext, UpdateRule } from "./rule_optimizer";
 
 /** Coupled L2 weight decay: g + λ·x (torch.optim, official Padam, AdaBound, Yogi). Skipped when λ = 0. */
 export function withL2<T>(ops: Ops<T>, g: T, x: T, weightDecay: number): T {
@@ -134,4 +135,24 @@ export function adamUpdate<T>(
 ): T {
   const s = adamScalars(epsilon, lr, bc1, bc2);
   return ops.sub(x, ops.scale(ops.div(m, ops.addScalar(ops.sqrt(vHat), s.epsilon)), s.step));
+}
+
+/** Slots of the adaptive family: m, v, and v̂ (the running max of v) when amsgrad is on. */
+export type AdaptiveSlot = "m" | "v" | "vMax";
+
+/**
+ * The update rule of an adaptive-family optimizer (Adam, AMSGrad, AdamW, Padam), given its
+ * coefficients: slots m, v (and v̂ with the running max), all starting at 0, and one
+ * {@link adaptiveStep} with `coefficients(hp, ctx)` per step. The fused and compiled kernels read
+ * the same `coefficients`.
+ */
+export function adaptiveRule<H extends { amsgrad: boolean }>(
+  coefficients: (hp: H, ctx: StepContext) => AdaptiveCoefficients,
+): UpdateRule<H, AdaptiveSlot> {
+  return {
+    slots: (hp) => (hp.amsgrad ? ["m", "v", "vMax"] : ["m", "v"]),
+    initialValue: () => 0,
+    coefficients,
+    step: (ops, x, grad, s, hp, ctx) => adaptiveStep(ops, x, grad, s, coefficients(hp, ctx)),
+  };
 }

@@ -26,7 +26,7 @@
  * References: arXiv:1806.06763; used by notebooks 00–08.
  */
 import * as tf from "@tensorflow/tfjs";
-import { adaptiveStep, biasCorrections, type AdaptiveCoefficients } from "./moments";
+import { adaptiveRule, biasCorrections, type AdaptiveCoefficients, type AdaptiveSlot } from "./moments";
 import { closedRange, flag, nonNegative, positive, resolveOptions, unitInterval, type OptionSpecs } from "./options";
 import {
   RuleOptimizer,
@@ -71,7 +71,7 @@ export const PADAM_SPECS: OptionSpecs<PadamOptions> = {
   biasCorrection: { kind: "choice", choices: ["official", "consistent"] },
 };
 
-type PadamSlot = "m" | "v" | "vMax";
+type PadamSlot = AdaptiveSlot;
 
 /** Padam's step as `AdaptiveCoefficients`: exponent 2p, ε added to sqrt(v̂), the chosen bias factor. */
 export function padamCoefficients(hp: PadamOptions, { t, lr }: StepContext): AdaptiveCoefficients {
@@ -89,12 +89,7 @@ export function padamCoefficients(hp: PadamOptions, { t, lr }: StepContext): Ada
   };
 }
 
-export const padamRule: UpdateRule<PadamOptions, PadamSlot> = {
-  slots: (hp) => (hp.amsgrad ? ["m", "v", "vMax"] : ["m", "v"]),
-  initialValue: () => 0,
-  coefficients: padamCoefficients,
-  step: (ops, x, grad, s, hp, ctx) => adaptiveStep(ops, x, grad, s, padamCoefficients(hp, ctx)),
-};
+export const padamRule: UpdateRule<PadamOptions, PadamSlot> = adaptiveRule(padamCoefficients);
 
 export class Padam extends RuleOptimizer<PadamOptions, PadamSlot> {
   static readonly className = "Padam";
