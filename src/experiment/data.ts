@@ -35,12 +35,17 @@ import {
   type ImageSet,
   type ImageTransform,
 } from "../datasets/index";
-import type { ExperimentConfig } from "./config";
+import { evaluatesAfter, type ExperimentConfig } from "./config";
 import type { Batch, Batches, TaskData } from "./task";
 
-/** The splits a run of `config` evaluates after every epoch, in the order its metrics list them. */
+/** The held-out splits a run of `config` evaluates, in the order its metrics list them. */
 export function evalSplitsFor(config: ExperimentConfig): ("test" | "valid")[] {
   return config.dataset === "ptb" || config.validLimit ? ["valid", "test"] : ["test"];
+}
+
+/** The splits evaluated after 0-based `epoch`: all of {@link evalSplitsFor} where {@link evaluatesAfter} says so, else none. */
+export function evalSplitsAfter(config: ExperimentConfig, epoch: number): ("test" | "valid")[] {
+  return evaluatesAfter(config, epoch) ? evalSplitsFor(config) : [];
 }
 
 function limitOf(v: number | undefined): number | undefined {

@@ -25,7 +25,7 @@ import { initBackend } from "../backend/index";
 import { loadTaskData } from "./data";
 import { runExperiment } from "./runner";
 import type { ExperimentConfig } from "./config";
-import type { Batch, Batches } from "./task";
+import type { Batches } from "./task";
 
 const CLASSES = ["ant", "bee", "cow"];
 
@@ -81,7 +81,7 @@ const BUDGET = 40_000;
 
 async function collect(batches: Batches): Promise<{ x: Float32Array; y: Int32Array; shape: number[] }[]> {
   const out: { x: Float32Array; y: Int32Array; shape: number[] }[] = [];
-  for await (const b of batches as AsyncIterable<Batch>) {
+  for await (const b of batches) {
     out.push({ x: b.x.dataSync() as Float32Array, y: b.y.dataSync() as Int32Array, shape: b.x.shape });
     tf.dispose([b.x, b.y]);
   }

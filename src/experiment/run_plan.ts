@@ -11,9 +11,9 @@
  * plan's note says so. Anything else is a {@link RunDirError} naming the file and what to do;
  * `force` replaces the run instead.
  */
-import { evaluatesAfter, type ExperimentConfig } from "./config";
+import type { ExperimentConfig } from "./config";
 import { checkpointEpoch } from "./checkpoint";
-import { evalSplitsFor } from "./data";
+import { evalSplitsAfter } from "./data";
 import { configDifferences, describeDamage, RunDir, RunDirError, type MetricLine, type StatusFile } from "./store";
 
 export type RunPlan =
@@ -53,9 +53,8 @@ export function planRun(runDir: RunDir, config: ExperimentConfig, options: PlanO
   if (!status)
     throw new RunDirError(`${runDir.statusPath} is missing, so how far ${runDir.dir} got is unknown; ${FORCE_HINT}`);
   const { lines, damaged } = runDir.readMetrics();
-  const splits = evalSplitsFor(config);
   // A training record per epoch, plus one per held-out split after the epochs that evaluate.
-  const perEpoch: PerEpoch = (epoch) => 1 + (evaluatesAfter(config, epoch) ? splits.length : 0);
+  const perEpoch: PerEpoch = (epoch) => 1 + evalSplitsAfter(config, epoch).length;
 
   if (status.status !== "running") {
     if (damaged.length > 0) throw new RunDirError(`${describeDamage(damaged)}\n(run ${status.status}); ${FORCE_HINT}`);

@@ -32,8 +32,8 @@ import { createOptimizer } from "../optim/registry";
 import type { RuleOptimizer } from "../optim/rule_optimizer";
 import { stepDecayLr } from "../optim/schedule";
 import { createGradientStats, type GradientStats } from "../theory/gradient_stats";
-import { evaluatesAfter, validateConfig, type ExperimentConfig } from "./config";
-import { loadTaskData } from "./data";
+import { validateConfig, type ExperimentConfig } from "./config";
+import { evalSplitsAfter, loadTaskData } from "./data";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { createProgress, type ProgressReporter } from "./progress";
 import { newProvenance, recordEpoch, resumeProvenance } from "./provenance";
@@ -292,7 +292,7 @@ async function epochRecords(
         ? { loss: mean, ppl: Math.exp(mean) }
         : { loss: mean, acc: sums.correct / sums.seen };
   const lines = [clean({ epoch, step, split: "train", ...train, lr, wallMs: Date.now() - started })];
-  for (const split of evaluatesAfter(config, epoch) ? data.evalSplits : []) {
+  for (const split of evalSplitsAfter(config, epoch)) {
     lines.push(
       clean({
         epoch,
