@@ -15,3 +15,4 @@ export type {
   SelectionResult,
 } from "./select";
 export { registerTrainingKernels, stockKernel, stockGradient, TRAINING_KERNELS } from "./kernels/register";
+export { batchNormTraining } from "./kernels/batchnorm_train";

@@ -34,7 +34,12 @@ describe("initBackend", () => {
       assert.equal(info.name, "cpu");
       assert.equal(tf.getBackend(), "cpu");
       assert.equal(info.source, "argument");
-      assert.deepEqual(info.addedKernels, ["Conv2DBackpropFilter", "Conv2DBackpropInput"]); // cpu
+      assert.deepEqual(info.addedKernels, [
+        "Conv2DBackpropFilter",
+        "Conv2DBackpropInput",
+        "PadamBatchNormTraining",
+        "PadamBatchNormTrainingGrad",
+      ]); // cpu
       assert.equal(backendInfo(), info);
       assert.equal(lines.length, 1, `one report line, got ${JSON.stringify(lines)}`);
       assert.equal(lines[0], formatBackendInfo(info));

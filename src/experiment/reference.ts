@@ -150,15 +150,17 @@ export const REFERENCE_NAMES = [...REFERENCE_EXPERIMENTS.map((e) => e.name), "pa
 
 /**
  * The order `npm run reproduce -- all` works in: the cheap Fashion-MNIST answers first, the
- * paper networks' cost measurement early (it sizes the rest), then PTB and the larger CIFAR-10 share.
+ * paper networks' cost measurement early (it sizes the rest), then CIFAR-10 (the paper's own
+ * setting, with augmentation and batch norm: the stronger test of the gap, so it gets the budget
+ * before PTB) and last PTB.
  */
 export const REPRODUCE_ORDER = [
   "fmnist-cnn",
   "p-sweep-fmnist",
   "paper-networks",
-  "ptb-lstm",
   "cifar10-resnet20",
   "p-sweep-cifar10",
+  "ptb-lstm",
 ];
 
 export function referenceExperiment(name: string): ReferenceExperiment {

@@ -11,6 +11,8 @@
  *   seed, in a fixed build order).
  */
 import * as tf from "@tensorflow/tfjs";
+// Not through ../backend/index: that registers the wasm backend, a side effect a model must not have.
+import { batchNormTraining } from "../backend/kernels/batchnorm_train";
 
 /** A tfjs weight initialiser (the type is not exported under a public name). */
 export type Initializer = ReturnType<typeof tf.initializers.varianceScaling>;
@@ -182,13 +184,89 @@ export function conv2d(x: tf.SymbolicTensor, inChannels: number, spec: ConvSpec,
 }
 
 /**
- * BatchNorm over the channel axis with PyTorch's constants: eps 1e-5 (tfjs default 1e-3)
- * and running-average momentum 0.1 in PyTorch's convention = 0.9 in tfjs's. γ = 1, β = 0.
- * tfjs stores the moving mean/variance as non-trainable weights; PyTorch keeps them as
- * buffers, which `parameters()` does not count.
+ * BatchNorm over the channel (last) axis as PyTorch's `nn.BatchNorm2d` computes it, γ = 1, β = 0:
+ *
+ *   training:   y = γ·(x − μ_B)/√(σ²_B + ε) + β   (μ_B, σ²_B: the batch's mean and biased variance
+ *               over every axis but the last),
+ *               μ̄ ← (1 − m)·μ̄ + m·μ_B,   σ̄² ← (1 − m)·σ̄² + m·σ²_B·M/(M − 1)   (M values per channel)
+ *   inference:  y = γ·(x − μ̄)/√(σ̄² + ε) + β
+ *
+ * with PyTorch's constants ε = 1e-5 and m = 0.1. The moving variance takes the unbiased batch
+ * variance, as PyTorch's does (tfjs's own `batchNormalization` layer takes the biased one).
+ * Training runs one kernel forward and one backward (`batchNormTraining` in `src/backend`) where
+ * the backend has them. The weights are named and ordered as tfjs's layer names them (gamma,
+ * beta, moving_mean, moving_variance); the moving statistics are non-trainable weights, which
+ * PyTorch keeps as buffers that `parameters()` does not count.
  */
+export class TorchBatchNorm extends tf.layers.Layer {
+  static className = "PadamTorchBatchNorm";
+  readonly momentum: number;
+  readonly epsilon: number;
+  private gamma?: tf.LayerVariable;
+  private beta?: tf.LayerVariable;
+  private movingMean?: tf.LayerVariable;
+  private movingVariance?: tf.LayerVariable;
+  constructor(args: { momentum?: number; epsilon?: number; name?: string } = {}) {
+    super({ name: args.name });
+    this.momentum = args.momentum ?? 0.1;
+    this.epsilon = args.epsilon ?? 1e-5;
+    checkRange("batch-norm momentum", this.momentum, 0, 1);
+    if (!(this.epsilon > 0)) throw new Error(`batch-norm epsilon = ${this.epsilon}; a positive number is required`);
+  }
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const c = s[s.length - 1];
+    if (c == null) throw new Error(`${this.name}: the channel axis of input shape [${s.join(", ")}] must be known`);
+    this.gamma = this.addWeight("gamma", [c], "float32", tf.initializers.ones());
+    this.beta = this.addWeight("beta", [c], "float32", tf.initializers.zeros());
+    this.movingMean = this.addWeight("moving_mean", [c], "float32", tf.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight("moving_variance", [c], "float32", tf.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const gamma = this.gamma!.read() as tf.Tensor1D;
+    const beta = this.beta!.read() as tf.Tensor1D;
+    if (!kwargs.training) {
+      return tf.batchNorm(
+        x,
+        this.movingMean!.read() as tf.Tensor1D,
+        this.movingVariance!.read() as tf.Tensor1D,
+        beta,
+        gamma,
+        this.epsilon,
+      );
+    }
+    const perChannel = x.size / x.shape[x.rank - 1];
+    if (perChannel < 2) {
+      throw new Error(
+        `${this.name}: input shape [${x.shape.join(", ")}] gives ${perChannel} value per channel in training; batch statistics need at least 2`,
+      );
+    }
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon);
+    tf.tidy(() => {
+      const m = this.momentum;
+      const mv = this.movingMean!;
+      const vv = this.movingVariance!;
+      mv.write(tf.add(tf.mul(mv.read(), 1 - m), tf.mul(mean, m)));
+      vv.write(tf.add(tf.mul(vv.read(), 1 - m), tf.mul(variance, (m * perChannel) / (perChannel - 1))));
+    });
+    mean.dispose();
+    variance.dispose();
+    return y;
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+  }
+}
+tf.serialization.registerClass(TorchBatchNorm);
+
+/** A `TorchBatchNorm` layer (PyTorch's ε = 1e-5 and momentum 0.1) applied to `x`. */
 export function batchNorm(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
-  return tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name }).apply(x) as tf.SymbolicTensor;
+  return new TorchBatchNorm({ name }).apply(x) as tf.SymbolicTensor;
 }
 
 export function relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {

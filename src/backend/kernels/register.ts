@@ -17,6 +17,9 @@
  *   `Identity` (a copy) are replaced by an in-place strided copy and a shared buffer (`slice.ts`).
  * - `wasm`'s `Sum` and `Mean` over leading axes (per-channel statistics) read rows in place
  *   instead of transposing the input first (`reduce_outer.ts`).
+ * - Batch normalization in training mode gets one kernel each way on both backends
+ *   (`batchnorm_train.ts`; `PadamBatchNormTraining` and its gradient), used by the models'
+ *   `TorchBatchNorm` layer in place of about 20 element-wise and reduction kernels.
  * - The `Conv2D` gradient is replaced by one that also handles dilations (`conv2d_grad.ts`), and
  *   the `FusedBatchNorm` gradient by one that broadcasts instead of tiling (`batchnorm_grad.ts`).
  *
@@ -27,6 +30,13 @@ import { conv2dBackpropFilterVia } from "./conv2d_backprop_filter";
 import { conv2dBackpropInputVia } from "./conv2d_backprop_input";
 import { conv2dGradConfig, DILATION_AWARE_BACKENDS } from "./conv2d_grad";
 import { fusedBatchNormGradConfig } from "./batchnorm_grad";
+import {
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  batchNormTrainingGradConfig,
+  batchNormTrainingGradKernel,
+  batchNormTrainingKernel,
+} from "./batchnorm_train";
 import { unsortedSegmentSumWasm } from "./unsorted_segment_sum";
 import { batchMatMulVia } from "./batch_matmul";
 import { maxPoolGradWasm } from "./max_pool_grad";
@@ -66,7 +76,7 @@ function put(config: tf.KernelConfig): void {
 
 /** What `registerTrainingKernels` adds or replaces, per backend (for reports and tests). */
 export const TRAINING_KERNELS: Record<string, readonly string[]> = {
-  cpu: ["Conv2DBackpropFilter", "Conv2DBackpropInput"],
+  cpu: ["Conv2DBackpropFilter", "Conv2DBackpropInput", BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD],
   wasm: [
     "Conv2DBackpropFilter",
     "Conv2DBackpropInput",
@@ -77,6 +87,8 @@ export const TRAINING_KERNELS: Record<string, readonly string[]> = {
     "Identity",
     "Sum",
     "Mean",
+    BATCH_NORM_TRAINING,
+    BATCH_NORM_TRAINING_GRAD,
   ],
 };
 
@@ -94,6 +106,8 @@ export function registerTrainingKernels(): void {
       kernelFunc: conv2dBackpropInputVia(backendName) as unknown as tf.KernelFunc,
     });
     DILATION_AWARE_BACKENDS.add(backendName);
+    put({ kernelName: BATCH_NORM_TRAINING, backendName, kernelFunc: batchNormTrainingKernel(backendName) });
+    put({ kernelName: BATCH_NORM_TRAINING_GRAD, backendName, kernelFunc: batchNormTrainingGradKernel(backendName) });
   }
   put({
     kernelName: "UnsortedSegmentSum",
@@ -114,5 +128,6 @@ export function registerTrainingKernels(): void {
   }
   putGradient(conv2dGradConfig);
   putGradient(fusedBatchNormGradConfig);
+  putGradient(batchNormTrainingGradConfig);
   registered = true;
 }
