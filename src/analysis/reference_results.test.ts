@@ -18,6 +18,7 @@ function writeRun(
   config: ReturnType<typeof finalConfigs>[number],
   testAcc: number,
   stale = false,
+  made?: { revision: string; created: string; dirty: boolean },
 ): string {
   const id = runId(config, "wasm");
   const dir = new RunDir(join(root, "p-sweep-fmnist", id));
@@ -31,7 +32,7 @@ function writeRun(
     ]).flat(),
   );
   dir.setStatus("finished", config.epochs - 1);
-  const p = { ...newProvenance(id), wallMs: 1.8e6 }; // half an hour each
+  const p = { ...newProvenance(id), wallMs: 1.8e6, ...made }; // half an hour each
   dir.setProvenance(stale ? { ...p, sourceHash: "0000000000000000" } : p);
   return id;
 }
@@ -75,4 +76,23 @@ test("committed runs are grouped over seeds; a run made by other sources is stal
     ),
   );
   assert.notEqual(sourceHash(), "0000000000000000");
+});
+
+test("the provenance line names one to three revisions, and a range (oldest to newest) beyond", () => {
+  const root = mkdtempSync(join(tmpdir(), "padam-reference-"));
+  const configs = finalConfigs(referenceExperiment("p-sweep-fmnist"));
+  // Written newest first: the line orders them by creation time.
+  const made = ["eeeeeee", "ddddddd", "ccccccc", "bbbbbbb", "aaaaaaa"].map((revision, i) => ({
+    revision: revision + "0".repeat(33),
+    created: `2026-12-0${5 - i}T10:00:00.000Z`,
+    dirty: false,
+  }));
+  writeRun(root, configs[0], 0.9, false, made[4]);
+  writeRun(root, configs[1], 0.9, false, made[3]);
+  assert.match(loadReferenceResults("p-sweep-fmnist", { root }).provenanceLine, /at revisions aaaaaaa, bbbbbbb, /);
+  made.slice(0, 3).forEach((m, i) => writeRun(root, configs[2 + i], 0.9, false, m));
+  assert.match(
+    loadReferenceResults("p-sweep-fmnist", { root }).provenanceLine,
+    /made 2026-12-01 to 2026-12-05 at 5 revisions from aaaaaaa to eeeeeee, /,
+  );
 });

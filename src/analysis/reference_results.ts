@@ -49,14 +49,27 @@ function describeProvenance(
   if (known.length === 0)
     return `No committed results for ${name} yet: create them with \`npm run reproduce -- ${name}\`.`;
   const dates = known.map((p) => p.created.slice(0, 10)).sort();
-  const revisions = [...new Set(known.map((p) => (p.revision ?? "unknown").slice(0, 7) + (p.dirty ? "+changes" : "")))];
+  // Oldest first; a long sweep spans many commits, so more than three are shown as a range.
+  const revisions = [
+    ...new Set(
+      [...known]
+        .sort((a, b) => a.created.localeCompare(b.created))
+        .map((p) => (p.revision ?? "unknown").slice(0, 7) + (p.dirty ? "+changes" : "")),
+    ),
+  ];
+  const revisionText =
+    revisions.length === 1
+      ? `revision ${revisions[0]}`
+      : revisions.length <= 3
+        ? `revisions ${revisions.join(", ")}`
+        : `${revisions.length} revisions from ${revisions[0]} to ${revisions[revisions.length - 1]}`;
   const backends = [
     ...new Set(known.map((p) => `${p.backend?.name ?? "?"} with ${p.backend?.threads ?? "?"} thread(s)`)),
   ];
   const machines = [...new Set(known.map((p) => `${p.machine.cores}-core ${p.machine.cpu}`))];
   const span = dates[0] === dates[dates.length - 1] ? dates[0] : `${dates[0]} to ${dates[dates.length - 1]}`;
   return (
-    `Reference results (${all.length} runs) made ${span} at revision ${revisions.join(", ")}, ` +
+    `Reference results (${all.length} runs) made ${span} at ${revisionText}, ` +
     `${backends.join(" / ")} on ${machines.join(" / ")}; ${hours.toFixed(1)} h of training in all.`
   );
 }

@@ -23,6 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Attrs, TensorInfo } from "./exec";
+import { tileRows } from "./reduce_outer";
 
 /** Forward kernel: inputs x, scale (γ), offset (β); attr epsilon; outputs y, mean, variance (biased). */
 export const BATCH_NORM_TRAINING = "PadamBatchNormTraining";
@@ -35,13 +36,6 @@ export const BATCH_NORM_TRAINING_GRAD = "PadamBatchNormTrainingGrad";
 // keep the walks of a tile's channel groups in cache: untiled, every group re-read the whole
 // activation from memory (ResNet-20 at batch 128: 8 MB per activation). Channels beyond the
 // last multiple of 4 take the same walk one at a time.
-
-/** Floats per array in one tile (64 KB). */
-const TILE_FLOATS = 16384;
-/** Rows per tile. */
-function tileRows(cols: number): number {
-  return Math.max(1, Math.floor(TILE_FLOATS / cols));
-}
 
 /** s1_c = Σ_r (a_rc − h_c), s2_c = Σ_r (a_rc − h_c)·(b_rc − h'_c) over rows, in float64. */
 function crossSums(

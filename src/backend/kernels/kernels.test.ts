@@ -658,6 +658,15 @@ describe("Sum and Mean on wasm", () => {
         [4, 3, 5, 6],
         [-4, -3],
       ],
+      // More rows than one tile of the column walk (16,384 floats): sums carry across tiles.
+      [
+        [64, 16, 16, 6],
+        [0, 1, 2],
+      ],
+      [
+        [40, 30, 22],
+        [0, 1],
+      ],
     ];
     for (const [shape, axis] of cases) {
       const values = Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r() * 4 - 2);
