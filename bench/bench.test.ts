@@ -52,6 +52,8 @@ describe("parseArgs", () => {
         "--memory",
         "--steps",
         "50",
+        "--batch",
+        "4",
       ],
       WORKLOAD_NAMES,
       2,
@@ -67,6 +69,7 @@ describe("parseArgs", () => {
       rounds: 2,
       memory: true,
       steps: 50,
+      batch: 4,
       help: false,
     });
   });
@@ -91,6 +94,14 @@ describe("parseArgs", () => {
     assert.throws(() => parseArgs(["--torch-threads", "0"], WORKLOAD_NAMES, 2), /--torch-threads = "0"/);
     assert.throws(() => parseArgs(["--seconds"], WORKLOAD_NAMES, 2), /--seconds needs a value/);
     assert.throws(() => parseArgs(["--fast"], WORKLOAD_NAMES, 2), /unknown argument "--fast"/);
+    assert.throws(
+      () => parseArgs(["--memory", "--batch", "0"], WORKLOAD_NAMES, 2),
+      /--batch = "0" must be a positive integer/,
+    );
+    assert.throws(
+      () => parseArgs(["--batch", "8"], WORKLOAD_NAMES, 2),
+      /--batch = 8 applies to --memory only: the speed table measures every network at its preset's batch/,
+    );
   });
 });
 
@@ -279,6 +290,7 @@ describe("workloads (tiny sizes)", () => {
     lstmBatch: 2,
     lstmSteps: 3,
     lstmVocab: 50,
+    optimizerModel: "fmnist-cnn",
   };
   test("every workload steps on wasm without leaking tensors per step or after dispose", async () => {
     await initBackend({ backend: "wasm", quiet: true });
