@@ -52,6 +52,8 @@ describe("parseArgs", () => {
         "--memory",
         "--steps",
         "50",
+        "--batch",
+        "4",
       ],
       WORKLOAD_NAMES,
       2,
@@ -67,6 +69,7 @@ describe("parseArgs", () => {
       rounds: 2,
       memory: true,
       steps: 50,
+      batch: 4,
       help: false,
     });
   });
@@ -91,6 +94,14 @@ describe("parseArgs", () => {
     assert.throws(() => parseArgs(["--torch-threads", "0"], WORKLOAD_NAMES, 2), /--torch-threads = "0"/);
     assert.throws(() => parseArgs(["--seconds"], WORKLOAD_NAMES, 2), /--seconds needs a value/);
     assert.throws(() => parseArgs(["--fast"], WORKLOAD_NAMES, 2), /unknown argument "--fast"/);
+    assert.throws(
+      () => parseArgs(["--memory", "--batch", "0"], WORKLOAD_NAMES, 2),
+      /--batch = "0" must be a positive integer/,
+    );
+    assert.throws(
+      () => parseArgs(["--batch", "8"], WORKLOAD_NAMES, 2),
+      /--batch = 8 applies to --memory only: the speed table measures every network at its preset's batch/,
+    );
   });
 });
 
@@ -225,8 +236,39 @@ describe("memoryCheck", () => {
         () => tensors,
       ),
     );
-    assert.equal(growing.ok, false); // +97.7 MB > 32 MB + 2 % of ~502 MB
-    assert.equal(growing.rssPeak, growing.rssEnd);
+    // Floors: the first timed step's reading and the first of the last 100: 900 steps apart,
+    // +87.9 MB > 32 MB + 2 % of ~502 MB.
+    assert.equal(growing.rssEnd - growing.rssStart, 900 * 100 * 1024);
+    assert.equal(growing.ok, false);
+    assert.equal(growing.rssPeak - growing.rssEnd, 99 * 100 * 1024);
+  });
+  test("the garbage collector's sawtooth passes; a leak under the same sawtooth fails", () => {
+    const base = 300 * 2 ** 20;
+    let k = 0;
+    // Up to +150 MB between collections every 41 steps, no trend; a single reading after the
+    // warm-up (k = 20: +75 MB) against one at the end (k = 1020: +135 MB) would call it growth.
+    const saw = () => base + ((k % 41) / 40) * 150 * 2 ** 20;
+    const sawtooth = memoryCheck(
+      () => {
+        k++;
+      },
+      1000,
+      read(saw, () => 10),
+    );
+    assert.equal(sawtooth.ok, true, `floor ${sawtooth.rssStart} -> ${sawtooth.rssEnd}`);
+    k = 0;
+    const leak = memoryCheck(
+      () => {
+        k++;
+      },
+      1000,
+      read(
+        () => saw() + k * 100 * 1024,
+        () => 10,
+      ),
+    );
+    assert.equal(leak.ok, false);
+    assert.ok(leak.rssEnd - leak.rssStart > 80 * 2 ** 20, "the floor rose by about 90 MB");
   });
 });
 
@@ -279,6 +321,7 @@ describe("workloads (tiny sizes)", () => {
     lstmBatch: 2,
     lstmSteps: 3,
     lstmVocab: 50,
+    optimizerModel: "fmnist-cnn",
   };
   test("every workload steps on wasm without leaking tensors per step or after dispose", async () => {
     await initBackend({ backend: "wasm", quiet: true });

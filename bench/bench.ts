@@ -24,7 +24,7 @@ import {
   torchUnavailable,
   USAGE,
 } from "./harness";
-import { Prepared, prepareWorkload, WORKLOAD_NAMES } from "./workloads";
+import { Prepared, prepareWorkload, REFERENCE_SCALE, WORKLOAD_NAMES, WorkloadScale } from "./workloads";
 
 /** Targets of the issue: tfjs/PyTorch throughput ratio at least this. */
 export const RATIO_TARGET = 0.8;
@@ -70,8 +70,13 @@ function memoryMode(
   log: (l: string) => void,
 ): boolean {
   let ok = true;
+  const b = args.batch;
+  const scale: WorkloadScale =
+    b === undefined
+      ? REFERENCE_SCALE
+      : { ...REFERENCE_SCALE, fmnistBatch: b, resnet20Batch: b, resnetBatch: b, lstmBatch: b };
   for (const w of workloads) {
-    for (const p of prepareWorkload(w as (typeof WORKLOAD_NAMES)[number])) {
+    for (const p of prepareWorkload(w as (typeof WORKLOAD_NAMES)[number], scale)) {
       log(`[bench] ${p.name}: ${args.steps} steps, checking memory...`);
       const r = memoryCheck(p.step, args.steps, {
         rss: () => process.memoryUsage().rss,

@@ -6,6 +6,8 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { prepareWorkload, REFERENCE_SCALE, WORKLOAD_NAMES, WorkloadName } from "./workloads";
 
+const WARMUP_STEPS = 5;
+
 async function main(): Promise<void> {
   const name = process.argv[2] as WorkloadName;
   if (!WORKLOAD_NAMES.includes(name))
@@ -17,7 +19,9 @@ async function main(): Promise<void> {
     ...(batch ? { fmnistBatch: batch, resnet20Batch: batch, resnetBatch: batch, lstmBatch: batch } : {}),
   };
   const [p] = prepareWorkload(name, scale);
-  p.step(); // warm-up
+  // V8 optimizes the JS kernels (batch norm, sums, MaxPoolGrad) only after some calls: one
+  // warm-up step profiled them at about twice their steady cost.
+  for (let i = 0; i < WARMUP_STEPS; i++) p.step();
   const t0 = performance.now();
   const prof = await tf.profile(() => p.step());
   const total = performance.now() - t0;

@@ -43,7 +43,7 @@ export interface Prepared {
   dispose: () => void;
 }
 
-/** Sizes that tests shrink; the defaults are the reference's. */
+/** Sizes that tests (and `--memory --batch`) shrink; the defaults are the reference's. */
 export interface WorkloadScale {
   fmnistBatch: number;
   resnet20Batch: number;
@@ -51,6 +51,8 @@ export interface WorkloadScale {
   lstmBatch: number;
   lstmSteps: number;
   lstmVocab: number;
+  /** Whose parameters `optimizer-step` updates (the reference: ResNet-18's 11.2M). */
+  optimizerModel: "resnet18" | "fmnist-cnn";
 }
 
 export const REFERENCE_SCALE: Readonly<WorkloadScale> = Object.freeze({
@@ -60,6 +62,7 @@ export const REFERENCE_SCALE: Readonly<WorkloadScale> = Object.freeze({
   lstmBatch: 20, // preset ptb-lstm-small: batch 20, bptt 35
   lstmSteps: 35,
   lstmVocab: 10000,
+  optimizerModel: "resnet18",
 });
 
 function seededInts(n: number, max: number, seed: number): Int32Array {
@@ -163,7 +166,7 @@ export function prepareWorkload(name: WorkloadName, scale: WorkloadScale = REFER
       return [trainingStep(name, model, optimizer, x, y, "tokens/s", b * t)];
     }
     case "optimizer-step":
-      return optimizerSteps(scale.resnetBatch === REFERENCE_SCALE.resnetBatch ? "resnet18" : "fmnist-cnn");
+      return optimizerSteps(scale.optimizerModel);
   }
 }
 
