@@ -162,15 +162,20 @@ export const STALE_CHECK_EPOCHS = 2;
 
 /**
  * A finished run made by other determining sources than today's is re-executed for its first
- * {@link STALE_CHECK_EPOCHS} epochs and compared: identical numbers mark it verified (it counts
- * as current again); different ones are reported and the run is kept as it is (replace it with
+ * {@link STALE_CHECK_EPOCHS} epochs and compared, and the check is recorded in its provenance.
+ * Identical numbers make it count as verified only when they covered all of its epochs
+ * (`freshness`); a shorter check is a spot check, done once per sources (not again at every
+ * `reproduce`). Different numbers are reported and the run is kept as it is (replace it with
  * `npm run train -- --force`).
  */
 async function verifyIfStale(result: RunResult, summary: ReproduceSummary, log: (line: string) => void): Promise<void> {
   const run = new RunDir(result.dir);
-  if (freshness(run.provenance()) !== "stale") return;
+  const p = run.provenance();
+  if (freshness(p) !== "stale") return;
   const epochs = Math.min(STALE_CHECK_EPOCHS, (run.status()?.epoch ?? -1) + 1);
   if (epochs < 1) return; // diverged in its first epoch: nothing finished to compare
+  const now = sourceHash();
+  if ((p?.verified ?? []).some((v) => v.sourceHash === now && v.epochs >= epochs)) return; // checked already
   log(`  ${result.runId} was made by other sources than today's: re-executing ${epochs} epoch(s) to verify`);
   const v = await verifyRunDir(result.dir, { log, epochs });
   if (v.ok) summary.verified.push(result.runId);
