@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { REFERENCE_NAMES, REPRODUCE_ORDER } from "../src/experiment/reference";
-import { reproduceExperiment, verifyRun } from "../src/experiment/reproduce";
+import { reproduceExperiment, STALE_CHECK_EPOCHS, verifyRun } from "../src/experiment/reproduce";
 
 const HELP = `Usage:
   npm run reproduce -- <experiment>|all [--stage tuning|final|all] [--dry-run] [--results-dir <dir>]
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
           );
       }
       process.stdout.write(
-        `${name}: ${s.ran} run(s) trained, ${s.skipped} already done, ${s.locked.length} held by another process, ${s.diverged.length} diverged, ${s.verified.length} stale run(s) verified, ${s.differs.length} stale run(s) differing${s.waiting.length ? `; final runs waiting for tuning: ${s.waiting.join(", ")}` : ""}\n`,
+        `${name}: ${s.ran} run(s) trained, ${s.skipped} already done, ${s.locked.length} held by another process, ${s.diverged.length} diverged, ${s.verified.length} stale run(s) identical over their first ${STALE_CHECK_EPOCHS} epoch(s) (verified once every epoch is), ${s.differs.length} stale run(s) differing${s.waiting.length ? `; final runs waiting for tuning: ${s.waiting.join(", ")}` : ""}\n`,
       );
       diverged += s.diverged.length;
     }

@@ -192,7 +192,7 @@ export interface ReproduceSummary {
   /** Runs another worker holds; they are its to finish. */
   locked: string[];
   diverged: string[];
-  /** Stale finished runs re-executed to identical (or tolerated) numbers, and those that differed. */
+  /** Stale finished runs spot-checked (first epochs) to identical (or tolerated) numbers, and those that differed. */
   verified: string[];
   differs: string[];
   /** Optimizers whose final runs wait for their tuning to finish. */
