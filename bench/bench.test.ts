@@ -30,6 +30,7 @@ describe("parseArgs", () => {
       rounds: 1,
       memory: false,
       steps: 1000,
+      ceiling: false,
       help: false,
     });
     assert.deepEqual(parseArgs([], WORKLOAD_NAMES, 1).torchThreads, [1]);
@@ -70,6 +71,7 @@ describe("parseArgs", () => {
       memory: true,
       steps: 50,
       batch: 4,
+      ceiling: false,
       help: false,
     });
   });

@@ -18,12 +18,14 @@ import {
   ResultRow,
   roundValue,
   runTorch,
+  runTorchConvShapes,
   timed,
   timedInterleaved,
   torchReferencePath,
   torchUnavailable,
   USAGE,
 } from "./harness";
+import { buildMicroKernel, CEILING_SHAPES, ceilingSummary, microKernelPeak, tfjsCeilingRows } from "./ceiling";
 import { Prepared, prepareWorkload, REFERENCE_SCALE, WORKLOAD_NAMES, WorkloadScale } from "./workloads";
 
 /** Targets of the issue: tfjs/PyTorch throughput ratio at least this. */
@@ -152,6 +154,56 @@ function comparisonSummary(comparisons: Comparison[], emitRatio: (c: Comparison,
   });
 }
 
+/**
+ * `--ceiling`: the conv nets' dominant convolutions against the wasm SIMD ceiling (ceiling.ts),
+ * one thread on every side; each side's best of `args.rounds` rounds.
+ */
+async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void): Promise<void> {
+  const info = await initBackend({ backend: args.backend, threads: 1, quiet: true });
+  const engine = `tfjs-${info.name}`;
+  log(`[bench] --ceiling: ${formatBackendInfo(info)}; building the wasm SIMD micro-kernel...`);
+  const kernel = buildMicroKernel();
+  const script = torchReferencePath(path.resolve(__dirname, ".."));
+  const why = args.compare ? torchUnavailable(script) : undefined;
+  if (why !== undefined) log(`[bench] --compare: PyTorch reference unavailable (${why}); tfjs and the ceiling only`);
+  const rows: ResultRow[] = [];
+  const torchRows: ResultRow[] = [];
+  for (let round = 1; round <= args.rounds; round++) {
+    log(`[bench] round ${round}/${args.rounds}: micro-kernel peak, then ${CEILING_SHAPES.length} shapes x 3 products`);
+    for (const p of microKernelPeak(kernel, args.seconds)) {
+      const row = {
+        workload: `ceiling:peak-${p.tile}`,
+        engine: "wasm-simd128",
+        threads: 1,
+        unit: "GFLOP/s",
+        value: p.gflops,
+      };
+      rows.push(row);
+      emit(row);
+    }
+    for (const r of tfjsCeilingRows(CEILING_SHAPES, args.seconds, engine, info.threads)) {
+      rows.push(r);
+      emit(r);
+    }
+    if (args.compare && why === undefined) {
+      log(`[bench] round ${round}/${args.rounds}: PyTorch, 1 thread...`);
+      for (const r of runTorchConvShapes(script, CEILING_SHAPES, 1, args.seconds)) {
+        torchRows.push(r);
+        emit(r);
+      }
+    }
+  }
+  const mine = best(rows);
+  const peak = Math.max(...mine.filter((r) => r.workload.startsWith("ceiling:peak-")).map((r) => r.value));
+  log(`[bench] summary (best of ${args.rounds} round(s); SIMD128 ceiling ${peak} GFLOP/s, the best tile)`);
+  for (const l of ceilingSummary(
+    mine.filter((r) => r.engine === engine),
+    peak,
+    best(torchRows),
+  ))
+    log("  " + l);
+}
+
 /** Keeps each row's largest value over rounds (the best speed; the highest peak resident set). */
 function best(rows: ResultRow[]): ResultRow[] {
   const out = new Map<string, ResultRow>();
@@ -171,6 +223,11 @@ async function main(): Promise<void> {
     return;
   }
   const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+  const emitRow: Emit = (r) =>
+    args.json
+      ? console.log(formatRow(r))
+      : log(`${r.workload.padEnd(40)} ${r.engine.padEnd(14)} ${String(r.value).padStart(10)} ${r.unit}`);
+  if (args.ceiling) return ceilingMode(args, emitRow, log);
   // With --compare both sides run at 1 thread and one per core unless told otherwise, as PyTorch.
   const threadSettings: (number | undefined)[] =
     args.threads ?? (args.compare && !args.memory ? [...new Set([1, Math.min(8, cores)])] : [undefined]);

@@ -31,6 +31,8 @@ export interface BenchArgs {
   /** --memory: run `steps` steps per workload and check that memory does not grow. */
   memory: boolean;
   steps: number;
+  /** --ceiling: single convolutions against the wasm SIMD ceiling instead of the workloads. */
+  ceiling: boolean;
   /** --memory only: the networks' batch size instead of their presets'. */
   batch?: number;
   help: boolean;
@@ -38,7 +40,7 @@ export interface BenchArgs {
 
 export const USAGE = `Usage: npm run bench -- [--json] [--compare] [--seconds S] [--only NAME[,NAME...]]
                          [--backend tensorflow|wasm|cpu] [--threads N[,N...]] [--torch-threads N[,N...]]
-                         [--rounds R] [--memory [--steps N] [--batch B]]
+                         [--rounds R] [--memory [--steps N] [--batch B]] [--ceiling]
 
 Training throughput of the workloads of bench/workloads.ts on TensorFlow.js.
   --json           one JSON object per line: {"workload","engine","threads","unit","value"}
@@ -52,6 +54,10 @@ Training throughput of the workloads of bench/workloads.ts on TensorFlow.js.
                    cifar-resnet18, optimizer-step
   --memory         instead of speed: run --steps steps of each workload and check that neither the
                    live tensors nor the resident set grow (exit 1 when one does)
+  --ceiling        instead of speed: the conv nets' dominant convolutions one at a time (forward,
+                   input gradient, filter gradient) in GFLOP/s against the arithmetic ceiling of
+                   128-bit wasm SIMD (bench/ceiling.ts; needs clang and lld), at 1 thread; with
+                   --compare also PyTorch's rates and ceiling / PyTorch
   --steps N        steps per workload for --memory (default 1000)
   --batch B        with --memory: every network's batch (sequences for the LSTM) is B instead of
                    its preset's; a leak grows per step whatever the batch, and a small batch takes
@@ -72,6 +78,7 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
     rounds: 1,
     memory: false,
     steps: 1000,
+    ceiling: false,
     help: false,
   };
   const positiveInt = (flag: string, v: string): number => {
@@ -90,6 +97,7 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
     else if (a === "--compare") args.compare = true;
     else if (a === "--help" || a === "-h") args.help = true;
     else if (a === "--memory") args.memory = true;
+    else if (a === "--ceiling") args.ceiling = true;
     else if (a === "--rounds") args.rounds = positiveInt(a, value());
     else if (a === "--steps") args.steps = positiveInt(a, value());
     else if (a === "--batch") args.batch = positiveInt(a, value());
@@ -127,6 +135,9 @@ export function parseArgs(argv: string[], workloads: readonly string[], cores: n
       `--batch = ${args.batch} applies to --memory only: the speed table measures every network at its preset's batch`,
     );
   }
+  if (args.ceiling && args.memory) throw new Error("--ceiling and --memory are separate modes; give one");
+  if (args.ceiling && args.only.length > 0)
+    throw new Error(`--only applies to the workloads; --ceiling measures its own convolution shapes`);
   return args;
 }
 
@@ -318,17 +329,35 @@ export function runTorch(
   seconds: number,
   python = SYSTEM_PYTHON,
 ): ResultRow[] {
-  const r = spawnSync(
-    python,
-    [script, "--threads", String(threads), "--seconds", String(seconds), "--only", workload],
-    {
-      encoding: "utf8",
-      maxBuffer: 1 << 20,
-    },
-  );
+  return runTorchScript(script, ["--only", workload], workload, threads, seconds, python);
+}
+
+/** Runs the reference's single-convolution timing (`--conv-shapes`, see ceiling.ts); returns its rows. */
+export function runTorchConvShapes(
+  script: string,
+  shapes: readonly object[],
+  threads: number,
+  seconds: number,
+  python = SYSTEM_PYTHON,
+): ResultRow[] {
+  return runTorchScript(script, ["--conv-shapes", JSON.stringify(shapes)], "--conv-shapes", threads, seconds, python);
+}
+
+function runTorchScript(
+  script: string,
+  args: string[],
+  what: string,
+  threads: number,
+  seconds: number,
+  python: string,
+): ResultRow[] {
+  const r = spawnSync(python, [script, "--threads", String(threads), "--seconds", String(seconds), ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) {
     throw new Error(
-      `PyTorch reference failed (exit ${r.status}) for ${workload}: ${(r.stderr || "").trim().split("\n").pop()}`,
+      `PyTorch reference failed (exit ${r.status}) for ${what}: ${(r.stderr || "").trim().split("\n").pop()}`,
     );
   }
   return parseRows(r.stdout);

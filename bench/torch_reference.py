@@ -12,7 +12,12 @@ prints one JSON object per line, in the format bench/harness.ts parses:
 plus a "<workload>:peak-rss" row (MB, the process's peak resident set: run one workload per
 process, as `npm run bench -- --compare` does, for a per-workload figure).
 
+With --conv-shapes JSON it instead times single convolutions (forward, input gradient, filter
+gradient: the three products of a training step) on the shapes `npm run bench -- --ceiling` gives
+(bench/ceiling.ts), one row per shape and product in GFLOP/s.
+
 Usage: torch_reference.py [--threads N] [--seconds S] [--only NAME[,NAME...]] [--list]
+       torch_reference.py --conv-shapes JSON [--threads N] [--seconds S]
 """
 import argparse
 import json
@@ -156,12 +161,51 @@ WORKLOADS = {
 }
 
 
+# --- single convolutions, for the arithmetic-ceiling comparison (bench/ceiling.ts) ---------
+
+
+def conv_products(shape):
+    """The three products of a training step for one convolution shape (keys as bench/ceiling.ts's).
+
+    `shape` is {"batch", "height", "width", "inC", "outC", "kernel", "pad"}; stride 1, no bias.
+    The gradients go through aten's convolution_backward, the call autograd makes.
+    """
+    n, h, w = shape["batch"], shape["height"], shape["width"]
+    ci, co, k, pad = shape["inC"], shape["outC"], shape["kernel"], shape["pad"]
+    x, f = torch.randn(n, ci, h, w), torch.randn(co, ci, k, k)
+    dy = torch.randn_like(F.conv2d(x, f, padding=pad))
+
+    def backward(mask):
+        return lambda: torch.ops.aten.convolution_backward(dy, x, f, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1, mask)
+
+    return {
+        "forward": lambda: F.conv2d(x, f, padding=pad),
+        "input-grad": backward([True, False, False]),
+        "filter-grad": backward([False, True, False]),
+    }
+
+
+def conv_flops(shape):
+    """2·N·Ho·Wo·Cout·k²·Cin: multiply-adds of one product, counted as two operations."""
+    k, pad = shape["kernel"], shape["pad"]
+    ho, wo = shape["height"] + 2 * pad - k + 1, shape["width"] + 2 * pad - k + 1
+    return 2 * shape["batch"] * ho * wo * shape["outC"] * k * k * shape["inC"]
+
+
+def conv_ceiling(shapes, seconds, emit):
+    with torch.no_grad():
+        for shape in shapes:
+            for op, fn in conv_products(shape).items():
+                emit(f"ceiling:{shape['name']}:{op}", "GFLOP/s", round(steps_per_second(fn, seconds) * conv_flops(shape) / 1e9, 2))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--only", default="", help="comma-separated workloads (default: all)")
     ap.add_argument("--list", action="store_true", help="print the workload names and exit")
+    ap.add_argument("--conv-shapes", help="JSON list of convolution shapes: time single convolutions instead")
     a = ap.parse_args()
     if a.list:
         print("\n".join(WORKLOADS))
@@ -176,6 +220,9 @@ def main():
     def emit(workload, unit, value):
         print(json.dumps({"workload": workload, "engine": "pytorch", "threads": a.threads, "unit": unit, "value": value}), flush=True)
 
+    if a.conv_shapes is not None:
+        conv_ceiling(json.loads(a.conv_shapes), a.seconds, emit)
+        return
     for name, build in WORKLOADS.items():
         # --only optimizer-step also runs its variants (optimizer-step:adam), as the tfjs side does
         if only and name not in only and name.split(":")[0] not in only:

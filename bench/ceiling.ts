@@ -1,0 +1,245 @@
+/**
+ * `npm run bench -- --ceiling [--compare]`: how far the convolution-bound workloads could get on
+ * 128-bit wasm SIMD at best, measured.
+ *
+ * For the dominant convolution shapes of the benchmark's conv nets it times, on one thread:
+ *
+ * - the three products of a training step through the kernels training uses on this backend
+ *   (forward `Conv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter`; on `wasm` all run in
+ *   XNNPACK, the filter gradient as a forward convolution, see src/backend/kernels);
+ * - the same products in PyTorch (`torch_reference.py --conv-shapes`, oneDNN), with --compare;
+ * - the arithmetic ceiling of wasm SIMD: a register-blocked matrix-product micro-kernel on
+ *   L1-resident panels (`ceiling/gemm_simd128.c`, built with clang at run time), which no
+ *   convolution written for this instruction set can exceed.
+ *
+ * Each product does the same arithmetic, F = 2·N·Ho·Wo·Cout·k²·Cin operations (a multiply-add
+ * counts two), so every rate is F / time in GFLOP/s and the rates compare directly. The summary
+ * gives, per product, the backend's rate as a share of the ceiling and ceiling / PyTorch: the
+ * ratio to PyTorch that a convolution running at the ceiling would reach.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { ResultRow, roundValue, timed } from "./harness";
+
+/** One stride-1 convolution of a benchmark network, at the workload's batch. */
+export interface ConvShape {
+  /** Row name: `<workload>-<layer>`. */
+  name: string;
+  batch: number;
+  height: number;
+  width: number;
+  inC: number;
+  outC: number;
+  kernel: number;
+  /** Zero padding on each side. */
+  pad: number;
+}
+
+/**
+ * The convolutions that dominate each conv workload of `workloads.ts` (its batch, its layers):
+ * fmnist-cnn's second layer, ResNet-20's first and last stage, ResNet-18's first and last stage.
+ */
+export const CEILING_SHAPES: readonly ConvShape[] = Object.freeze([
+  { name: "fmnist-cnn-conv2", batch: 64, height: 13, width: 13, inC: 32, outC: 64, kernel: 3, pad: 0 },
+  { name: "resnet20-stage1", batch: 128, height: 32, width: 32, inC: 16, outC: 16, kernel: 3, pad: 1 },
+  { name: "resnet20-stage3", batch: 128, height: 8, width: 8, inC: 64, outC: 64, kernel: 3, pad: 1 },
+  { name: "resnet18-stage1", batch: 32, height: 32, width: 32, inC: 64, outC: 64, kernel: 3, pad: 1 },
+  { name: "resnet18-stage4", batch: 32, height: 4, width: 4, inC: 512, outC: 512, kernel: 3, pad: 1 },
+]);
+
+export const CONV_PRODUCTS = ["forward", "input-grad", "filter-grad"] as const;
+export type ConvProduct = (typeof CONV_PRODUCTS)[number];
+
+/** Output height and width of a stride-1 convolution: H + 2·pad − k + 1. */
+export function convOutputSize(s: ConvShape): [number, number] {
+  const ho = s.height + 2 * s.pad - s.kernel + 1;
+  const wo = s.width + 2 * s.pad - s.kernel + 1;
+  if (ho < 1 || wo < 1)
+    throw new Error(`convolution ${s.name}: the ${s.kernel}x${s.kernel} kernel exceeds the padded input`);
+  return [ho, wo];
+}
+
+/** Operations of each of the three products: 2·N·Ho·Wo·Cout·k²·Cin. */
+export function convFlops(s: ConvShape): number {
+  const [ho, wo] = convOutputSize(s);
+  return 2 * s.batch * ho * wo * s.outC * s.kernel * s.kernel * s.inC;
+}
+
+/** The products as the active tfjs backend runs them in training, each ending with a read-back. */
+export function tfjsConvProducts(s: ConvShape): { run: Record<ConvProduct, () => void>; dispose: () => void } {
+  const [ho, wo] = convOutputSize(s);
+  const x = tf.randomNormal([s.batch, s.height, s.width, s.inC], 0, 1, "float32", 1);
+  const filter = tf.randomNormal([s.kernel, s.kernel, s.inC, s.outC], 0, 1, "float32", 2);
+  const dy = tf.randomNormal([s.batch, ho, wo, s.outC], 0, 1, "float32", 3);
+  const pad = [
+    [0, 0],
+    [s.pad, s.pad],
+    [s.pad, s.pad],
+    [0, 0],
+  ];
+  const attrs = { strides: [1, 1], pad, dataFormat: "NHWC", dilations: [1, 1] };
+  const readBack = (t: tf.Tensor | tf.Tensor[]) => {
+    const out = Array.isArray(t) ? t[0] : t;
+    out.dataSync();
+    out.dispose();
+  };
+  const kernel = (name: string, inputs: tf.NamedTensorMap, extra: object) => () =>
+    readBack(tf.engine().runKernel(name, inputs, { ...attrs, ...extra } as unknown as tf.NamedAttrMap) as tf.Tensor);
+  return {
+    run: {
+      forward: kernel("Conv2D", { x, filter }, {}),
+      "input-grad": kernel("Conv2DBackpropInput", { dy, filter }, { inputShape: x.shape }),
+      "filter-grad": kernel("Conv2DBackpropFilter", { x, dy }, { filterShape: filter.shape }),
+    },
+    dispose: () => tf.dispose([x, filter, dy]),
+  };
+}
+
+/** Rows `ceiling:<shape>:<product>` in GFLOP/s for the active tfjs backend. */
+export function tfjsCeilingRows(
+  shapes: readonly ConvShape[],
+  seconds: number,
+  engine: string,
+  threads: number,
+): ResultRow[] {
+  const rows: ResultRow[] = [];
+  for (const s of shapes) {
+    const p = tfjsConvProducts(s);
+    for (const op of CONV_PRODUCTS) {
+      const rate = timed(p.run[op], seconds);
+      rows.push({
+        workload: `ceiling:${s.name}:${op}`,
+        engine,
+        threads,
+        unit: "GFLOP/s",
+        value: roundValue((rate * convFlops(s)) / 1e9),
+      });
+    }
+    p.dispose();
+  }
+  return rows;
+}
+
+// --- the micro-kernel ----------------------------------------------------------------------
+
+/** Register tiles of `gemm_simd128.c`: MR rows by 8 columns. */
+export const MICRO_TILES = [4, 6] as const;
+
+/** Compiles `ceiling/gemm_simd128.c` to wasm in a temporary folder; throws with the reason when it cannot. */
+export function buildMicroKernel(source = path.join(__dirname, "ceiling", "gemm_simd128.c")): Uint8Array {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "padam-ceiling-"));
+  try {
+    const obj = path.join(dir, "gemm.o");
+    const wasm = path.join(dir, "gemm.wasm");
+    const steps: [string, string[]][] = [
+      [
+        "clang",
+        [
+          "--target=wasm32",
+          "-nostdlib",
+          "-ffreestanding",
+          "-O3",
+          "-msimd128",
+          "-Wall",
+          "-Werror",
+          "-c",
+          "-o",
+          obj,
+          source,
+        ],
+      ],
+      [
+        "wasm-ld",
+        ["--no-entry", ...MICRO_TILES.map((m) => `--export=gemm_${m}x8`), "--initial-memory=1048576", "-o", wasm, obj],
+      ],
+    ];
+    for (const [cmd, args] of steps) {
+      const r = spawnSync(cmd, args, { encoding: "utf8" });
+      if (r.error !== undefined || r.status !== 0)
+        throw new Error(
+          `${cmd} failed (${r.error?.message ?? (r.stderr || "").trim().split("\n").pop()}); on Debian: apt-get install -y clang lld`,
+        );
+    }
+    return new Uint8Array(fs.readFileSync(wasm));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Gemm = (reps: number, k: number, a: number, b: number, c: number) => void;
+
+/** The parts of the global `WebAssembly` used here (the project's `lib` has no DOM types). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+type WasmMemory = { readonly buffer: ArrayBuffer };
+const Wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
+
+/** The built module's tiles: `gemm(mr)(reps, K, A, B)` adds reps·A·B to C and returns C (MR×8, row-major). */
+export function loadMicroKernel(bytes: Uint8Array): {
+  gemm: (mr: number, reps: number, a: Float32Array, b: Float32Array, c: Float32Array) => Float32Array;
+  raw: (mr: number) => { fn: Gemm; memory: WasmMemory };
+} {
+  const instance = new Wasm.Instance(new Wasm.Module(bytes), {});
+  const memory = instance.exports.memory as WasmMemory;
+  const fn = (mr: number) => {
+    const f = instance.exports[`gemm_${mr}x8`];
+    if (typeof f !== "function")
+      throw new Error(`micro-kernel tile ${mr}x8 is not built; built: ${MICRO_TILES.join(", ")}`);
+    return f as Gemm;
+  };
+  // The panels start above the 64 KiB the linker reserves for a stack the kernel does not use.
+  const base = 128 * 1024;
+  return {
+    raw: (mr) => ({ fn: fn(mr), memory }),
+    gemm: (mr, reps, a, b, c) => {
+      const k = a.length / mr;
+      if (!Number.isInteger(k) || b.length !== 8 * k || c.length !== 8 * mr)
+        throw new Error(
+          `micro-kernel ${mr}x8: panels of ${a.length}, ${b.length}, ${c.length} floats do not fit K = ${k}`,
+        );
+      const heap = new Float32Array(memory.buffer);
+      const [pa, pb, pc] = [base, base + a.byteLength, base + a.byteLength + b.byteLength];
+      heap.set(a, pa / 4);
+      heap.set(b, pb / 4);
+      heap.set(c, pc / 4);
+      fn(mr)(reps, k, pa, pb, pc);
+      return heap.slice(pc / 4, pc / 4 + c.length);
+    },
+  };
+}
+
+/** Panel depth of the peak measurement: A (6×256) and B (256×8) floats take 14 KiB, well inside L1. */
+const PEAK_K = 256;
+
+/**
+ * GFLOP/s of each tile over `seconds`: calls of `reps` repetitions after enough short calls for
+ * V8 to replace its baseline code by the optimized one (a running call is never replaced).
+ */
+export function microKernelPeak(bytes: Uint8Array, seconds: number): { tile: string; gflops: number }[] {
+  const kernel = loadMicroKernel(bytes);
+  return MICRO_TILES.map((mr) => {
+    const { fn, memory } = kernel.raw(mr);
+    const heap = new Float32Array(memory.buffer);
+    const [pa, pb, pc] = [128 * 1024, 128 * 1024 + 4 * mr * PEAK_K, 128 * 1024 + 4 * (mr + 8) * PEAK_K];
+    for (let i = 0; i < (mr + 8) * PEAK_K + 8 * mr; i++) heap[pa / 4 + i] = ((i % 7) - 3) * 1e-3;
+    for (let i = 0; i < 200; i++) fn(10, PEAK_K, pa, pb, pc);
+    const reps = 2000;
+    const rate = timed(() => fn(reps, PEAK_K, pa, pb, pc), seconds);
+    return { tile: `${mr}x8`, gflops: roundValue((rate * reps * 2 * mr * 8 * PEAK_K) / 1e9) };
+  });
+}
+
+/** Summary lines: per shape and product, the backend's share of the ceiling and ceiling / PyTorch. */
+export function ceilingSummary(rows: ResultRow[], peak: number, torch: ResultRow[]): string[] {
+  return rows.map((r) => {
+    const t = torch.find((x) => x.workload === r.workload);
+    const share = `${Math.round((100 * r.value) / peak)} % of the SIMD128 ceiling`;
+    const vsTorch = t === undefined ? "" : `; PyTorch ${t.value}, ceiling / PyTorch ${roundValue(peak / t.value)}`;
+    return `${r.workload.replace(/^ceiling:/, "").padEnd(32)} ${String(r.value).padStart(7)} GFLOP/s = ${share}${vsTorch}`;
+  });
+}
