@@ -1,22 +1,27 @@
 /**
  * `npm run reproduce -- <experiment> [--stage tuning|final] [--dry-run] [--results-dir <dir>]`
  * re-creates a reference experiment under results/<experiment>/ (finished runs are skipped);
- * `npm run reproduce -- --verify <runId> [--epochs k]` re-executes a committed run and compares.
+ * `npm run reproduce -- --verify <runId> [--epochs k]` re-executes a committed run and compares;
+ * `npm run reproduce -- --verify-stale <experiment>|all` does so in full for every stale run.
  */
 import { parseArgs } from "node:util";
 import { REFERENCE_NAMES, REPRODUCE_ORDER } from "../src/experiment/reference";
-import { reproduceExperiment, STALE_CHECK_EPOCHS, verifyRun } from "../src/experiment/reproduce";
+import { reproduceExperiment, STALE_CHECK_EPOCHS, verifyRun, verifyStaleRuns } from "../src/experiment/reproduce";
 
 const HELP = `Usage:
   npm run reproduce -- <experiment>|all [--stage tuning|final|all] [--dry-run] [--results-dir <dir>]
   npm run reproduce -- --verify <runId> [--epochs <k>] [--results-dir <dir>]
+  npm run reproduce -- --verify-stale <experiment>|all [--results-dir <dir>]
   npm run reproduce -- --list
 
 Re-creates a reference experiment under results/<experiment>/: its tuning runs (lr grid, validation
 split), then the final runs (chosen lr, seeds 0-2). Finished runs are skipped, interrupted ones
 resumed; runs another process holds are left to it. --verify re-executes the first k epochs of a
 committed run (default: all) and compares every number with its metrics.jsonl: identical on the
-backend and threads that made it, within a relative 1e-3 on another.
+backend and threads that made it, within a relative 1e-3 on another. --verify-stale re-executes
+in full every finished run that today's determining sources did not make and no full verification
+covers (final runs first); each success is recorded in the run's provenance.json, so a stopped
+pass continues where it stopped.
 
 Experiments: ${REFERENCE_NAMES.join(", ")}; "all" runs them in the order ${REPRODUCE_ORDER.join(", ")}
 
@@ -35,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         verify: { type: "string" },
+        "verify-stale": { type: "string" },
         epochs: { type: "string" },
         stage: { type: "string" },
         "dry-run": { type: "boolean" },
@@ -66,13 +72,28 @@ async function main(argv: string[]): Promise<number> {
       );
       return r.ok ? 0 : 1;
     }
+    const experimentNames = (given: string, flag: string): readonly string[] => {
+      if (given === "all") return REPRODUCE_ORDER;
+      if (!REFERENCE_NAMES.includes(given))
+        throw new UsageError(`${flag}${JSON.stringify(given)} is unknown; known: ${REFERENCE_NAMES.join(", ")}, all`);
+      return [given];
+    };
+    if (values["verify-stale"] !== undefined) {
+      if (positionals.length > 0)
+        throw new UsageError(`--verify-stale takes its experiment as its value (got also ${positionals.join(" ")})`);
+      let differs = 0;
+      for (const name of experimentNames(values["verify-stale"] as string, "--verify-stale ")) {
+        const s = await verifyStaleRuns(name, { root, log: (l) => process.stderr.write(l + "\n") });
+        process.stdout.write(
+          `${name}: ${s.verified.length} stale run(s) verified over all epochs, ${s.differs.length} differing${s.differs.length ? ` (${s.differs.join(", ")})` : ""}, ${s.upToDate} finished run(s) already current or verified\n`,
+        );
+        differs += s.differs.length;
+      }
+      return differs > 0 ? 1 : 0;
+    }
     if (positionals.length !== 1)
       throw new UsageError(`give one experiment or "all" (known: ${REFERENCE_NAMES.join(", ")})`);
-    const names = positionals[0] === "all" ? REPRODUCE_ORDER : [positionals[0]];
-    if (!REFERENCE_NAMES.includes(names[0]) && positionals[0] !== "all")
-      throw new UsageError(
-        `experiment ${JSON.stringify(positionals[0])} is unknown; known: ${REFERENCE_NAMES.join(", ")}, all`,
-      );
+    const names = experimentNames(positionals[0], "experiment ");
     const stage = (values.stage ?? "all") as string;
     if (!["tuning", "final", "all"].includes(stage))
       throw new UsageError(`--stage ${stage} is invalid; allowed: tuning, final, all`);

@@ -44,12 +44,14 @@ export {
 export {
   reproduceExperiment,
   verifyRun,
+  verifyStaleRuns,
   chooseLearningRates,
   resultsDir,
   experimentRunsDir,
   CROSS_BACKEND_TOLERANCE,
   type TuningRow,
   type VerifyResult,
+  type VerifyStaleSummary,
 } from "./reproduce";
 export { freshness, sourceHash, DETERMINING_SOURCES, type Provenance as RunProvenance } from "./provenance";
 export { RunLockedError } from "./run_lock";

@@ -17,7 +17,7 @@ import {
   referenceExperiment,
   tuningConfigs,
 } from "./reference";
-import { chooseLearningRates, extendedGrid, nextHalfDecade, verifyRun } from "./reproduce";
+import { chooseLearningRates, extendedGrid, nextHalfDecade, verifyRun, verifyStaleRuns } from "./reproduce";
 import { runExperiment } from "./runner";
 import { freshness } from "./provenance";
 import { recordCheck, RunDir, type MetricLine, type StoredRun } from "./store";
@@ -188,5 +188,55 @@ describe("--verify", () => {
     rows[1] = { ...rows[1], loss: 7 };
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
     await assert.rejects(verifyRun(run.runId, { root, epochs: 1 }), /metrics\.jsonl:2: its check does not match/);
+  });
+});
+
+describe("--verify-stale", () => {
+  test("re-executes every stale finished run in full, records each success, leaves a differing run stale", async () => {
+    const root = mkdtempSync(join(tmpdir(), "padam-results-"));
+    const dir = join(root, "p-sweep-fmnist");
+    const make = (seed: number) =>
+      runExperiment(presetConfig("fmnist-cnn-smoke", "padam", { epochs: 2, trainLimit: 64, testLimit: 50, seed }), {
+        runsDir: dir,
+        progress: "none",
+      });
+    const [current, stale, edited] = [await make(0), await make(1), await make(2)];
+    const otherSources = (runDir: string) => {
+      const file = join(runDir, "provenance.json");
+      writeFileSync(
+        file,
+        JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), sourceHash: "0123456789abcdef" }),
+      );
+    };
+    otherSources(stale.dir);
+    otherSources(edited.dir);
+    // One number of the last epoch changed (with a matching check): only a full re-execution finds it.
+    const file = join(edited.dir, "metrics.jsonl");
+    const rows = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as MetricLine);
+    const last = { ...rows[rows.length - 1], loss: rows[rows.length - 1].loss + 1e-6 };
+    delete last.check;
+    rows[rows.length - 1] = { ...last, check: recordCheck(last) };
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+
+    const lines: string[] = [];
+    const s = await verifyStaleRuns("p-sweep-fmnist", { root, log: (l) => lines.push(l) });
+    assert.deepEqual(s.verified, [stale.runId]);
+    assert.deepEqual(s.differs, [edited.runId]);
+    assert.equal(s.upToDate, 1);
+    assert.ok(lines.some((l) => l.includes(`stale run [1/2]`)));
+    assert.equal(freshness(new RunDir(stale.dir).provenance()), "verified");
+    assert.deepEqual(
+      new RunDir(stale.dir).provenance()?.verified?.map((v) => v.epochs),
+      [2],
+    );
+    assert.equal(freshness(new RunDir(edited.dir).provenance()), "stale");
+    assert.equal(freshness(new RunDir(current.dir).provenance()), "current");
+
+    // A second pass re-executes only what is still stale.
+    const again = await verifyStaleRuns("p-sweep-fmnist", { root, log: () => {} });
+    assert.deepEqual([again.verified, again.differs, again.upToDate], [[], [edited.runId], 2]);
   });
 });

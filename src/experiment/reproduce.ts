@@ -8,6 +8,7 @@
  *   and compares every number with the committed metrics: identical on the backend and threads
  *   that made the run, within {@link CROSS_BACKEND_TOLERANCE} otherwise. A success under sources
  *   other than the run's is recorded in its provenance, so the run counts as current again.
+ * - {@link verifyStaleRuns} does that in full for every stale run of an experiment.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -393,6 +394,57 @@ export async function verifyRunDir(
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+export interface VerifyStaleSummary {
+  experiment: string;
+  /** Stale runs re-executed in full to identical (or tolerated) numbers: now "verified". */
+  verified: string[];
+  /** Stale runs whose re-execution differed; kept as they are, still stale. */
+  differs: string[];
+  /** Finished runs that were current or verified already. */
+  upToDate: number;
+}
+
+/**
+ * Re-executes, in full, every finished run of experiment `name` that today's determining
+ * sources did not make and no full verification covers yet (`freshness` "stale"): its final
+ * runs first (they carry the statistics), then its tuning runs. Each success is recorded in the
+ * run's provenance at once, so an interrupted pass loses at most the run in progress and a
+ * restart continues with the next stale run.
+ */
+export async function verifyStaleRuns(
+  name: string,
+  options: { root?: string; log?: (line: string) => void } = {},
+): Promise<VerifyStaleSummary> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const runs = scanRuns(experimentRunsDir(name, options.root)).runs.filter((r) => r.status?.status === "finished");
+  const finals = new Set(
+    (name === "paper-networks"
+      ? paperNetworkConfigs()
+      : finalConfigs(referenceExperiment(name), chooseLearningRates(referenceExperiment(name), runs).chosen)
+    ).map(canonicalJson),
+  );
+  const stale = runs.filter((r) => freshness(new RunDir(r.dir).provenance()) === "stale");
+  const ordered = [
+    ...stale.filter((r) => finals.has(canonicalJson(r.config))),
+    ...stale.filter((r) => !finals.has(canonicalJson(r.config))),
+  ];
+  const summary: VerifyStaleSummary = {
+    experiment: name,
+    verified: [],
+    differs: [],
+    upToDate: runs.length - stale.length,
+  };
+  for (const [i, r] of ordered.entries()) {
+    log(
+      `${name}: stale run [${i + 1}/${ordered.length}] ${r.id}${finals.has(canonicalJson(r.config)) ? " (final)" : ""}`,
+    );
+    const v = await verifyRunDir(r.dir, { log });
+    (v.ok ? summary.verified : summary.differs).push(r.id);
+    if (!v.ok) log(`  ${r.id} differs under today's sources (${v.mismatches.length} number(s)); kept as stale`);
+  }
+  return summary;
 }
 
 function recordVerification(run: RunDir, p: Provenance, epochs: number, backend: string, identical: boolean): void {
