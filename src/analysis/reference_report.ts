@@ -20,6 +20,7 @@ import type { Figure, LineSeries } from "../notebook/plotly";
 import type { ReferenceResults } from "./reference_results";
 import {
   checkClaims,
+  claimGroup,
   formatStat,
   paperReference,
   type ClaimCheck,
@@ -87,7 +88,7 @@ export function rankingSentence(exp: Experiment, digits = 2): string {
   );
   let text = `Ranked by ${what}, mean [95 % interval]: ${items.join("; ")}.`;
   const ref = paperReference(exp);
-  const inPaper = ranked.filter((g) => ref?.row[g.optimizer] !== undefined && g.optimizerVariant === "");
+  const inPaper = ranked.filter((g) => ref?.row[g.optimizer] !== undefined && claimGroup(exp, g.optimizer) === g);
   if (ref && inPaper.length > 1) {
     const paperOrder = [...inPaper].sort((a, b) => (lower ? 1 : -1) * (ref.row[a.optimizer]! - ref.row[b.optimizer]!));
     const same = paperOrder.every((g, i) => g === inPaper[i]);

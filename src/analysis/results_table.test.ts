@@ -282,6 +282,43 @@ describe("claims", () => {
     assert.match(early.measured, /Padam \(p = 1\/8\) 61\.00 .* vs Adam 71\.00 .*: -10\.00 points higher/);
   });
 
+  test("tuned learning rates count as each optimizer's setting; several tuned lrs of one leave it open", () => {
+    const lr = (o: OptimizerName, v: number, finals: number[]) =>
+      finals.map((f, i) => run(P, o, i, 0.5, f / 100, { optimizerOptions: { learningRate: v } }));
+    // The reference experiments' finals: every optimizer at its lr chosen on the validation split.
+    const tuned = verdicts([
+      ...lr("sgd", 0.03, [89.0, 89.2, 89.4]),
+      ...lr("padam", 0.3, [80.0, 80.5, 81.0]),
+      ...lr("adam", 0.003, [91.0, 91.2, 91.4]),
+    ]);
+    assert.equal(tuned["SGD-M better than Adam at the end (the gap)"].verdict, "contradicted");
+    assert.equal(tuned["SGD-M better than Adam at the end (the gap)"].interval, "95 % [-2.89, -1.11]");
+    assert.match(tuned["Padam better than Adam at the end"].measured, /^Padam \(p = 1\/8, lr 0\.3\) 80\.50/);
+    // Two tuned lrs of Adam and not the preset's: which one the claims read is not theirs to choose.
+    const two = verdicts([
+      ...lr("sgd", 0.03, [89.0, 89.2, 89.4]),
+      ...lr("adam", 0.003, [91.0, 91.2, 91.4]),
+      ...lr("adam", 0.01, [88.0, 88.2, 88.4]),
+    ]);
+    const gap = two["SGD-M better than Adam at the end (the gap)"];
+    assert.equal(gap.verdict, "not measured");
+    assert.match(gap.reason, /Adam ran at several tuned learning rates/);
+    // With the preset's lr among them, that one is read (Adam's preset lr on this preset is 1e-3).
+    const withPreset = verdicts([
+      ...lr("sgd", 0.03, [89.0, 89.2, 89.4]),
+      ...seeds(P, "adam", [91.0, 91.2, 91.4]),
+      ...lr("adam", 0.01, [70.0, 70.2, 70.4]),
+    ]);
+    assert.equal(withPreset["SGD-M better than Adam at the end (the gap)"].interval, "95 % [-2.89, -1.11]");
+    // An option other than the lr changed (Padam's running max off) is another method: not read.
+    const noMax = verdicts([
+      ...lr("adam", 0.003, [91.0]),
+      ...seeds(P, "padam", [93.0]),
+      run(P, "padam", 5, 0.5, 0.5, { optimizerOptions: { amsgrad: false } }),
+    ]);
+    assert.match(noMax["Padam better than Adam at the end"].measured, /^Padam \(p = 1\/8[^)]*\) 93\.00 \(1 seed\)/);
+  });
+
   test("a clear loss is contradicted: no gap, and Padam far from SGD-M", () => {
     const c = verdicts([
       ...seeds(P, "sgd", [89.0, 89.2, 89.4]),

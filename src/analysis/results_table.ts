@@ -535,12 +535,22 @@ const CLAIMS: readonly ClaimSpec[] = [
   },
 ];
 
-/** The group of the paper's default setting of an optimizer (Padam: p = 1/8 if present). */
-function pick(exp: Experiment, o: OptimizerName): RunGroup | undefined {
-  const gs = exp.groups.filter((g) => g.optimizer === o && g.optimizerVariant === "" && g.runs.length > 0);
-  return gs.find((g) => g.partial === 0.125) ?? gs[0];
+/**
+ * The group the paper's claims read for an optimizer: its preset's setting, where the learning
+ * rate may differ (a tuned lr, as in the reference experiments; Padam: p = 1/8 where present).
+ * The preset's own lr wins over a tuned one; several tuned lrs and none of the preset's leave the
+ * choice open ("ambiguous"): picking the best of them would select on the test set.
+ */
+export function claimGroup(exp: Experiment, o: OptimizerName): RunGroup | "ambiguous" | undefined {
+  const lrOnly = (g: RunGroup) =>
+    g.runs.length > 0 && optimizerOverrideKeys(g.runs[0].config).every((k) => k === "learningRate");
+  let gs = exp.groups.filter((g) => g.optimizer === o && lrOnly(g));
+  if (gs.some((g) => g.partial === 0.125)) gs = gs.filter((g) => g.partial === 0.125);
+  const preset = gs.find((g) => g.optimizerVariant === "");
+  if (preset !== undefined) return preset;
+  if (gs.length > 1 && new Set(gs.map((g) => g.optimizerOptions.learningRate)).size > 1) return "ambiguous";
+  return gs[0];
 }
-
 /** What one experiment's claims are decided on. */
 interface ClaimContext {
   exp: Experiment;
@@ -594,10 +604,24 @@ function runTest(spec: ClaimSpec, ctx: ClaimContext, a: Stat, b: Stat, margin: n
 
 function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
   const paper = spec.paper ?? paperDiff(ctx, spec.a, spec.b);
-  const [ga, gb] = [pick(ctx.exp, spec.a), pick(ctx.exp, spec.b)];
+  const [pa, pb] = [claimGroup(ctx.exp, spec.a), claimGroup(ctx.exp, spec.b)];
+  const [ga, gb] = [pa === "ambiguous" ? undefined : pa, pb === "ambiguous" ? undefined : pb];
   const key = spec.when === "final" ? ctx.final : ctx.early;
   const [sa, sb] = [ga?.stats[key], gb?.stats[key]];
   const base = { claim: spec.claim, paper, interval: "" };
+  const ambiguous = [pa === "ambiguous" ? spec.a : undefined, pb === "ambiguous" ? spec.b : undefined].filter(
+    (o): o is OptimizerName => o !== undefined,
+  );
+  if (ambiguous.length > 0) {
+    const who = ambiguous.map(labelOf).join(" and ");
+    return {
+      ...base,
+      test: testText(spec, ctx, ctx.margin),
+      measured: `several learning rates of ${who}, none the preset's`,
+      verdict: "not measured",
+      reason: `the claims compare one setting per optimizer; ${who} ran at several tuned learning rates (choose one on the validation split)`,
+    };
+  }
   if (!ga || !gb || !sa || !sb) {
     const who = [!sa ? labelOf(spec.a) : "", !sb ? labelOf(spec.b) : ""].filter(Boolean).join(" or ");
     const measured = `no finished ${who} run`;
