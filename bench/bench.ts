@@ -25,7 +25,15 @@ import {
   torchUnavailable,
   USAGE,
 } from "./harness";
-import { buildMicroKernel, CEILING_SHAPES, ceilingSummary, microKernelPeak, tfjsCeilingRows } from "./ceiling";
+import {
+  buildMicroKernel,
+  CEILING_NETWORKS,
+  CEILING_SHAPES,
+  ceilingSummary,
+  microKernelPeak,
+  networkBounds,
+  tfjsCeilingRows,
+} from "./ceiling";
 import { Prepared, prepareWorkload, REFERENCE_SCALE, WORKLOAD_NAMES, WorkloadScale } from "./workloads";
 
 /** Targets of the issue: tfjs/PyTorch throughput ratio at least this. */
@@ -187,7 +195,9 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
     }
     if (args.compare && why === undefined) {
       log(`[bench] round ${round}/${args.rounds}: PyTorch, 1 thread...`);
-      for (const r of runTorchConvShapes(script, CEILING_SHAPES, 1, args.seconds)) {
+      const nets = CEILING_NETWORKS.flatMap((n) => runTorch(script, n.workload, 1, args.seconds));
+      for (const r of [...runTorchConvShapes(script, CEILING_SHAPES, 1, args.seconds), ...nets]) {
+        if (r.unit === "MB") continue;
         torchRows.push(r);
         emit(r);
       }
@@ -196,12 +206,29 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
   const mine = best(rows);
   const peak = Math.max(...mine.filter((r) => r.workload.startsWith("ceiling:peak-")).map((r) => r.value));
   log(`[bench] summary (best of ${args.rounds} round(s); SIMD128 ceiling ${peak} GFLOP/s, the best tile)`);
+  const torchBest = best(torchRows);
   for (const l of ceilingSummary(
     mine.filter((r) => r.engine === engine),
     peak,
-    best(torchRows),
+    torchBest,
   ))
     log("  " + l);
+  for (const b of networkBounds(peak)) {
+    emit({
+      workload: `ceiling:${b.workload}:max`,
+      engine: "wasm-simd128",
+      threads: 1,
+      unit: "samples/s",
+      value: b.maxSamples,
+    });
+    const t = torchBest.find((r) => r.workload === b.workload);
+    log(
+      `  ${b.workload}: ${roundValue(b.flopsPerSample / 1e6)} MFLOP of convolutions per sample, so at most ${b.maxSamples} samples/s at the ceiling` +
+        (t === undefined
+          ? ""
+          : `; PyTorch ${t.value} samples/s: at most ${roundValue(b.maxSamples / t.value)}x PyTorch`),
+    );
+  }
 }
 
 /** Keeps each row's largest value over rounds (the best speed; the highest peak resident set). */

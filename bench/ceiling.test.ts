@@ -13,10 +13,12 @@ import {
   loadMicroKernel,
   microKernelPeak,
   tfjsCeilingRows,
+  trainingConvFlops,
 } from "./ceiling";
 import { parseArgs, SYSTEM_PYTHON, torchReferencePath } from "./harness";
 import { WORKLOAD_NAMES } from "./workloads";
 import { initBackend } from "../src/backend";
+import { buildModel } from "../src/models";
 
 const tiny: ConvShape = { name: "tiny", batch: 2, height: 4, width: 4, inC: 3, outC: 5, kernel: 3, pad: 1 };
 
@@ -29,6 +31,15 @@ describe("convolution arithmetic", () => {
     const fmnist = CEILING_SHAPES.find((s) => s.name === "fmnist-cnn-conv2")!;
     assert.deepEqual(convOutputSize(fmnist), [11, 11]);
     assert.equal(convFlops(fmnist), 285474816);
+  });
+  test("a training sample's convolution operations, worked by hand for fmnist-cnn", async () => {
+    await initBackend({ backend: "cpu", quiet: true });
+    // conv1 26·26·32·(3·3·1) = 194,688 MACs, conv2 11·11·64·(3·3·32) = 2,230,272: forward, input
+    // and filter gradient of both, less conv1's input gradient (the images need none), 2 FLOPs per
+    // MAC: 2·(3·2,424,960 − 194,688) = 14,160,384.
+    const model = buildModel("fmnist-cnn", { seed: 0 });
+    assert.equal(trainingConvFlops(model), 14160384);
+    model.dispose();
   });
   test("a kernel larger than the padded input is refused by name", () => {
     assert.throws(() => convOutputSize({ ...tiny, name: "big", kernel: 7, pad: 0 }), /convolution big: the 7x7 kernel/);

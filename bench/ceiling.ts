@@ -12,6 +12,10 @@
  *   L1-resident panels (`ceiling/gemm_simd128.c`, built with clang at run time), which no
  *   convolution written for this instruction set can exceed.
  *
+ * Per network, the same ceiling bounds the whole training step: its convolutions alone take
+ * {@link trainingConvFlops} operations per sample, so no implementation on this instruction set
+ * trains more than ceiling / that many samples per second, whatever it does with the rest.
+ *
  * Each product does the same arithmetic, F = 2·N·Ho·Wo·Cout·k²·Cin operations (a multiply-add
  * counts two), so every rate is F / time in GFLOP/s and the rates compare directly. The summary
  * gives, per product, the backend's rate as a share of the ceiling and ceiling / PyTorch: the
@@ -22,6 +26,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { buildModel } from "../src/models";
+import { modelCost } from "../src/models/cost";
 import { ResultRow, roundValue, timed } from "./harness";
 
 /** One stride-1 convolution of a benchmark network, at the workload's batch. */
@@ -66,6 +72,44 @@ export function convOutputSize(s: ConvShape): [number, number] {
 export function convFlops(s: ConvShape): number {
   const [ho, wo] = convOutputSize(s);
   return 2 * s.batch * ho * wo * s.outC * s.kernel * s.kernel * s.inC;
+}
+
+/** The conv nets of `workloads.ts` whose training steps the ceiling bounds. */
+export const CEILING_NETWORKS = Object.freeze([
+  { workload: "fmnist-cnn", model: "fmnist-cnn" },
+  { workload: "cifar-resnet20", model: "resnet20" },
+  { workload: "cifar-resnet18", model: "resnet18" },
+] as const);
+
+/**
+ * Convolution operations of one training sample: forward, input gradient and filter gradient of
+ * every convolution (2·MACs each), less the input gradient of the first convolution when nothing
+ * trainable precedes it (no one needs the gradient of the images). Dense layers, batch norm and
+ * the rest are left out, so ceiling / this is an upper bound on samples per second.
+ */
+export function trainingConvFlops(model: tf.LayersModel): number {
+  const conv = modelCost(model).byType.Conv2D ?? 0;
+  let firstInputGrad = 0;
+  for (const layer of model.layers) {
+    if (layer.getClassName() === "Conv2D") {
+      const out = layer.outputShape as (number | null)[];
+      const kernel = layer.getWeights()[0].shape.reduce((a, d) => a * d, 1);
+      firstInputGrad = out.slice(1, -1).reduce<number>((a, d) => a * (d ?? 1), 1) * kernel;
+      break;
+    }
+    if (layer.trainableWeights.length > 0) break;
+  }
+  return 2 * (3 * conv - firstInputGrad);
+}
+
+/** Per network: operations per sample and the most samples/s the ceiling allows. */
+export function networkBounds(peakGflops: number): { workload: string; flopsPerSample: number; maxSamples: number }[] {
+  return CEILING_NETWORKS.map(({ workload, model: name }) => {
+    const model = buildModel(name, { seed: 0 });
+    const flopsPerSample = trainingConvFlops(model);
+    model.dispose();
+    return { workload, flopsPerSample, maxSamples: roundValue((peakGflops * 1e9) / flopsPerSample) };
+  });
 }
 
 /** The products as the active tfjs backend runs them in training, each ending with a read-back. */
