@@ -10,7 +10,7 @@
  * - the same products in PyTorch (`torch_reference.py --conv-shapes`, oneDNN), with --compare;
  * - the arithmetic ceiling of wasm SIMD: a register-blocked matrix-product micro-kernel on
  *   L1-resident panels (`ceiling/gemm_simd128.c`, built with clang at run time), which no
- *   convolution written for this instruction set can exceed.
+ *   convolution written for this instruction set can exceed; its fastest call counts.
  *
  * Per network, the same ceiling bounds the whole training step: its convolutions alone take
  * {@link trainingConvFlops} operations per sample, so no implementation on this instruction set
@@ -261,10 +261,16 @@ export function loadMicroKernel(bytes: Uint8Array): {
 const PEAK_K = 256;
 
 /**
- * GFLOP/s of each tile over `seconds`: calls of `reps` repetitions after enough short calls for
- * V8 to replace its baseline code by the optimized one (a running call is never replaced).
+ * GFLOP/s of each tile: the fastest of its calls (about 3 ms each) over `seconds`, after enough
+ * short calls for V8 to replace its baseline code by the optimized one (a running call is never
+ * replaced). The fastest call is the least disturbed by other work on the machine, so the ceiling
+ * errs high: bounds derived from it hold on a busy machine too.
  */
-export function microKernelPeak(bytes: Uint8Array, seconds: number): { tile: string; gflops: number }[] {
+export function microKernelPeak(
+  bytes: Uint8Array,
+  seconds: number,
+  now: () => number = () => performance.now() / 1000,
+): { tile: string; gflops: number }[] {
   const kernel = loadMicroKernel(bytes);
   return MICRO_TILES.map((mr) => {
     const { fn, memory } = kernel.raw(mr);
@@ -272,9 +278,14 @@ export function microKernelPeak(bytes: Uint8Array, seconds: number): { tile: str
     const [pa, pb, pc] = [128 * 1024, 128 * 1024 + 4 * mr * PEAK_K, 128 * 1024 + 4 * (mr + 8) * PEAK_K];
     for (let i = 0; i < (mr + 8) * PEAK_K + 8 * mr; i++) heap[pa / 4 + i] = ((i % 7) - 3) * 1e-3;
     for (let i = 0; i < 200; i++) fn(10, PEAK_K, pa, pb, pc);
-    const reps = 2000;
-    const rate = timed(() => fn(reps, PEAK_K, pa, pb, pc), seconds);
-    return { tile: `${mr}x8`, gflops: roundValue((rate * reps * 2 * mr * 8 * PEAK_K) / 1e9) };
+    const reps = 4000;
+    let fastest = Infinity;
+    for (const end = now() + seconds; now() < end || fastest === Infinity;) {
+      const start = now();
+      fn(reps, PEAK_K, pa, pb, pc);
+      fastest = Math.min(fastest, now() - start);
+    }
+    return { tile: `${mr}x8`, gflops: roundValue((reps * 2 * mr * 8 * PEAK_K) / fastest / 1e9) };
   });
 }
 
