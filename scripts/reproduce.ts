@@ -18,7 +18,8 @@ Re-creates a reference experiment under results/<experiment>/: its tuning runs (
 split), then the final runs (chosen lr, seeds 0-2). Finished runs are skipped, interrupted ones
 resumed; runs another process holds are left to it. --verify re-executes the first k epochs of a
 committed run (default: all) and compares every number with its metrics.jsonl: identical on the
-backend and threads that made it, within a relative 1e-3 on another. --verify-stale re-executes
+backend and threads that made it (on wasm at any thread count: its numbers do not depend on it),
+within a relative 1e-3 otherwise. --verify-stale re-executes
 in full every finished run that today's determining sources did not make and no full verification
 covers (final runs first); each success is recorded in the run's provenance.json, so a stopped
 pass continues where it stopped.
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       for (const m of r.mismatches.slice(0, 20))
         process.stdout.write(`epoch ${m.epoch + 1} ${m.split} ${m.key}: committed ${m.committed}, now ${m.now}\n`);
       process.stdout.write(
-        `${r.ok ? "verified" : "DIFFERS"}: ${r.runId}, ${r.epochs} epoch(s), ${r.sameBackend ? "same backend and threads (identical required)" : "other backend or threads (tolerance 1e-3)"}, ${r.mismatches.length} difference(s)\n`,
+        `${r.ok ? "verified" : "DIFFERS"}: ${r.runId}, ${r.epochs} epoch(s), ${r.sameBackend ? "same backend (identical required)" : "other backend or threads (tolerance 1e-3)"}, ${r.mismatches.length} difference(s)\n`,
       );
       return r.ok ? 0 : 1;
     }

@@ -184,6 +184,18 @@ describe("--verify", () => {
       ["0/test/loss"],
     );
 
+    // Made at another thread count on wasm: identity is still required (a 1e-6 change is far
+    // inside the cross-backend tolerance, so only an exact comparison finds it).
+    const withThreads = JSON.parse(readFileSync(provenanceFile, "utf8"));
+    assert.equal(withThreads.backend.name, "wasm");
+    writeFileSync(provenanceFile, JSON.stringify({ ...withThreads, backend: { ...withThreads.backend, threads: 7 } }));
+    const otherThreads = await verifyRun(run.runId, { root, epochs: 1 });
+    assert.equal(otherThreads.sameBackend, true);
+    assert.deepEqual(
+      otherThreads.mismatches.map((m) => `${m.epoch}/${m.split}/${m.key}`),
+      ["0/test/loss"],
+    );
+
     // Changed without a matching check, the record is refused before anything runs.
     rows[1] = { ...rows[1], loss: 7 };
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");

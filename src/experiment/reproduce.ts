@@ -6,7 +6,7 @@
  *   resumed, runs locked by another worker left to it. Safe to stop and restart at any time.
  * - {@link verifyRun} re-executes the first k epochs of a committed run in a scratch directory
  *   and compares every number with the committed metrics: identical on the backend and threads
- *   that made the run, within {@link CROSS_BACKEND_TOLERANCE} otherwise. A success under sources
+ *   that made the run (any threads on `wasm`), within {@link CROSS_BACKEND_TOLERANCE} otherwise. A success under sources
  *   other than the run's is recorded in its provenance, so the run counts as current again.
  * - {@link verifyStaleRuns} does that in full for every stale run of an experiment.
  */
@@ -284,6 +284,14 @@ export async function reproduceExperiment(name: string, options: ReproduceOption
  */
 export const CROSS_BACKEND_TOLERANCE = 1e-3;
 
+/**
+ * Backends whose numbers do not depend on their thread count (`src/models/threads.test.ts`):
+ * `wasm` splits each XNNPACK product by output tiles, each reduced whole by one thread, and the
+ * project's own kernels are single-threaded. A run made on one of them is re-executed to
+ * identical numbers at any thread count.
+ */
+export const THREAD_INDEPENDENT_BACKENDS: readonly string[] = ["wasm"];
+
 export interface Mismatch {
   epoch: number;
   split: string;
@@ -296,7 +304,10 @@ export interface VerifyResult {
   runId: string;
   dir: string;
   epochs: number;
-  /** True when the backend and threads equal the committed run's, so identity is required. */
+  /**
+   * True when identity is required: the backend equals the committed run's, and so do the
+   * threads unless the backend is {@link THREAD_INDEPENDENT_BACKENDS thread-independent}.
+   */
   sameBackend: boolean;
   mismatches: Mismatch[];
   ok: boolean;
@@ -369,7 +380,9 @@ export async function verifyRunDir(
   const provenance = run.provenance();
   await initBackend({ quiet: true });
   const info = backendInfo()!;
-  const sameBackend = provenance?.backend?.name === info.name && provenance?.backend?.threads === info.threads;
+  const sameBackend =
+    provenance?.backend?.name === info.name &&
+    (provenance?.backend?.threads === info.threads || THREAD_INDEPENDENT_BACKENDS.includes(info.name));
   const scratch = mkdtempSync(join(tmpdir(), "padam-verify-"));
   try {
     options.log?.(
