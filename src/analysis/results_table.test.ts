@@ -9,6 +9,7 @@ import type { MetricLine } from "../experiment/store";
 import type { OptimizerName } from "../optim/registry";
 import {
   checkClaims,
+  difference,
   collectExperiments,
   comparisonRows,
   describeOverrides,
@@ -247,6 +248,15 @@ function seeds(
   return finals.map((f, i) => run(preset, o, i, earlies[i] / 100, f / 100));
 }
 
+describe("difference in words", () => {
+  test("accuracy: the sign becomes higher or lower; perplexity: an advantage is a lower value", () => {
+    assert.equal(difference(-1.114, "points", true), "1.11 points lower");
+    assert.equal(difference(2, "points", true), "2.00 points higher");
+    assert.equal(difference(3, "perplexity", false), "3.00 perplexity lower");
+    assert.equal(difference(-2.5, "perplexity", false), "2.50 perplexity higher");
+  });
+});
+
 describe("claims", () => {
   // CIFAR-10 ResNet-18 preset: 10,000 test images, so each mean carries its binomial SE, e.g.
   // 100 · sqrt(0.932 · 0.068 / 10^4) = 0.2518 at 93.2 %. Three seeds with s = 0.2 give s²/n = 0.01333.
@@ -279,7 +289,7 @@ describe("claims", () => {
     // Early: Padam 61 vs Adam 71 after the first epoch: 10 points behind, far beyond the 1-point margin.
     const early = c["Padam as fast as Adam early (after the first epoch)"];
     assert.equal(early.verdict, "contradicted");
-    assert.match(early.measured, /Padam \(p = 1\/8\) 61\.00 .* vs Adam 71\.00 .*: -10\.00 points higher/);
+    assert.match(early.measured, /Padam \(p = 1\/8\) 61\.00 .* vs Adam 71\.00 .*: 10\.00 points lower/);
   });
 
   test("tuned learning rates count as each optimizer's setting; several tuned lrs of one leave it open", () => {

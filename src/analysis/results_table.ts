@@ -566,6 +566,16 @@ interface ClaimContext {
 
 const signed = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(2);
 
+/**
+ * "1.11 points lower": how far the first side's mean is from the second's, in words. `better` is
+ * the first side's advantage (positive: better); where lower is better (perplexity) an advantage
+ * is a lower value.
+ */
+export function difference(better: number, unit: string, higherIsBetter: boolean): string {
+  const higher = better >= 0 === higherIsBetter;
+  return `${Math.abs(better).toFixed(2)} ${unit} ${higher ? "higher" : "lower"}`;
+}
+
 function paperDiff(ctx: ClaimContext, a: OptimizerName, b: OptimizerName): string {
   const [pa, pb] = [ctx.ref?.row[a], ctx.ref?.row[b]];
   if (pa === undefined || pb === undefined) return "";
@@ -641,7 +651,7 @@ function decideClaim(spec: ClaimSpec, ctx: ClaimContext): ClaimCheck {
   return {
     ...base,
     test: testText(spec, ctx, margin),
-    measured: `${side(ga, sa)} vs ${side(gb, sb)}: ${signed(diff)} ${ctx.unit} ${ctx.higherIsBetter ? "higher" : "lower"}`,
+    measured: `${side(ga, sa)} vs ${side(gb, sb)}: ${difference(diff, ctx.unit, ctx.higherIsBetter)}`,
     interval: Number.isNaN(d.ci[0]) ? "" : `${Math.round(100 * d.level)} % [${signed(d.ci[0])}, ${signed(d.ci[1])}]`,
     verdict: d.verdict,
     reason: d.reason,
