@@ -14,6 +14,7 @@ import {
   timed,
   timedInterleaved,
   torchReferencePath,
+  torchUnavailable,
 } from "./harness";
 import { prepareWorkload, WORKLOAD_NAMES, WorkloadScale } from "./workloads";
 import { initBackend } from "../src/backend";
@@ -278,14 +279,11 @@ describe("PyTorch counterparts", () => {
   test("live in the repository", () => {
     assert.equal(torchReferencePath("/x/main"), path.join("/x/main", "bench", "torch_reference.py"));
   });
-  const torch = spawnSync(SYSTEM_PYTHON, ["-c", "import torch"]).status === 0;
+  // A benchmark reference only (Debian: apt-get install python3-torch): without it, say so and skip.
+  const torchMissing = torchUnavailable(torchReferencePath(path.resolve(__dirname, "..")));
   test(
     "cover every workload and build networks with the tfjs parameter counts",
-    {
-      skip: torch
-        ? false
-        : `needs ${SYSTEM_PYTHON} with torch (apt-get install python3-torch; a benchmark reference only)`,
-    },
+    { skip: torchMissing ?? false },
     () => {
       const script = torchReferencePath(path.resolve(__dirname, ".."));
       // One Python process (importing torch takes seconds): the workload names and parameter counts.

@@ -15,7 +15,7 @@ import {
   tfjsCeilingRows,
   trainingConvFlops,
 } from "./ceiling";
-import { parseArgs, SYSTEM_PYTHON, torchReferencePath } from "./harness";
+import { parseArgs, SYSTEM_PYTHON, torchReferencePath, torchUnavailable } from "./harness";
 import { WORKLOAD_NAMES } from "./workloads";
 import { initBackend } from "../src/backend";
 import { buildModel } from "../src/models";
@@ -121,37 +121,30 @@ describe("summary", () => {
   });
 });
 
-const torch = spawnSync(SYSTEM_PYTHON, ["-c", "import torch"]).status === 0;
-test(
-  "PyTorch times the same shapes and counts the same operations",
-  {
-    skip: torch
-      ? false
-      : `needs ${SYSTEM_PYTHON} with torch (apt-get install python3-torch; a benchmark reference only)`,
-  },
-  () => {
-    const script = torchReferencePath(path.resolve(__dirname, ".."));
-    const shapes = [tiny, CEILING_SHAPES[0]];
-    const probe = [
-      `import sys, json; sys.path.insert(0, ${JSON.stringify(path.dirname(script))}); import torch_reference as t`,
-      `shapes = json.loads(${JSON.stringify(JSON.stringify(shapes))})`,
-      "print(json.dumps([t.conv_flops(s) for s in shapes]))",
-      "rows = []; t.conv_ceiling(shapes[:1], 0.01, lambda w, u, v: rows.append([w, u, v])); print(json.dumps(rows))",
-    ].join("\n");
-    const r = spawnSync(SYSTEM_PYTHON, ["-c", probe], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    const [flops, rows] = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    assert.deepEqual(flops, [8640, 285474816]);
-    assert.deepEqual(
-      rows.map((x: unknown[]) => x.slice(0, 2)),
-      [
-        ["ceiling:tiny:forward", "GFLOP/s"],
-        ["ceiling:tiny:input-grad", "GFLOP/s"],
-        ["ceiling:tiny:filter-grad", "GFLOP/s"],
-      ],
-    );
-  },
-);
+// A benchmark reference only (Debian: apt-get install python3-torch): without it, say so and skip.
+const torchMissing = torchUnavailable(torchReferencePath(path.resolve(__dirname, "..")));
+test("PyTorch times the same shapes and counts the same operations", { skip: torchMissing ?? false }, () => {
+  const script = torchReferencePath(path.resolve(__dirname, ".."));
+  const shapes = [tiny, CEILING_SHAPES[0]];
+  const probe = [
+    `import sys, json; sys.path.insert(0, ${JSON.stringify(path.dirname(script))}); import torch_reference as t`,
+    `shapes = json.loads(${JSON.stringify(JSON.stringify(shapes))})`,
+    "print(json.dumps([t.conv_flops(s) for s in shapes]))",
+    "rows = []; t.conv_ceiling(shapes[:1], 0.01, lambda w, u, v: rows.append([w, u, v])); print(json.dumps(rows))",
+  ].join("\n");
+  const r = spawnSync(SYSTEM_PYTHON, ["-c", probe], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const [flops, rows] = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(flops, [8640, 285474816]);
+  assert.deepEqual(
+    rows.map((x: unknown[]) => x.slice(0, 2)),
+    [
+      ["ceiling:tiny:forward", "GFLOP/s"],
+      ["ceiling:tiny:input-grad", "GFLOP/s"],
+      ["ceiling:tiny:filter-grad", "GFLOP/s"],
+    ],
+  );
+});
