@@ -188,6 +188,12 @@ describe("describeOverrides", () => {
     assert.equal(d.optimizer, "lr 0.01", "p is part of the label, not the variant");
     assert.deepEqual(describeOverrides(presetConfig("fmnist-cnn", "sgd")), { experiment: "", optimizer: "" });
   });
+  test("a computed number reads to 4 significant digits", () => {
+    const d = describeOverrides(
+      presetConfig("fmnist-cnn", "adamw", { optimizerOptions: { weightDecay: 0.5270462766947299 } }),
+    );
+    assert.equal(d.optimizer, "wd 0.527");
+  });
 });
 
 describe("paperReference and comparisonRows", () => {

@@ -133,7 +133,15 @@ function portablePath(p: string): string {
   return !isAbsolute(p) ? p : rel.startsWith("..") || isAbsolute(rel) ? basename(p) : rel;
 }
 
-const showValue = (v: unknown) => (v === undefined ? "unset" : typeof v === "object" ? canonicalJson(v) : String(v));
+// Numbers to 4 significant digits: a computed option (AdamW's normalized decay, 0.5270462766947299) reads 0.527.
+const showValue = (v: unknown) =>
+  v === undefined
+    ? "unset"
+    : typeof v === "number"
+      ? String(Number(v.toPrecision(4)))
+      : typeof v === "object"
+        ? canonicalJson(v)
+        : String(v);
 
 /** A field of a config or an options record, by a name that `Object.keys` gave. */
 const field = (o: object, k: string): unknown => (o as Record<string, unknown>)[k];
