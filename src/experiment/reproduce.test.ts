@@ -17,7 +17,14 @@ import {
   referenceExperiment,
   tuningConfigs,
 } from "./reference";
-import { chooseLearningRates, extendedGrid, nextHalfDecade, verifyRun, verifyStaleRuns } from "./reproduce";
+import {
+  chooseLearningRates,
+  extendedGrid,
+  nextHalfDecade,
+  staleRunsInOrder,
+  verifyRun,
+  verifyStaleRuns,
+} from "./reproduce";
 import { runExperiment } from "./runner";
 import { freshness } from "./provenance";
 import { recordCheck, RunDir, type MetricLine, type StoredRun } from "./store";
@@ -101,6 +108,31 @@ describe("learning-rate choice", () => {
     assert.equal(rows.filter((r) => r.chosen).length, 2);
     assert.equal(rows.find((r) => r.optimizer === "sgd" && r.learningRate === 0.3)?.status, "diverged");
     assert.equal(rows.find((r) => r.optimizer === "padam" && r.learningRate === 0.3)?.status, "missing");
+  });
+
+  test("--verify-stale order: final runs first, where a diverged grid point is part of the lr choice", () => {
+    const t = tuningConfigs(exp);
+    const of = (o: string) => t.filter((c) => c.optimizer === o);
+    const grid = [
+      stored(of("sgd")[0], "finished", [0.5]),
+      stored(of("sgd")[1], "finished", [0.6]), // lr 0.1 is chosen
+      stored(of("sgd")[2], "diverged", []),
+    ];
+    const [final] = finalConfigs(exp, { sgd: 0.1 }).filter((c) => c.optimizer === "sgd");
+    const runs = [...grid, { ...stored(final, "finished", [0.7]), id: "final" }].map((r, i) => ({
+      ...r,
+      id: r.id === "x" ? `tuning-${i}` : r.id,
+    }));
+    const order = staleRunsInOrder("cifar10-resnet20", runs, () => true);
+    assert.deepEqual(
+      order.map((o) => `${o.run.id}${o.final ? " (final)" : ""}`),
+      ["final (final)", "tuning-0", "tuning-1"], // the diverged run has nothing to verify
+    );
+    // Only what is stale is listed.
+    assert.deepEqual(
+      staleRunsInOrder("cifar10-resnet20", runs, (r) => r.id !== "final").map((o) => o.run.id),
+      ["tuning-0", "tuning-1"],
+    );
   });
 });
 

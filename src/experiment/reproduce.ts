@@ -420,6 +420,28 @@ export interface VerifyStaleSummary {
 }
 
 /**
+ * The finished runs of experiment `name` that `isStale` picks, its final runs first (they carry
+ * the statistics), each marked. Which runs are final follows the lr choice, which reads every
+ * run, a diverged grid point included (it ranks last).
+ */
+export function staleRunsInOrder(
+  name: string,
+  runs: StoredRun[],
+  isStale: (run: StoredRun) => boolean,
+): { run: StoredRun; final: boolean }[] {
+  const finals = new Set(
+    (name === "paper-networks"
+      ? paperNetworkConfigs()
+      : finalConfigs(referenceExperiment(name), chooseLearningRates(referenceExperiment(name), runs).chosen)
+    ).map(canonicalJson),
+  );
+  const stale = runs
+    .filter((r) => r.status?.status === "finished" && isStale(r))
+    .map((run) => ({ run, final: finals.has(canonicalJson(run.config)) }));
+  return [...stale.filter((s) => s.final), ...stale.filter((s) => !s.final)];
+}
+
+/**
  * Re-executes, in full, every finished run of experiment `name` that today's determining
  * sources did not make and no full verification covers yet (`freshness` "stale"): its final
  * runs first (they carry the statistics), then its tuning runs. Each success is recorded in the
@@ -431,28 +453,17 @@ export async function verifyStaleRuns(
   options: { root?: string; log?: (line: string) => void } = {},
 ): Promise<VerifyStaleSummary> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
-  const runs = scanRuns(experimentRunsDir(name, options.root)).runs.filter((r) => r.status?.status === "finished");
-  const finals = new Set(
-    (name === "paper-networks"
-      ? paperNetworkConfigs()
-      : finalConfigs(referenceExperiment(name), chooseLearningRates(referenceExperiment(name), runs).chosen)
-    ).map(canonicalJson),
-  );
-  const stale = runs.filter((r) => freshness(new RunDir(r.dir).provenance()) === "stale");
-  const ordered = [
-    ...stale.filter((r) => finals.has(canonicalJson(r.config))),
-    ...stale.filter((r) => !finals.has(canonicalJson(r.config))),
-  ];
+  const all = scanRuns(experimentRunsDir(name, options.root)).runs;
+  const ordered = staleRunsInOrder(name, all, (r) => freshness(new RunDir(r.dir).provenance()) === "stale");
+  const finished = all.filter((r) => r.status?.status === "finished").length;
   const summary: VerifyStaleSummary = {
     experiment: name,
     verified: [],
     differs: [],
-    upToDate: runs.length - stale.length,
+    upToDate: finished - ordered.length,
   };
-  for (const [i, r] of ordered.entries()) {
-    log(
-      `${name}: stale run [${i + 1}/${ordered.length}] ${r.id}${finals.has(canonicalJson(r.config)) ? " (final)" : ""}`,
-    );
+  for (const [i, { run: r, final }] of ordered.entries()) {
+    log(`${name}: stale run [${i + 1}/${ordered.length}] ${r.id}${final ? " (final)" : ""}`);
     const v = await verifyRunDir(r.dir, { log });
     (v.ok ? summary.verified : summary.differs).push(r.id);
     if (!v.ok) log(`  ${r.id} differs under today's sources (${v.mismatches.length} number(s)); kept as stale`);
