@@ -165,9 +165,13 @@ export const REPRODUCE_ORDER = [
 
 export function referenceExperiment(name: string): ReferenceExperiment {
   const found = REFERENCE_EXPERIMENTS.find((e) => e.name === name);
-  if (!found)
-    throw new Error(`unknown reference experiment ${JSON.stringify(name)}; known: ${REFERENCE_NAMES.join(", ")}`);
-  return found;
+  if (found) return found;
+  const known = REFERENCE_EXPERIMENTS.map((e) => e.name).join(", ");
+  if (name === "paper-networks")
+    throw new Error(
+      `"paper-networks" is a throughput budget, not an optimizer comparison: read it with paperNetworkCosts(); comparisons: ${known}`,
+    );
+  throw new Error(`unknown reference experiment ${JSON.stringify(name)}; known: ${known}`);
 }
 
 /**

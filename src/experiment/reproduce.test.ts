@@ -67,6 +67,20 @@ describe("reference protocol", () => {
   });
 });
 
+describe("referenceExperiment", () => {
+  test("an unknown name lists the comparisons; paper-networks says where it is read", () => {
+    assert.throws(() => referenceExperiment("cifar"), /unknown reference experiment "cifar"; known: fmnist-cnn, /);
+    assert.throws(
+      () => referenceExperiment("cifar"),
+      (e: Error) => !e.message.includes("paper-networks"),
+    );
+    assert.throws(
+      () => referenceExperiment("paper-networks"),
+      /throughput budget, not an optimizer comparison: read it with paperNetworkCosts\(\)/,
+    );
+  });
+});
+
 describe("learning-rate choice", () => {
   const exp = referenceExperiment("cifar10-resnet20");
   const stored = (
