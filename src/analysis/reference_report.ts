@@ -226,7 +226,7 @@ export function pSweepClaims(exp: Experiment): ClaimCheck[] {
         claim: `p = 1/8 better than p = ${fraction(g.partial!)} at the end`,
         test: "difference ≠ 0: 95 % Welch interval",
         paper: "p-sweep figure (CIFAR, ResNet): p = 1/8 best at lr 0.1",
-        measured: `${best.label} ${formatStat(a)} (${a.n} seeds) vs ${g.label} ${formatStat(b)} (${b.n} seeds): ${difference(a.mean - b.mean, "points", true)}`,
+        measured: `${best.label} ${formatStat(a)} (${seedCount(a.n)}) vs ${g.label} ${formatStat(b)} (${seedCount(b.n)}): ${difference(a.mean - b.mean, "points", true)}`,
         interval: Number.isNaN(d.ci[0]) ? "" : `95 % [${signed(d.ci[0])}, ${signed(d.ci[1])}]`,
         verdict: d.verdict,
         reason: d.reason,
@@ -235,6 +235,7 @@ export function pSweepClaims(exp: Experiment): ClaimCheck[] {
 }
 
 const signed = (x: number) => (x >= 0 ? "+" : "") + x.toFixed(2);
+const seedCount = (n: number) => `${n} seed${n === 1 ? "" : "s"}`;
 
 // ---------------------------------------------------------------------------------------------
 // Curves
