@@ -27,7 +27,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { buildModel } from "../src/models";
-import { modelCost } from "../src/models/cost";
+import { layerMacs, modelCost } from "../src/models/cost";
 import { ResultRow, roundValue, timed } from "./harness";
 
 /** One stride-1 convolution of a benchmark network, at the workload's batch. */
@@ -92,9 +92,7 @@ export function trainingConvFlops(model: tf.LayersModel): number {
   let firstInputGrad = 0;
   for (const layer of model.layers) {
     if (layer.getClassName() === "Conv2D") {
-      const out = layer.outputShape as (number | null)[];
-      const kernel = layer.getWeights()[0].shape.reduce((a, d) => a * d, 1);
-      firstInputGrad = out.slice(1, -1).reduce<number>((a, d) => a * (d ?? 1), 1) * kernel;
+      firstInputGrad = layerMacs(layer) ?? 0;
       break;
     }
     if (layer.trainableWeights.length > 0) break;

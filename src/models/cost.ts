@@ -15,6 +15,20 @@ export interface ModelCost {
 }
 
 /**
+ * Forward multiply-accumulates of one Conv2D or Dense layer per input: kernel elements
+ * (kh·kw·c_in·c_out or in·out) times output positions (H_out·W_out, or 1, or seqLen); undefined
+ * for any other layer.
+ */
+export function layerMacs(layer: tf.layers.Layer): number | undefined {
+  const cls = layer.getClassName();
+  if (cls !== "Conv2D" && cls !== "Dense") return undefined;
+  const kernel = layer.getWeights()[0];
+  const out = (Array.isArray(layer.outputShape[0]) ? layer.outputShape[0] : layer.outputShape) as (number | null)[];
+  const positions = out.slice(1, -1).reduce<number>((a, d) => a * (d ?? 1), 1);
+  return positions * kernel.shape.reduce((a, d) => a * d, 1);
+}
+
+/**
  * Forward multiply-accumulates per input, counted layer by layer from the built model:
  * Conv2D kh·kw·c_in·c_out per output pixel (H_out·W_out of them), Dense in·out per position
  * (one position for [batch, features], seqLen for [batch, seqLen, features]). BatchNorm,
@@ -25,13 +39,9 @@ export function modelCost(model: tf.LayersModel): ModelCost {
   const byType: Record<string, number> = {};
   let macs = 0;
   for (const layer of model.layers) {
+    const m = layerMacs(layer);
+    if (m === undefined) continue;
     const cls = layer.getClassName();
-    if (cls !== "Conv2D" && cls !== "Dense") continue;
-    const kernel = layer.getWeights()[0];
-    const out = (Array.isArray(layer.outputShape[0]) ? layer.outputShape[0] : layer.outputShape) as (number | null)[];
-    const positions = out.slice(1, -1).reduce<number>((a, d) => a * (d ?? 1), 1);
-    const perPosition = kernel.shape.reduce((a, d) => a * d, 1); // kh·kw·cin·cout or in·out
-    const m = positions * perPosition;
     byType[cls] = (byType[cls] ?? 0) + m;
     macs += m;
   }
