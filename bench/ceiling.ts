@@ -211,6 +211,9 @@ export function buildMicroKernel(source = path.join(__dirname, "ceiling", "gemm_
   }
 }
 
+/** Byte offset of the panels: above the 64 KiB the linker reserves for a stack the kernel does not use. */
+const PANEL_BASE = 128 * 1024;
+
 type Gemm = (reps: number, k: number, a: number, b: number, c: number) => void;
 
 /** The parts of the global `WebAssembly` used here (the project's `lib` has no DOM types). */
@@ -234,8 +237,6 @@ export function loadMicroKernel(bytes: Uint8Array): {
       throw new Error(`micro-kernel tile ${mr}x8 is not built; built: ${MICRO_TILES.join(", ")}`);
     return f as Gemm;
   };
-  // The panels start above the 64 KiB the linker reserves for a stack the kernel does not use.
-  const base = 128 * 1024;
   return {
     raw: (mr) => ({ fn: fn(mr), memory }),
     gemm: (mr, reps, a, b, c) => {
@@ -245,7 +246,7 @@ export function loadMicroKernel(bytes: Uint8Array): {
           `micro-kernel ${mr}x8: panels of ${a.length}, ${b.length}, ${c.length} floats do not fit K = ${k}`,
         );
       const heap = new Float32Array(memory.buffer);
-      const [pa, pb, pc] = [base, base + a.byteLength, base + a.byteLength + b.byteLength];
+      const [pa, pb, pc] = [PANEL_BASE, PANEL_BASE + a.byteLength, PANEL_BASE + a.byteLength + b.byteLength];
       heap.set(a, pa / 4);
       heap.set(b, pb / 4);
       heap.set(c, pc / 4);
@@ -273,7 +274,7 @@ export function microKernelPeak(
   return MICRO_TILES.map((mr) => {
     const { fn, memory } = kernel.raw(mr);
     const heap = new Float32Array(memory.buffer);
-    const [pa, pb, pc] = [128 * 1024, 128 * 1024 + 4 * mr * PEAK_K, 128 * 1024 + 4 * (mr + 8) * PEAK_K];
+    const [pa, pb, pc] = [PANEL_BASE, PANEL_BASE + 4 * mr * PEAK_K, PANEL_BASE + 4 * (mr + 8) * PEAK_K];
     for (let i = 0; i < (mr + 8) * PEAK_K + 8 * mr; i++) heap[pa / 4 + i] = ((i % 7) - 3) * 1e-3;
     for (let i = 0; i < 200; i++) fn(10, PEAK_K, pa, pb, pc);
     const reps = 4000;
