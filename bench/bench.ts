@@ -30,6 +30,10 @@ import {
   CEILING_NETWORKS,
   CEILING_SHAPES,
   ceilingSummary,
+  buildProjectConvKernels,
+  PROJECT_CONV_ENGINE,
+  projectConvRows,
+  projectConvSummary,
   microKernelPeak,
   networkBounds,
   tfjsCeilingRows,
@@ -171,6 +175,7 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
   const engine = `tfjs-${info.name}`;
   log(`[bench] --ceiling: ${formatBackendInfo(info)}; building the wasm SIMD micro-kernel...`);
   const kernel = buildMicroKernel();
+  const projectConv = buildProjectConvKernels();
   const script = torchReferencePath(path.resolve(__dirname, ".."));
   const why = args.compare ? torchUnavailable(script) : undefined;
   if (why !== undefined) log(`[bench] --compare: PyTorch reference unavailable (${why}); tfjs and the ceiling only`);
@@ -189,7 +194,10 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
       rows.push(row);
       emit(row);
     }
-    for (const r of tfjsCeilingRows(CEILING_SHAPES, args.seconds, engine, info.threads)) {
+    for (const r of [
+      ...tfjsCeilingRows(CEILING_SHAPES, args.seconds, engine, info.threads),
+      ...projectConvRows(projectConv, CEILING_SHAPES, args.seconds),
+    ]) {
       rows.push(r);
       emit(r);
     }
@@ -211,6 +219,13 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
     mine.filter((r) => r.engine === engine),
     peak,
     torchBest,
+  ))
+    log("  " + l);
+  log(`[bench] the project's own kernels (bench/ceiling/conv_*.c; not yet used in training)`);
+  for (const l of projectConvSummary(
+    mine.filter((r) => r.engine === PROJECT_CONV_ENGINE),
+    mine.filter((r) => r.engine === engine),
+    peak,
   ))
     log("  " + l);
   for (const b of networkBounds(peak)) {

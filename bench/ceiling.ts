@@ -170,34 +170,37 @@ export function tfjsCeilingRows(
 /** Register tiles of `gemm_simd128.c`: MR rows by 8 columns. */
 export const MICRO_TILES = [4, 6] as const;
 
-/** Compiles `ceiling/gemm_simd128.c` to wasm in a temporary folder; throws with the reason when it cannot. */
-export function buildMicroKernel(source = path.join(__dirname, "ceiling", "gemm_simd128.c")): Uint8Array {
+/**
+ * Compiles C files of `ceiling/` to one wasm module (SIMD128, bulk memory) in a temporary folder,
+ * exporting `exports`; throws with the reason when it cannot.
+ */
+export function buildCeilingWasm(sources: readonly string[], exports: readonly string[]): Uint8Array {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "padam-ceiling-"));
   try {
-    const obj = path.join(dir, "gemm.o");
-    const wasm = path.join(dir, "gemm.wasm");
-    const steps: [string, string[]][] = [
+    const objs = sources.map((_, i) => path.join(dir, `kernel${i}.o`));
+    const wasm = path.join(dir, "kernel.wasm");
+    const steps: [string, string[]][] = sources.map((source, i) => [
+      "clang",
       [
-        "clang",
-        [
-          "--target=wasm32",
-          "-nostdlib",
-          "-ffreestanding",
-          "-O3",
-          "-msimd128",
-          "-Wall",
-          "-Werror",
-          "-c",
-          "-o",
-          obj,
-          source,
-        ],
+        "--target=wasm32",
+        "-nostdlib",
+        "-ffreestanding",
+        "-O3",
+        "-msimd128",
+        // memset/memcpy become memory.fill/copy instructions instead of calls to a libc.
+        "-mbulk-memory",
+        "-Wall",
+        "-Werror",
+        "-c",
+        "-o",
+        objs[i],
+        source,
       ],
-      [
-        "wasm-ld",
-        ["--no-entry", ...MICRO_TILES.map((m) => `--export=gemm_${m}x8`), "--initial-memory=1048576", "-o", wasm, obj],
-      ],
-    ];
+    ]);
+    steps.push([
+      "wasm-ld",
+      ["--no-entry", ...exports.map((e) => `--export=${e}`), "--initial-memory=1048576", "-o", wasm, ...objs],
+    ]);
     for (const [cmd, args] of steps) {
       const r = spawnSync(cmd, args, { encoding: "utf8" });
       if (r.error !== undefined || r.status !== 0)
@@ -209,6 +212,14 @@ export function buildMicroKernel(source = path.join(__dirname, "ceiling", "gemm_
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Compiles `ceiling/gemm_simd128.c`, the micro-kernel of the ceiling. */
+export function buildMicroKernel(source = path.join(__dirname, "ceiling", "gemm_simd128.c")): Uint8Array {
+  return buildCeilingWasm(
+    [source],
+    MICRO_TILES.map((m) => `gemm_${m}x8`),
+  );
 }
 
 /** Byte offset of the panels: above the 64 KiB the linker reserves for a stack the kernel does not use. */
@@ -295,5 +306,198 @@ export function ceilingSummary(rows: ResultRow[], peak: number, torch: ResultRow
     const share = `${Math.round((100 * r.value) / peak)} % of the SIMD128 ceiling`;
     const vsTorch = t === undefined ? "" : `; PyTorch ${t.value}, ceiling / PyTorch ${roundValue(peak / t.value)}`;
     return `${r.workload.replace(/^ceiling:/, "").padEnd(32)} ${String(r.value).padStart(7)} GFLOP/s = ${share}${vsTorch}`;
+  });
+}
+
+// --- the project's own convolution kernels -------------------------------------------------
+
+/** The C files of the project's kernels: the filter gradient, the forward pass and the input gradient. */
+const PROJECT_CONV_SOURCES = ["conv_filter_grad.c", "conv_direct.c"];
+
+/** Compiles the project's convolution kernels (`ceiling/conv_filter_grad.c`, `ceiling/conv_direct.c`). */
+export function buildProjectConvKernels(dir = path.join(__dirname, "ceiling")): Uint8Array {
+  return buildCeilingWasm(
+    PROJECT_CONV_SOURCES.map((f) => path.join(dir, f)),
+    ["conv_filter_grad", "conv_forward", "conv_input_grad"],
+  );
+}
+
+/** Engine name of the project kernels' rows. */
+export const PROJECT_CONV_ENGINE = "project-simd128";
+
+/** Which products the project's kernels take for a shape (channel counts), and why not. */
+export function projectConvSupport(s: ConvShape, stride = 1): Record<ConvProduct, string | undefined> {
+  const stride1 = stride === 1 ? undefined : `stride ${stride} (the kernel takes stride 1)`;
+  return {
+    forward: stride1 ?? (s.outC % 8 === 0 ? undefined : `${s.outC} output channels (a multiple of 8 is needed)`),
+    "input-grad":
+      stride1 ??
+      (s.inC % 8 !== 0
+        ? `${s.inC} input channels (a multiple of 8 is needed)`
+        : s.pad > s.kernel - 1
+          ? `padding ${s.pad} beyond the kernel's ${s.kernel - 1}`
+          : undefined),
+    "filter-grad":
+      s.inC % 4 === 0 && s.outC % 8 === 0
+        ? undefined
+        : `${s.inC} input and ${s.outC} output channels (multiples of 4 and 8 are needed)`,
+  };
+}
+
+type KernelFn = (...args: number[]) => number;
+const projectInstances = new WeakMap<Uint8Array, { exports: Record<string, unknown> }>();
+
+/** Tensors of one convolution, channels last: x [N,H,W,C], filter [k,k,C,O], dy [N,Ho,Wo,O]. */
+export interface ConvTensors {
+  x: Float32Array;
+  filter: Float32Array;
+  dy: Float32Array;
+}
+
+/**
+ * The project's kernels for one shape (and stride, 1 unless given; only the filter gradient takes
+ * another): the tensors are written into the module's memory once; `run[product]()` computes
+ * that product there (what the benchmark times, as tfjs's kernels are timed on tensors already in
+ * their memory) and `result(product)` copies it out (y, dx or dW). Bad sizes are refused here,
+ * naming the shape; so is running a product the kernels do not take (`projectConvSupport`). All
+ * shapes loaded from one build share its memory: use the handle of the latest call only.
+ */
+export function loadProjectConv(
+  bytes: Uint8Array,
+  s: ConvShape,
+  t: ConvTensors,
+  stride = 1,
+): { run: Record<ConvProduct, () => void>; result: (p: ConvProduct) => Float32Array } {
+  if (!Number.isInteger(stride) || stride < 1)
+    throw new Error(`convolution ${s.name}: stride ${stride} must be a positive integer`);
+  convOutputSize(s); // refuses a kernel larger than the padded input
+  const [ho, wo] = [s.height, s.width].map((d) => Math.floor((d + 2 * s.pad - s.kernel) / stride) + 1);
+  const k2 = s.kernel ** 2;
+  const xSize = s.batch * s.height * s.width * s.inC;
+  const sizes = {
+    x: xSize,
+    filter: k2 * s.inC * s.outC,
+    dy: s.batch * ho * wo * s.outC,
+  };
+  for (const [name, n] of Object.entries(sizes))
+    if (t[name as keyof ConvTensors].length !== n)
+      throw new Error(
+        `convolution ${s.name}: ${name} has ${t[name as keyof ConvTensors].length} floats; the shape needs ${n}`,
+      );
+  const scratch = Math.max(
+    s.batch * (s.height + 2 * s.pad) * (s.width + 2 * s.pad) * s.inC,
+    k2 * s.inC * s.outC + s.batch * (s.height + s.kernel - 1) * (s.width + s.kernel - 1) * s.outC,
+  );
+  const layout: [string, number][] = [
+    ["x", sizes.x],
+    ["filter", sizes.filter],
+    ["dy", sizes.dy],
+    ["filter-grad", sizes.filter],
+    ["forward", sizes.dy],
+    ["input-grad", xSize],
+    ["scratch", scratch],
+  ];
+  let instance = projectInstances.get(bytes);
+  if (instance === undefined) {
+    // One instance per build: a fresh one would start in V8's baseline tier again.
+    instance = new Wasm.Instance(new Wasm.Module(bytes), {});
+    projectInstances.set(bytes, instance);
+  }
+  const exported = instance.exports;
+  const memory = exported.memory as WasmMemory & { grow(pages: number): number };
+  const fn = (name: string) => exported[name] as KernelFn;
+  // Each array starts on a 16-byte boundary above the linker's stack.
+  const at: Record<string, number> = {};
+  let end = PANEL_BASE;
+  for (const [name, n] of layout) {
+    at[name] = end;
+    end += Math.ceil((4 * n) / 16) * 16;
+  }
+  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  const heap = new Float32Array(memory.buffer);
+  for (const name of ["x", "filter", "dy"] as const) heap.set(t[name], at[name] / 4);
+  const support = projectConvSupport(s, stride);
+  const call = (product: ConvProduct, name: string, args: number[]) => () => {
+    const why = support[product];
+    if (why !== undefined) throw new Error(`convolution ${s.name}: the project's ${product} does not take ${why}`);
+    const rc = fn(name)(...args);
+    if (rc !== 0) throw new Error(`convolution ${s.name}: the ${product} kernel refused the shape (code ${rc})`);
+  };
+  const { batch: n, height: h, width: w, inC: c, outC: o, kernel: k, pad } = s;
+  return {
+    run: {
+      forward: call("forward", "conv_forward", [n, h, w, c, o, k, pad, at.x, at.filter, at.forward, at.scratch]),
+      "input-grad": call("input-grad", "conv_input_grad", [
+        n,
+        h,
+        w,
+        c,
+        o,
+        k,
+        pad,
+        at.dy,
+        at.filter,
+        at["input-grad"],
+        at.scratch,
+      ]),
+      "filter-grad": call("filter-grad", "conv_filter_grad", [
+        n,
+        h,
+        w,
+        c,
+        o,
+        k,
+        stride,
+        pad,
+        at.x,
+        at.dy,
+        at["filter-grad"],
+      ]),
+    },
+    result: (p) => {
+      const size = p === "filter-grad" ? sizes.filter : p === "forward" ? sizes.dy : xSize;
+      return new Float32Array(memory.buffer).slice(at[p] / 4, at[p] / 4 + size);
+    },
+  };
+}
+
+/** Rows `ceiling:<shape>:<product>` in GFLOP/s for the project's kernels, on the products they take. */
+export function projectConvRows(bytes: Uint8Array, shapes: readonly ConvShape[], seconds: number): ResultRow[] {
+  const rows: ResultRow[] = [];
+  for (const s of shapes) {
+    const [ho, wo] = convOutputSize(s);
+    const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => (((i * seed) % 13) - 6) / 6);
+    const kernel = loadProjectConv(bytes, s, {
+      x: fill(s.batch * s.height * s.width * s.inC, 7),
+      filter: fill(s.kernel ** 2 * s.inC * s.outC, 5),
+      dy: fill(s.batch * ho * wo * s.outC, 11),
+    });
+    const support = projectConvSupport(s);
+    for (const op of CONV_PRODUCTS) {
+      if (support[op] !== undefined) continue;
+      const rate = timed(kernel.run[op], seconds);
+      rows.push({
+        workload: `ceiling:${s.name}:${op}`,
+        engine: PROJECT_CONV_ENGINE,
+        threads: 1,
+        unit: "GFLOP/s",
+        value: roundValue((rate * convFlops(s)) / 1e9),
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Summary lines for the project's kernels: per shape and product, the rate, its share of the
+ * ceiling, and how many times the rate of the kernel training uses today (`training`: that
+ * backend's rows).
+ */
+export function projectConvSummary(own: ResultRow[], training: ResultRow[], peak: number): string[] {
+  return own.map((r) => {
+    const t = training.find((x) => x.workload === r.workload);
+    const vs = t === undefined ? "" : `; ${roundValue(r.value / t.value)}x the training kernel (${t.value})`;
+    const share = `${Math.round((100 * r.value) / peak)} % of the SIMD128 ceiling`;
+    return `${r.workload.replace(/^ceiling:/, "").padEnd(32)} ${String(r.value).padStart(7)} GFLOP/s = ${share}${vs}`;
   });
 }
