@@ -38,6 +38,7 @@ import {
   networkBounds,
   tfjsCeilingRows,
 } from "./ceiling";
+import { buildImportedConvKernels, projectKernelRows, WITH_PROJECT_KERNELS } from "./project_kernels";
 import { Prepared, prepareWorkload, REFERENCE_SCALE, WORKLOAD_NAMES, WorkloadScale } from "./workloads";
 
 /** Targets of the issue: tfjs/PyTorch throughput ratio at least this. */
@@ -176,11 +177,13 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
   log(`[bench] --ceiling: ${formatBackendInfo(info)}; building the wasm SIMD micro-kernel...`);
   const kernel = buildMicroKernel();
   const projectConv = buildProjectConvKernels();
+  const importedConv = buildImportedConvKernels();
   const script = torchReferencePath(path.resolve(__dirname, ".."));
   const why = args.compare ? torchUnavailable(script) : undefined;
   if (why !== undefined) log(`[bench] --compare: PyTorch reference unavailable (${why}); tfjs and the ceiling only`);
   const rows: ResultRow[] = [];
   const torchRows: ResultRow[] = [];
+  let answered: Record<string, Record<string, number>> = {};
   for (let round = 1; round <= args.rounds; round++) {
     log(`[bench] round ${round}/${args.rounds}: micro-kernel peak, then ${CEILING_SHAPES.length} shapes x 3 products`);
     for (const p of microKernelPeak(kernel, args.seconds)) {
@@ -198,6 +201,19 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
       ...tfjsCeilingRows(CEILING_SHAPES, args.seconds, engine, info.threads),
       ...projectConvRows(projectConv, CEILING_SHAPES, args.seconds),
     ]) {
+      rows.push(r);
+      emit(r);
+    }
+    log(
+      `[bench] round ${round}/${args.rounds}: the conv nets with the training kernels and with the project's, in turns`,
+    );
+    const nets = projectKernelRows(
+      importedConv,
+      CEILING_NETWORKS.map((n) => n.workload),
+      args.seconds,
+    );
+    answered = nets.answeredPerStep;
+    for (const r of nets.rows) {
       rows.push(r);
       emit(r);
     }
@@ -228,6 +244,18 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
     peak,
   ))
     log("  " + l);
+  for (const { workload } of CEILING_NETWORKS) {
+    const [today, own] = [engine, WITH_PROJECT_KERNELS].map(
+      (e) => mine.find((r) => r.workload === workload && r.engine === e)?.value ?? NaN,
+    );
+    const calls = Object.entries(answered[workload] ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+    log(
+      `  ${workload}: ${today} samples/s with the training kernels, ${own} with the project's (${roundValue(own / today)}x; calls answered per step: ${calls || "none"})`,
+    );
+  }
   for (const b of networkBounds(peak)) {
     emit({
       workload: `ceiling:${b.workload}:max`,

@@ -172,9 +172,14 @@ export const MICRO_TILES = [4, 6] as const;
 
 /**
  * Compiles C files of `ceiling/` to one wasm module (SIMD128, bulk memory) in a temporary folder,
- * exporting `exports`; throws with the reason when it cannot.
+ * exporting `exports`; throws with the reason when it cannot. With `importMemory` the module
+ * imports `env.memory` (to run on tfjs's heap) and has no stack, so the code must not need one.
  */
-export function buildCeilingWasm(sources: readonly string[], exports: readonly string[]): Uint8Array {
+export function buildCeilingWasm(
+  sources: readonly string[],
+  exports: readonly string[],
+  options: { importMemory?: boolean } = {},
+): Uint8Array {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "padam-ceiling-"));
   try {
     const objs = sources.map((_, i) => path.join(dir, `kernel${i}.o`));
@@ -199,7 +204,14 @@ export function buildCeilingWasm(sources: readonly string[], exports: readonly s
     ]);
     steps.push([
       "wasm-ld",
-      ["--no-entry", ...exports.map((e) => `--export=${e}`), "--initial-memory=1048576", "-o", wasm, ...objs],
+      [
+        "--no-entry",
+        ...exports.map((e) => `--export=${e}`),
+        ...(options.importMemory ? ["--import-memory", "-z", "stack-size=0"] : ["--initial-memory=1048576"]),
+        "-o",
+        wasm,
+        ...objs,
+      ],
     ]);
     for (const [cmd, args] of steps) {
       const r = spawnSync(cmd, args, { encoding: "utf8" });
