@@ -232,7 +232,7 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
   log(`[bench] summary (best of ${args.rounds} round(s); SIMD128 ceiling ${peak} GFLOP/s, the best tile)`);
   const torchBest = best(torchRows);
   for (const l of ceilingSummary(
-    mine.filter((r) => r.engine === engine),
+    mine.filter((r) => r.engine === engine && r.workload.startsWith("ceiling:")),
     peak,
     torchBest,
   ))
@@ -240,7 +240,7 @@ async function ceilingMode(args: BenchArgs, emit: Emit, log: (l: string) => void
   log(`[bench] the project's own kernels (bench/ceiling/conv_*.c; not yet used in training)`);
   for (const l of projectConvSummary(
     mine.filter((r) => r.engine === PROJECT_CONV_ENGINE),
-    mine.filter((r) => r.engine === engine),
+    mine.filter((r) => r.engine === engine && r.workload.startsWith("ceiling:")),
     peak,
   ))
     log("  " + l);

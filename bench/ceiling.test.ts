@@ -169,6 +169,10 @@ describe(
       [{ name: "5x5-pad2", batch: 1, height: 6, width: 9, inC: 8, outC: 8, kernel: 5, pad: 2 }, 1],
       [{ name: "stride2", batch: 2, height: 8, width: 7, inC: 4, outC: 8, kernel: 3, pad: 1 }, 2],
       [{ name: "chunked", batch: 1, height: 40, width: 40, inC: 8, outC: 8, kernel: 3, pad: 1 }, 1],
+      // 9·96 = 864 terms > 512: the forward sum in blocks (3 row taps × 2 parts of 288 terms).
+      [{ name: "deep-forward", batch: 2, height: 5, width: 6, inC: 96, outC: 8, kernel: 3, pad: 1 }, 1],
+      // The input gradient is a forward pass over 96 channels: blocked the same way.
+      [{ name: "deep-input-grad", batch: 2, height: 5, width: 6, inC: 8, outC: 96, kernel: 3, pad: 1 }, 1],
     ] as [ConvShape, number][]) {
       test(`${shape.name}: every product it takes equals the definition summed in float64`, () => {
         const [ho, wo] = [shape.height, shape.width].map(
