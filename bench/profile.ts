@@ -1,19 +1,27 @@
 /**
  * Per-kernel time of one training step of a workload (development aid for docs/performance.md):
- *   npx tsx bench/profile.ts cifar-resnet18 [batch]
+ *   npx tsx bench/profile.ts cifar-resnet18 [batch] [--project-kernels]
+ * `--project-kernels` puts the project's convolution kernels (bench/project_kernels.ts) in front
+ * of the wasm backend's (one thread).
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
+import { buildImportedConvKernels, useProjectConvKernels } from "./project_kernels";
 import { prepareWorkload, REFERENCE_SCALE, WORKLOAD_NAMES, WorkloadName } from "./workloads";
 
 const WARMUP_STEPS = 5;
 
 async function main(): Promise<void> {
-  const name = process.argv[2] as WorkloadName;
+  const own = process.argv.includes("--project-kernels");
+  const argv = process.argv.filter((a) => a !== "--project-kernels");
+  const name = argv[2] as WorkloadName;
   if (!WORKLOAD_NAMES.includes(name))
     throw new Error(`workload = ${JSON.stringify(name)}; allowed: ${WORKLOAD_NAMES.join(", ")}`);
-  const batch = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
-  await initBackend({});
+  const batch = argv[3] === undefined ? undefined : Number(argv[3]);
+  if (batch !== undefined && !(Number.isInteger(batch) && batch > 0))
+    throw new Error(`batch = ${JSON.stringify(argv[3])}; allowed: a positive integer`);
+  await initBackend(own ? { backend: "wasm", threads: 1 } : {});
+  if (own) useProjectConvKernels(buildImportedConvKernels());
   const scale = {
     ...REFERENCE_SCALE,
     ...(batch ? { fmnistBatch: batch, resnet20Batch: batch, resnetBatch: batch, lstmBatch: batch } : {}),
