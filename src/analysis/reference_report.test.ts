@@ -26,6 +26,7 @@ import {
   projectedProtocolHours,
   pSweepClaims,
   pSweepSeries,
+  biasFactorClaims,
   overviewRows,
   rankingSentence,
   runSpeeds,
@@ -159,6 +160,42 @@ test("p-sweep claims test p = 1/8 against every other p, two-sided", () => {
   assert.ok(Array.from(early.y).every((y) => Math.abs(y - 90) < 1e-9));
   // three seeds 0.1 apart: sd 0.1, half-width t(0.975, 2) · 0.1/√3 = 4.3027 · 0.057735 = 0.24841
   assert.ok(Math.abs(final.error![0] - 0.24841) < 1e-4);
+});
+
+test("bias-factor claims: the consistent factor against the official one, early (two-sided) and at the end (±1 point)", () => {
+  // Early (first-epoch) test accuracy per seed; the final one from `three`.
+  const withEarly = (recs: RunRecord[], early: number[]) =>
+    recs.map((r, i) => ({ ...r, metrics: metrics(r.metrics[3].acc!, early[i]) }));
+  const official = { partial: 0.125, learningRate: 0.1 };
+  const consistent = { ...official, biasCorrection: "consistent" };
+  const exp = (earlyConsistent: number[], finalConsistent: number[]) =>
+    collectExperiments([
+      ...withEarly(three("fmnist-cnn", "padam", [0.9, 0.901, 0.902], official), [0.7, 0.701, 0.702]),
+      ...withEarly(three("fmnist-cnn", "padam", finalConsistent, consistent), earlyConsistent),
+    ])[0];
+  // Consistent clearly ahead early (80 % vs 70 %, on 10,000 test images), the same at the end (+0.05).
+  const clear = biasFactorClaims(exp([0.8, 0.801, 0.802], [0.9005, 0.9015, 0.9025]));
+  assert.deepEqual(
+    clear.map((c) => c.verdict),
+    ["supported", "supported"],
+  );
+  assert.match(
+    clear[0].measured,
+    /^Padam \(p = 1\/8, .*consistent.*\) 80\.10 .* vs Padam \(p = 1\/8.*\) 70\.10 .*: 10\.00 points higher$/,
+  );
+  assert.match(clear[1].interval, /^90 % \[/);
+  // Consistent behind early (the claim contradicted), and 5 points worse at the end (outside ±1).
+  const against = biasFactorClaims(exp([0.6, 0.601, 0.602], [0.85, 0.851, 0.852]));
+  assert.deepEqual(
+    against.map((c) => c.verdict),
+    ["contradicted", "contradicted"],
+  );
+  // Seeds 1 point apart early around a 0.5-point difference: undecided.
+  const noisy = biasFactorClaims(exp([0.69, 0.705, 0.72], [0.9005, 0.9015, 0.9025]));
+  assert.equal(noisy[0].verdict, "inconclusive");
+  // A p sweep has no consistent arm: no bias-factor claims, and the consistent arm is not a p.
+  assert.deepEqual(biasFactorClaims(fourOptimizers("fmnist-cnn")), []);
+  assert.deepEqual(pSweepClaims(exp([0.8, 0.801, 0.802], [0.9005, 0.9015, 0.9025])), []);
 });
 
 test("mean curves average the seeds per epoch; distinct lines differ in dash or marker", () => {

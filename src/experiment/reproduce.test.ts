@@ -5,7 +5,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { presetConfig } from "./presets";
@@ -19,6 +19,7 @@ import {
 } from "./reference";
 import {
   chooseLearningRates,
+  findCommittedRun,
   extendedGrid,
   nextHalfDecade,
   staleRunsInOrder,
@@ -246,6 +247,24 @@ describe("--verify", () => {
     rows[1] = { ...rows[1], loss: 7 };
     writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
     await assert.rejects(verifyRun(run.runId, { root, epochs: 1 }), /metrics\.jsonl:2: its check does not match/);
+  });
+});
+
+describe("a run listed in two experiments", () => {
+  test("identical copies are one run; copies that differ are refused by name", () => {
+    const root = mkdtempSync(join(tmpdir(), "padam-results-"));
+    const id = "fmnist-cnn-padam-p0.125-00000000-wasm-s0";
+    for (const exp of ["p-sweep-fmnist", "bias-factor-fmnist"]) {
+      mkdirSync(join(root, exp, id), { recursive: true });
+      writeFileSync(join(root, exp, id, "metrics.jsonl"), '{"epoch":0,"acc":0.9}\n');
+    }
+    assert.match(findCommittedRun(id, root), /(p-sweep|bias-factor)-fmnist/);
+    writeFileSync(join(root, "bias-factor-fmnist", id, "metrics.jsonl"), '{"epoch":0,"acc":0.8}\n');
+    assert.throws(
+      () => findCommittedRun(id, root),
+      new RegExp(`run ${id} is in several experiments with different metrics .*remove the wrong copy`),
+    );
+    assert.throws(() => findCommittedRun("nowhere-s0", root), /run nowhere-s0 is not in /);
   });
 });
 

@@ -10,7 +10,7 @@
  *   other than the run's is recorded in its provenance, so the run counts as current again.
  * - {@link verifyStaleRuns} does that in full for every stale run of an experiment.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { backendInfo, initBackend } from "../backend/init";
@@ -313,7 +313,11 @@ export interface VerifyResult {
   ok: boolean;
 }
 
-/** The committed run directory of `runId` under any experiment of `root`. */
+/**
+ * The committed run directory of `runId` under any experiment of `root`. A run may be listed in
+ * several experiments (the same config: `bias-factor-fmnist` shares its official arm with
+ * `p-sweep-fmnist`); then every copy must hold the same metrics, and the first is returned.
+ */
 export function findCommittedRun(runId: string, root?: string): string {
   const base = resultsDir(root);
   const hits = existsSync(base)
@@ -323,8 +327,16 @@ export function findCommittedRun(runId: string, root?: string): string {
     : [];
   if (hits.length === 0)
     throw new Error(`run ${runId} is not in ${base}/<experiment>/; list the runs with: ls ${base}/*/`);
-  if (hits.length > 1)
-    throw new Error(`run ${runId} is in several experiments (${hits.join(", ")}); remove the duplicate`);
+  if (hits.length > 1) {
+    const metrics = hits.map((d) => {
+      const f = join(d, "metrics.jsonl");
+      return existsSync(f) ? readFileSync(f, "utf8") : "";
+    });
+    if (metrics.some((m) => m !== metrics[0]))
+      throw new Error(
+        `run ${runId} is in several experiments with different metrics (${hits.join(", ")}); the same config must give the same run: remove the wrong copy`,
+      );
+  }
   return hits[0];
 }
 
