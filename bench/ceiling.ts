@@ -315,10 +315,18 @@ export function microKernelPeak(
 export function ceilingSummary(rows: ResultRow[], peak: number, torch: ResultRow[]): string[] {
   return rows.map((r) => {
     const t = torch.find((x) => x.workload === r.workload);
-    const share = `${Math.round((100 * r.value) / peak)} % of the SIMD128 ceiling`;
-    const vsTorch = t === undefined ? "" : `; PyTorch ${t.value}, ceiling / PyTorch ${roundValue(peak / t.value)}`;
-    return `${r.workload.replace(/^ceiling:/, "").padEnd(32)} ${String(r.value).padStart(7)} GFLOP/s = ${share}${vsTorch}`;
+    return rateLine(
+      r,
+      peak,
+      t === undefined ? "" : `; PyTorch ${t.value}, ceiling / PyTorch ${roundValue(peak / t.value)}`,
+    );
   });
+}
+
+/** One summary line: the row's convolution and rate, its share of the ceiling, then `rest`. */
+function rateLine(r: ResultRow, peak: number, rest: string): string {
+  const share = `${Math.round((100 * r.value) / peak)} % of the SIMD128 ceiling`;
+  return `${r.workload.replace(/^ceiling:/, "").padEnd(32)} ${String(r.value).padStart(7)} GFLOP/s = ${share}${rest}`;
 }
 
 // --- the project's own convolution kernels -------------------------------------------------
@@ -508,8 +516,10 @@ export function projectConvRows(bytes: Uint8Array, shapes: readonly ConvShape[],
 export function projectConvSummary(own: ResultRow[], training: ResultRow[], peak: number): string[] {
   return own.map((r) => {
     const t = training.find((x) => x.workload === r.workload);
-    const vs = t === undefined ? "" : `; ${roundValue(r.value / t.value)}x the training kernel (${t.value})`;
-    const share = `${Math.round((100 * r.value) / peak)} % of the SIMD128 ceiling`;
-    return `${r.workload.replace(/^ceiling:/, "").padEnd(32)} ${String(r.value).padStart(7)} GFLOP/s = ${share}${vs}`;
+    return rateLine(
+      r,
+      peak,
+      t === undefined ? "" : `; ${roundValue(r.value / t.value)}x the training kernel (${t.value})`,
+    );
   });
 }
