@@ -5,11 +5,13 @@
  * with the tslab kernel is scripts/grade.test.ts.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { studentVersion } from "./build";
-import { assemble, failureText, loadSources, matchSource, scoreCells, StudentReport } from "./grade";
-import { Notebook, cellSource, nbgraderMeta, sourceLines } from "./notebook";
+import { assemble, failureText, gradeFile, loadSources, matchSource, scoreCells, StudentReport } from "./grade";
+import { Notebook, cellSource, nbgraderMeta, sourceLines, writeNotebook } from "./notebook";
 import { classCsv } from "./report";
 
 const SOURCES = loadSources(path.resolve(__dirname, "..", "..", "assignments"));
@@ -123,4 +125,48 @@ describe("grader logic", () => {
       'student,assignment,score,max_score,status,flagged_cells,message,c1,c2\n"a,b",A1,2,3,graded,,,2,0\nz,,0,0,not-a-notebook,,z.txt is not a notebook,,\n',
     );
   });
+});
+
+describe("the executor process", () => {
+  // The timeout turns a regression (the grader waiting for ever) into a failure.
+  it(
+    "an executor that dies and leaves a child holding its stderr does not hang the grader; the child is stopped",
+    { timeout: 60000 },
+    async () => {
+      // A stand-in for python: it starts a long sleep that inherits stderr (as a kernel would), writes
+      // its pid, says why on stderr and exits without a result.
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "padam-grade-exec-"));
+      const pidFile = path.join(tmp, "child.pid");
+      const fake = path.join(tmp, "python");
+      fs.writeFileSync(fake, `#!/bin/sh\nsleep 600 &\necho $! > ${pidFile}\necho "kernel died" >&2\nexit 3\n`, {
+        mode: 0o755,
+      });
+      const sub = path.join(tmp, "student.ipynb");
+      writeNotebook(sub, studentVersion(A1.nb));
+      const t0 = Date.now();
+      const report = await gradeFile(sub, "student", {
+        sources: SOURCES,
+        python: fake,
+        env: process.env,
+        libDir: tmp,
+        nodeModules: tmp,
+        timeoutS: 600,
+      });
+      assert.ok(Date.now() - t0 < 30000, `the grader waited ${Date.now() - t0} ms`);
+      assert.equal(report.status, "kernel-error");
+      assert.match(report.message, /^the executor exited with 3 without a result: kernel died$/);
+      const pid = Number(fs.readFileSync(pidFile, "utf8"));
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(alive(), false, "the executor's child was left running");
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  );
 });

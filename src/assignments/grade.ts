@@ -212,17 +212,29 @@ function runExecutor(opts: GradeOptions, dir: string): Promise<ExecResult | stri
     PYTHONWARNINGS: "ignore",
   };
   return new Promise((resolve) => {
-    const child = spawn(opts.python, args, { env, cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    // A process group of its own: the kernel execute.py starts is its child, and a kernel left
+    // behind by a killed executor would hold the stderr pipe open for ever.
+    const child = spawn(opts.python, args, { env, cwd: dir, stdio: ["ignore", "ignore", "pipe"], detached: true });
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // the group is gone already
+      }
+    };
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     // execute.py stops the kernel itself at the budget; this is the backstop if it cannot.
-    const killer = setTimeout(() => child.kill("SIGKILL"), (opts.timeoutS + 60) * 1000);
-    child.on("close", (code) => {
+    const killer = setTimeout(killGroup, (opts.timeoutS + 60) * 1000);
+    // "exit", not "close": "close" waits for every holder of the pipe, a stray kernel included.
+    child.on("exit", (code, signal) => {
       clearTimeout(killer);
+      killGroup();
       try {
         resolve(JSON.parse(fs.readFileSync(result, "utf8")) as ExecResult);
       } catch {
-        resolve(`the executor exited with ${code} without a result: ${stderr.trim().split("\n").slice(-5).join("\n")}`);
+        const why = signal ? `was stopped by ${signal}` : `exited with ${code}`;
+        resolve(`the executor ${why} without a result: ${stderr.trim().split("\n").slice(-5).join("\n")}`);
       }
     });
   });
