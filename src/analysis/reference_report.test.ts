@@ -190,6 +190,8 @@ test("bias-factor claims: the consistent factor against the official one, early 
     against.map((c) => c.verdict),
     ["contradicted", "contradicted"],
   );
+  // Not a claim of the paper: a contradiction is not "against the paper".
+  assert.match(claimSentence(against[0]), /^“the official bias factor slows Padam early.*” is contradicted: Padam/);
   // Seeds 1 point apart early around a 0.5-point difference: undecided.
   const noisy = biasFactorClaims(exp([0.69, 0.705, 0.72], [0.9005, 0.9015, 0.9025]));
   assert.equal(noisy[0].verdict, "inconclusive");

@@ -46,7 +46,7 @@ export function claimSentence(c: ClaimCheck, where = ""): string {
     case "supported":
       return `“${c.claim}” is supported${on}: ${c.measured}; the ${c.reason}.`;
     case "contradicted":
-      return `“${c.claim}” is contradicted${on}, against the paper: ${c.measured}; the ${c.reason}.`;
+      return `“${c.claim}” is contradicted${on}${c.paper.startsWith(NOT_THE_PAPERS) ? "" : ", against the paper"}: ${c.measured}; the ${c.reason}.`;
     case "inconclusive":
       return `“${c.claim}” is inconclusive${on}: ${c.measured}; ${inconclusiveWhy(c.reason)}, so these runs neither confirm nor refute it.`;
     case "not measured":
@@ -116,9 +116,15 @@ export function outcomeSentences(r: ReferenceResults): string[] {
   const out: string[] = [];
   for (const exp of r.experiments) {
     out.push(rankingSentence(exp));
-    const claims = experimentClaims(exp);
+    const claims = [...(comparesOptimizers(exp) ? checkClaims(exp) : []), ...pSweepClaims(exp)];
     if (claims.length)
       out.push(`The paper's claims on these runs: ${verdictCounts(claims)}.`, ...claims.map((c) => claimSentence(c)));
+    const own = biasFactorClaims(exp);
+    if (own.length)
+      out.push(
+        `The workbook's statements on Padam's bias factor: ${verdictCounts(own)}.`,
+        ...own.map((c) => claimSentence(c)),
+      );
   }
   if (r.stale.length)
     out.push(
@@ -243,6 +249,9 @@ function consistentFactor(g: Experiment["groups"][number]): boolean {
   return g.optimizerOptions.biasCorrection === "consistent";
 }
 
+/** How a claim that is the workbook's, not the paper's, begins its `paper` field. */
+const NOT_THE_PAPERS = "not the paper's";
+
 /** Margin of "the factor no longer matters at the end", in accuracy points (the paper claims' margin). */
 export const BIAS_FACTOR_MARGIN = 1;
 
@@ -270,7 +279,7 @@ export function biasFactorClaims(exp: Experiment): ClaimCheck[] {
       g.optimizerOptions.learningRate === consistent.optimizerOptions.learningRate,
   );
   if (!consistent || !official) return [];
-  const paper = "not the paper's: its code uses the official factor (the workbook's account of short runs)";
+  const paper = `${NOT_THE_PAPERS}: its code uses the official factor (the workbook's account of short runs)`;
   const side = (g: typeof consistent, s: Stat) => `${g.label} ${formatStat(s)} (${seedCount(s.n)})`;
   const decide = (claim: string, key: "earlyTestAcc" | "finalTestAcc", equivalence: boolean): ClaimCheck => {
     const [a, b] = [consistent.stats[key], official.stats[key]];

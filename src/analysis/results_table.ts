@@ -22,7 +22,7 @@ import {
 } from "../experiment/paper_results";
 import { PRESETS, presetConfig } from "../experiment/presets";
 import type { MetricLine, StatusFile } from "../experiment/store";
-import type { AnyOptimizerOptions, OptimizerName } from "../optim/registry";
+import { OPTIMIZERS, type AnyOptimizerOptions, type OptimizerName } from "../optim/registry";
 import {
   ACCURACY_MARGIN,
   PERPLEXITY_MARGIN_FRACTION,
@@ -266,7 +266,11 @@ function distinguishLabels(exp: Experiment): void {
       ]);
       const parts = [...shown]
         .sort()
-        .map((k) => `${OPTION_NAMES[k] ?? k} ${showValue(field(g.optimizerOptions, k))}`)
+        // An option one group leaves unset runs at the optimizer's default: show that value.
+        .map(
+          (k) =>
+            `${OPTION_NAMES[k] ?? k} ${showValue(field(g.optimizerOptions, k) ?? field(OPTIMIZERS[g.optimizer].defaults, k))}`,
+        )
         .join(", ");
       if (parts) g.label = g.label.endsWith(")") ? `${g.label.slice(0, -1)}, ${parts})` : `${g.label} (${parts})`;
     }
