@@ -18,7 +18,7 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { buildCeilingWasm } from "./ceiling";
+import { buildCeilingWasm, type ConvProduct, projectConvSupport } from "./ceiling";
 import { ResultRow, roundValue, timedInterleaved } from "./harness";
 import { prepareWorkload, REFERENCE_SCALE, WorkloadName, WorkloadScale } from "./workloads";
 
@@ -88,6 +88,18 @@ function geometry(
   return { k, pad: top, stride: info.strideHeight };
 }
 
+/** Whether the project's kernel for `product` takes this geometry (the rule is `projectConvSupport`'s). */
+function takes(
+  product: ConvProduct,
+  g: ReturnType<typeof geometry>,
+  [batch, height, width, inC]: number[],
+  outC: number,
+): g is NonNullable<ReturnType<typeof geometry>> {
+  if (g === undefined) return false;
+  const shape = { name: "", batch, height, width, inC, outC, kernel: g.k, pad: g.pad };
+  return projectConvSupport(shape, g.stride)[product] === undefined;
+}
+
 /**
  * Registers the project's kernels on `wasm` in front of the current ones and returns a switch
  * (`setEnabled`) and `restore()`, which puts the previous kernels back. One thread only: with the
@@ -130,7 +142,7 @@ export function useProjectConvKernels(bytes: Uint8Array): {
     const g = geometry(x!.shape, filter!.shape, attrs);
     const [n, h, w, c] = x!.shape;
     const o = filter!.shape[3];
-    if (g === undefined || g.stride !== 1 || o % 8 !== 0) return undefined;
+    if (!takes("forward", g, [n, h, w, c], o)) return undefined;
     const ho = h + 2 * g.pad - g.k + 1,
       wo = w + 2 * g.pad - g.k + 1;
     const y = b.makeOutput([n, ho, wo, o], "float32");
@@ -146,7 +158,7 @@ export function useProjectConvKernels(bytes: Uint8Array): {
     const g = geometry(xShape, filter.shape, attrs);
     const [n, h, w, c] = xShape;
     const o = filter.shape[3];
-    if (g === undefined || g.stride !== 1 || c % 8 !== 0 || g.pad > g.k - 1) return undefined;
+    if (!takes("input-grad", g, [n, h, w, c], o)) return undefined;
     const dx = b.makeOutput(xShape, "float32");
     scratch(g.k * g.k * c * o + n * (h + g.k - 1) * (w + g.k - 1) * o, (s) =>
       check("conv_input_grad", fns.conv_input_grad(n, h, w, c, o, g.k, g.pad, at(dy), at(filter), at(dx), s)),
@@ -160,7 +172,7 @@ export function useProjectConvKernels(bytes: Uint8Array): {
     const g = geometry(x.shape, filterShape, attrs);
     const [n, h, w, c] = x.shape;
     const o = filterShape[3];
-    if (g === undefined || c % 4 !== 0 || o % 8 !== 0) return undefined;
+    if (!takes("filter-grad", g, [n, h, w, c], o)) return undefined;
     const dw = b.makeOutput(filterShape, "float32");
     check("conv_filter_grad", fns.conv_filter_grad(n, h, w, c, o, g.k, g.stride, g.pad, at(x), at(dy), at(dw)));
     return dw;
