@@ -334,11 +334,21 @@ function rateLine(r: ResultRow, peak: number, rest: string): string {
 /** The C files of the project's kernels: the filter gradient, the forward pass and the input gradient. */
 const PROJECT_CONV_SOURCES = ["conv_filter_grad.c", "conv_direct.c"];
 
-/** Compiles the project's convolution kernels (`ceiling/conv_filter_grad.c`, `ceiling/conv_direct.c`). */
-export function buildProjectConvKernels(dir = path.join(__dirname, "ceiling")): Uint8Array {
+/** The functions the project's convolution kernels export. */
+export const PROJECT_CONV_EXPORTS = ["conv_filter_grad", "conv_forward", "conv_input_grad"];
+
+/**
+ * Compiles the project's convolution kernels (`ceiling/conv_filter_grad.c`, `ceiling/conv_direct.c`);
+ * with `importMemory`, to run on tfjs's heap (`project_kernels.ts`).
+ */
+export function buildProjectConvKernels(
+  dir = path.join(__dirname, "ceiling"),
+  options: { importMemory?: boolean } = {},
+): Uint8Array {
   return buildCeilingWasm(
     PROJECT_CONV_SOURCES.map((f) => path.join(dir, f)),
-    ["conv_filter_grad", "conv_forward", "conv_input_grad"],
+    PROJECT_CONV_EXPORTS,
+    options,
   );
 }
 

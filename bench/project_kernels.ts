@@ -18,23 +18,16 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { buildCeilingWasm, type ConvProduct, projectConvSupport } from "./ceiling";
+import { buildProjectConvKernels, type ConvProduct, PROJECT_CONV_EXPORTS, projectConvSupport } from "./ceiling";
 import { ResultRow, roundValue, timedInterleaved } from "./harness";
 import { prepareWorkload, REFERENCE_SCALE, WorkloadName, WorkloadScale } from "./workloads";
 
 type KernelFn = (...args: number[]) => number;
 
 /** The C files and exports of the project's convolution kernels. */
-const SOURCES = ["conv_filter_grad.c", "conv_direct.c"];
-const EXPORTS = ["conv_filter_grad", "conv_forward", "conv_input_grad"];
-
 /** Builds the kernels to run on an imported memory (tfjs's heap). */
 export function buildImportedConvKernels(dir = path.join(__dirname, "ceiling")): Uint8Array {
-  return buildCeilingWasm(
-    SOURCES.map((f) => path.join(dir, f)),
-    EXPORTS,
-    { importMemory: true },
-  );
+  return buildProjectConvKernels(dir, { importMemory: true });
 }
 
 interface Memory {
@@ -49,7 +42,7 @@ const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 /** Instantiates the kernels on `memory`; returns the three functions by export name. */
 export function instantiateOn(bytes: Uint8Array, memory: Memory): Record<string, KernelFn> {
   const instance = new Wasm.Instance(new Wasm.Module(bytes), { env: { memory } });
-  return Object.fromEntries(EXPORTS.map((e) => [e, instance.exports[e] as KernelFn]));
+  return Object.fromEntries(PROJECT_CONV_EXPORTS.map((e) => [e, instance.exports[e] as KernelFn]));
 }
 
 interface WasmBackend {
